@@ -1,0 +1,3 @@
+from codemyspec.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""The composition root: the one place concrete databases, shells and workflows are chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from codemyspec.accounts import AccountRepository
+from codemyspec.components import ComponentRepository
+from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
+from codemyspec.context_coding_sessions import orchestrator as context_orchestrator
+from codemyspec.db import Database
+from codemyspec.environments import LocalWorkspace, Workspace
+from codemyspec.projects import Project, ProjectRepository
+from codemyspec.sessions import (
+    EventBus,
+    OrchestratorRegistry,
+    SessionRepository,
+    SessionsEngine,
+)
+from codemyspec.shell import Shell, SubprocessShell
+
+
+@dataclass(frozen=True, slots=True)
+class UnitOfWork:
+    """Every repository bound to one transaction."""
+
+    accounts: AccountRepository
+    projects: ProjectRepository
+    components: ComponentRepository
+    sessions: SessionRepository
+
+
+class App:
+    """A database with its engine, registry and event bus, ready for entrypoints."""
+
+    def __init__(self, database: Database, shell: Shell | None = None) -> None:
+        self.database = database
+        self.shell: Shell = shell or SubprocessShell()
+        self.events = EventBus()
+        self.registry = OrchestratorRegistry({CONTEXT_SESSION_TYPE: context_orchestrator})
+        self.sessions = SessionsEngine(database, self.registry, self.events, self.workspace_for)
+
+    def workspace_for(self, project: Project) -> Workspace | None:
+        """The local working tree of a project that has one."""
+        if project.root is None:
+            return None
+        return LocalWorkspace(project, Path(project.root), self.shell)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """One transaction over every repository; session events are published after commit."""
+        with self.database.transaction() as orm:
+            work = UnitOfWork(
+                accounts=AccountRepository(orm),
+                projects=ProjectRepository(orm),
+                components=ComponentRepository(orm),
+                sessions=SessionRepository(orm),
+            )
+            yield work
+        for event in work.sessions.events:
+            self.events.publish(event)
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def bootstrap(database_url: str, *, shell: Shell | None = None) -> App:
+    """Open (and migrate) the database at ``database_url`` and wire everything to it."""
+    return App(Database(database_url), shell=shell)

@@ -1,0 +1,70 @@
+"""Components: the units a design doc describes; a context is one whose children are components."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from codemyspec.projects import validate_module_name
+
+
+class ComponentType(StrEnum):
+    """What kind of unit a component is; decides its coding rules and file layout."""
+
+    CONTEXT = "context"
+    COORDINATION_CONTEXT = "coordination_context"
+    REPOSITORY = "repository"
+    SCHEMA = "schema"
+    GENSERVER = "genserver"
+    CONTROLLER = "controller"
+    OTHER = "other"
+
+    @property
+    def is_context(self) -> bool:
+        return self in (ComponentType.CONTEXT, ComponentType.COORDINATION_CONTEXT)
+
+
+class Component(BaseModel):
+    """A component as stored: its names, type, order and place in the tree."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    account_id: int
+    project_id: int
+    name: str
+    module_name: str
+    type: ComponentType
+    description: str | None = None
+    priority: int | None = None
+    parent_component_id: int | None = None
+    dependencies: list[str] = Field(default_factory=list)
+
+
+class ComponentAttrs(BaseModel):
+    """What a caller sets on a component; the module name is validated, the name is free text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=500)
+    module_name: str
+    type: ComponentType = ComponentType.OTHER
+    description: str | None = None
+    priority: int | None = None
+    parent_component_id: int | None = None
+    dependencies: list[str] = Field(default_factory=list)
+
+    @field_validator("module_name")
+    @classmethod
+    def _module_name_is_valid(cls, value: str) -> str:
+        return validate_module_name(value)
+
+    @field_validator("dependencies")
+    @classmethod
+    def _dependencies_are_module_names(cls, values: list[str]) -> list[str]:
+        return [validate_module_name(value) for value in values]
+
+    def resolved_name(self) -> str:
+        """The given name, or the last segment of the module name."""
+        return self.name if self.name is not None else self.module_name.rsplit(".", 1)[-1]

@@ -1,0 +1,33 @@
+"""ContextCodingSessions: implement every component of a context, validate, commit once.
+
+The seed's public surface: ``orchestrator`` (``steps``, ``get_next_interaction``,
+``complete``), the steps ``Initialize``, ``SpawnComponentCodingSessions`` and ``Finalize``,
+and ``utils.branch_name``.
+"""
+
+from codemyspec.context_coding_sessions import orchestrator, utils
+from codemyspec.context_coding_sessions.steps import (
+    Finalize,
+    Initialize,
+    SpawnComponentCodingSessions,
+)
+from codemyspec.context_coding_sessions.utils import (
+    CHILD_SESSION_TYPE,
+    SESSION_TYPE,
+    branch_name,
+    slugify,
+)
+from codemyspec.context_coding_sessions.validation import ValidationReport
+
+__all__ = [
+    "CHILD_SESSION_TYPE",
+    "SESSION_TYPE",
+    "Finalize",
+    "Initialize",
+    "SpawnComponentCodingSessions",
+    "ValidationReport",
+    "branch_name",
+    "orchestrator",
+    "slugify",
+    "utils",
+]

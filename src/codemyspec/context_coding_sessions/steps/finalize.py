@@ -1,0 +1,78 @@
+"""Finalize: stage every component's files, make the one commit, push the branch."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from codemyspec.clock import utcnow
+from codemyspec.components import component_files
+from codemyspec.context_coding_sessions.utils import branch_name
+from codemyspec.errors import StepError
+from codemyspec.scope import Scope
+from codemyspec.sessions import (
+    Command,
+    CommandKind,
+    Result,
+    ResultStatus,
+    Session,
+    SessionStatus,
+    SessionUpdate,
+    StepOutcome,
+)
+
+AGENT_AUTHORS = {"claude_code": "Claude Code <noreply@anthropic.com>"}
+
+
+def commit_message(context_name: str, component_names: list[str], agent: str | None) -> str:
+    """``Implement <Context> context``, a line per component, and the agent as co-author."""
+    lines = [f"Implement {context_name} context", ""]
+    lines += [f"- {name}" for name in component_names]
+    if agent:
+        author = AGENT_AUTHORS.get(agent, f"{agent} <noreply@codemyspec.invalid>")
+        lines += ["", f"Co-Authored-By: {author}"]
+    return "\n".join(lines) + "\n"
+
+
+class Finalize:
+    """Commits all implementation code in one commit and pushes it with upstream."""
+
+    name: ClassVar[str] = "ContextCodingSessions.Steps.Finalize"
+
+    @staticmethod
+    def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
+        if session.component is None:
+            raise StepError("Context component not found in session")
+        if not session.child_sessions:
+            raise StepError("No child sessions found")
+        if session.project is None:
+            raise StepError("Project not found in session")
+        files: list[str] = []
+        names: list[str] = []
+        for child in session.child_sessions:
+            if child.component is None:
+                raise StepError(f"Child session {child.id} has no component")
+            paths = component_files(child.component, session.project)
+            files += [str(paths.code), str(paths.test)]
+            names.append(child.component.name)
+        branch = str(session.state.get("branch_name") or branch_name(session))
+        message = commit_message(session.component.name, names, session.agent)
+        return Command(
+            module=Finalize.name,
+            command=CommandKind.SHELL,
+            programs=[
+                ["git", "add", "--", *files],
+                ["git", "commit", "-m", message, "--", *files],
+                ["git", "push", "--set-upstream", "origin", branch],
+            ],
+            metadata={"branch_name": branch, "committed_files": len(files), "files": files},
+        )
+
+    @staticmethod
+    def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
+        if result.status is ResultStatus.OK:
+            return StepOutcome(SessionUpdate(status=SessionStatus.COMPLETE), result)
+        if result.status is ResultStatus.ERROR:
+            error = result.error_message or result.stderr or "finalize failed"
+            state = {"finalized_at": utcnow().isoformat(), "error": error}
+            return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)
+        return StepOutcome(SessionUpdate(), result)

@@ -1,0 +1,112 @@
+"""Spawn one ComponentCodingSession per component, then validate all of their work.
+
+``get_command`` creates the children (or reuses them on a retry) and asks the runner to
+start them in parallel; ``handle_result`` never trusts the runner: it re-reads every
+child's status, checks every file exists and runs every component's unit tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from codemyspec.clock import utcnow
+from codemyspec.context_coding_sessions.utils import CHILD_SESSION_TYPE
+from codemyspec.context_coding_sessions.validation import validate_children
+from codemyspec.errors import CodeMySpecError, NotFoundError, StepError
+from codemyspec.scope import Scope
+from codemyspec.sessions import (
+    Command,
+    CommandKind,
+    ExecutionMode,
+    ExecutionStrategy,
+    Result,
+    ResultStatus,
+    Session,
+    SessionAttrs,
+    SessionUpdate,
+    StepContext,
+    StepOutcome,
+    step_context,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _existing_children(session: Session) -> list[int]:
+    wrong = [child for child in session.child_sessions if child.type != CHILD_SESSION_TYPE]
+    if wrong:
+        raise StepError(f"Invalid child session type: {wrong[0].type}")
+    return [child.id for child in session.child_sessions]
+
+
+def _spawn_children(
+    scope: Scope, session: Session, context_id: int, context: StepContext
+) -> list[int]:
+    components = context.components.list_child_components(scope, context_id)
+    if not components:
+        raise StepError("No child components found for context")
+    child_ids: list[int] = []
+    for component in components:
+        attrs = SessionAttrs(
+            type=CHILD_SESSION_TYPE,
+            component_id=component.id,
+            session_id=session.id,
+            project_id=session.project_id,
+            execution_mode=ExecutionMode.AGENTIC,
+            agent=session.agent,
+            environment_type=session.environment_type,
+            state={"parent_branch_name": session.state.get("branch_name")},
+        )
+        try:
+            with context.sessions.savepoint():
+                child_ids.append(context.sessions.create(scope, attrs).id)
+        except CodeMySpecError as exc:
+            log.warning("could not spawn a coding session for %s: %s", component.name, exc)
+    if not child_ids:
+        raise StepError("Failed to spawn any child sessions")
+    return child_ids
+
+
+class SpawnComponentCodingSessions:
+    """Creates the child sessions and validates their combined work."""
+
+    name: ClassVar[str] = "ContextCodingSessions.Steps.SpawnComponentCodingSessions"
+
+    @staticmethod
+    def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
+        if session.component is None:
+            raise StepError("Context component not found")
+        if session.child_sessions:
+            child_ids = _existing_children(session)
+        else:
+            child_ids = _spawn_children(scope, session, session.component.id, step_context(opts))
+        return Command(
+            module=SpawnComponentCodingSessions.name,
+            command=CommandKind.SPAWN_SESSIONS,
+            metadata={"child_session_ids": child_ids, "timestamp": utcnow().isoformat()},
+            execution_strategy=ExecutionStrategy.ASYNC,
+        )
+
+    @staticmethod
+    def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
+        context = step_context(opts)
+        try:
+            fresh = context.sessions.get(scope, session.id)
+        except NotFoundError:
+            raise NotFoundError("Session not found") from None
+        report = validate_children(fresh, context.workspace)
+        data = {**result.data, "validation": report.model_dump(mode="json")}
+        if report.ok:
+            checked = result.model_copy(
+                update={"status": ResultStatus.OK, "data": data, "error_message": None}
+            )
+        else:
+            checked = result.model_copy(
+                update={
+                    "status": ResultStatus.ERROR,
+                    "data": data,
+                    "error_message": report.message(),
+                }
+            )
+        return StepOutcome(updates=SessionUpdate(), result=checked)

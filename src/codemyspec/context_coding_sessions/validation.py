@@ -1,0 +1,111 @@
+"""The three checks behind a context's validation loop: statuses, files, unit tests."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from codemyspec.components import component_files
+from codemyspec.environments import Workspace
+from codemyspec.errors import ConfigurationError
+from codemyspec.sessions import Session, SessionStatus
+from codemyspec.test_reports import FailedCase
+
+
+class ChildProblem(BaseModel):
+    """A child that is not complete, and why."""
+
+    session_id: int
+    component: str
+    reason: str | None = None
+
+
+class FailingTests(BaseModel):
+    """A component whose unit tests do not pass in the integrated tree."""
+
+    component: str
+    test_file: str
+    summary: str
+    failed_cases: list[FailedCase] = Field(default_factory=list)
+
+
+class ValidationReport(BaseModel):
+    """Everything validation found; empty means the context may be finalized."""
+
+    running: list[ChildProblem] = Field(default_factory=list)
+    failed: list[ChildProblem] = Field(default_factory=list)
+    cancelled: list[ChildProblem] = Field(default_factory=list)
+    missing_files: list[str] = Field(default_factory=list)
+    failing_tests: list[FailingTests] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not (self.running or self.failed or self.cancelled or self.missing_files)
+            and not self.failing_tests
+        )
+
+    def message(self) -> str:
+        """Every problem found, in one message a user can act on."""
+        parts: list[str] = []
+        if self.running:
+            parts.append(
+                "Child sessions still running: " + ", ".join(p.component for p in self.running)
+            )
+        for label, problems in (("failed", self.failed), ("cancelled", self.cancelled)):
+            if problems:
+                named = ", ".join(
+                    f"{p.component} ({p.reason or 'no reason recorded'})" for p in problems
+                )
+                parts.append(f"Child sessions {label}: {named}")
+        if self.missing_files:
+            parts.append("Missing files: " + ", ".join(self.missing_files))
+        for failing in self.failing_tests:
+            first = failing.failed_cases[0] if failing.failed_cases else None
+            detail = f"; first: {first.test_id}: {first.message}" if first else ""
+            parts.append(f"Unit tests failing for {failing.component}: {failing.summary}{detail}")
+        return "; ".join(parts)
+
+
+def _name(child: Session) -> str:
+    return child.component.name if child.component else f"session {child.id}"
+
+
+def _reason(child: Session) -> str | None:
+    reason = child.state.get("error") or child.state.get("reason")
+    return str(reason) if reason else None
+
+
+def validate_children(session: Session, workspace: Workspace | None) -> ValidationReport:
+    """Statuses first; files and tests only once every child has finished successfully."""
+    report = ValidationReport()
+    for child in session.child_sessions:
+        problem = ChildProblem(session_id=child.id, component=_name(child), reason=_reason(child))
+        if child.status is SessionStatus.ACTIVE:
+            report.running.append(problem)
+        elif child.status is SessionStatus.FAILED:
+            report.failed.append(problem)
+        elif child.status is SessionStatus.CANCELLED:
+            report.cancelled.append(problem)
+    if not report.ok:
+        return report
+    if workspace is None or session.project is None:
+        raise ConfigurationError("the session's project has no working tree to validate")
+    for child in session.child_sessions:
+        if child.component is None:
+            continue
+        paths = component_files(child.component, session.project)
+        missing = [str(p) for p in (paths.code, paths.test) if not workspace.exists(str(p))]
+        report.missing_files += missing
+        if missing:
+            continue
+        suite = workspace.run_tests(str(paths.test))
+        if not suite.passed:
+            report.failing_tests.append(
+                FailingTests(
+                    component=_name(child),
+                    test_file=str(paths.test),
+                    summary=suite.summary(),
+                    failed_cases=suite.failed_cases,
+                )
+            )
+    return report

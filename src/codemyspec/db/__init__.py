@@ -1,0 +1,26 @@
+"""Persistence: the typed tables, opening a database, and its unit of work."""
+
+from codemyspec.db.database import DATABASE_URL_ENV, Database, database_url, migrate
+from codemyspec.db.models import (
+    AccountRow,
+    Base,
+    ComponentRow,
+    InteractionRow,
+    ProjectRow,
+    SessionRow,
+    UserRow,
+)
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "AccountRow",
+    "Base",
+    "ComponentRow",
+    "Database",
+    "InteractionRow",
+    "ProjectRow",
+    "SessionRow",
+    "UserRow",
+    "database_url",
+    "migrate",
+]

@@ -1,0 +1,71 @@
+"""Opening a database: engine, migrations applied on first open, and transactions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from codemyspec.errors import ConfigurationError
+
+DATABASE_URL_ENV = "CODEMYSPEC_DATABASE_URL"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(default_path: Path) -> str:
+    """``CODEMYSPEC_DATABASE_URL`` if set, else a SQLite file at ``default_path``."""
+    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{default_path}"
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (a no-op when it is there)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Database:
+    """One engine and its session factory; built by the composition root, never at import."""
+
+    def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
+        self.url = url
+        try:
+            self.engine = create_engine(url)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise ConfigurationError(f"cannot open database {url!r}: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _enable_sqlite_foreign_keys)
+        if apply_migrations:
+            try:
+                migrate(self.engine)
+            except SQLAlchemyError as exc:
+                raise ConfigurationError(f"cannot migrate database {url!r}: {exc}") from exc
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits when the block ends, rolls back if it raises."""
+        with self.session_factory.begin() as orm:
+            yield orm
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,65 @@
+"""The workspace port: what validation may ask of the working tree (files and tests)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from codemyspec.components import resolve_inside
+from codemyspec.projects import Language, Project, unit_test_argv
+from codemyspec.shell import Shell
+from codemyspec.test_reports import SuiteReport, parse_junit_xml
+
+DEFAULT_TEST_TIMEOUT = 600.0
+
+
+class Workspace(Protocol):
+    """A project's working tree as a step sees it."""
+
+    root: Path
+
+    def exists(self, relative_path: str) -> bool: ...
+
+    def run_tests(self, test_path: str) -> SuiteReport: ...
+
+
+class LocalWorkspace:
+    """The working tree on this machine; tests run through the shell port."""
+
+    def __init__(
+        self, project: Project, root: Path, shell: Shell, *, timeout: float = DEFAULT_TEST_TIMEOUT
+    ) -> None:
+        self.project = project
+        self.root = root
+        self._shell = shell
+        self._timeout = timeout
+
+    def exists(self, relative_path: str) -> bool:
+        return resolve_inside(self.root, relative_path).is_file()
+
+    def run_tests(self, test_path: str) -> SuiteReport:
+        """Run one test file and read its JUnit report (Elixir: the exit code only)."""
+        resolve_inside(self.root, test_path)
+        with tempfile.TemporaryDirectory(prefix="codemyspec-junit-") as tmp:
+            report_path = Path(tmp) / "report.xml"
+            done = self._shell.run(
+                unit_test_argv(self.project, test_path, str(report_path)),
+                self.root,
+                timeout=self._timeout,
+            )
+            output = done.stdout + done.stderr
+            if not done.ok and (done.timed_out or done.not_found):
+                return SuiteReport(error=done.failure_reason(), output=output)
+            if self.project.language is not Language.PYTHON:
+                failed = 0 if done.ok else 1
+                return SuiteReport(tests=1, failures=failed, output=output)
+            if not report_path.exists():
+                return SuiteReport(
+                    error=f"no test report was written ({done.failure_reason()})", output=output
+                )
+            report = parse_junit_xml(report_path.read_text(encoding="utf-8"))
+        if report.error is None and report.tests == 0:
+            report.error = "no tests were collected"
+        report.output = output
+        return report

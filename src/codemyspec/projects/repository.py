@@ -1,0 +1,70 @@
+"""Projects, always read and written within the caller's account."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
+
+from codemyspec.db import ProjectRow
+from codemyspec.errors import NotFoundError, ValidationError
+from codemyspec.projects.models import Project, ProjectAttrs
+from codemyspec.scope import Scope
+
+
+class ProjectRepository:
+    """Scoped access to projects inside one unit of work."""
+
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    def _row(self, scope: Scope, project_id: int) -> ProjectRow:
+        query = select(ProjectRow).where(
+            ProjectRow.id == project_id, ProjectRow.account_id == scope.account_id
+        )
+        if scope.project_id is not None:
+            query = query.where(ProjectRow.id == scope.project_id)
+        row = self._orm.scalars(query).one_or_none()
+        if row is None:
+            raise NotFoundError(f"Project {project_id} not found")
+        return row
+
+    def create(self, scope: Scope, attrs: ProjectAttrs) -> Project:
+        row = ProjectRow(account_id=scope.account_id, **attrs.model_dump(mode="json"))
+        self._orm.add(row)
+        try:
+            with self._orm.begin_nested():
+                self._orm.flush()
+        except IntegrityError as exc:
+            raise ValidationError(f"a project named {attrs.name!r} already exists") from exc
+        return Project.model_validate(row)
+
+    def get(self, scope: Scope, project_id: int) -> Project:
+        return Project.model_validate(self._row(scope, project_id))
+
+    def get_by_name(self, scope: Scope, name: str) -> Project:
+        row = self._orm.scalars(
+            select(ProjectRow).where(
+                ProjectRow.account_id == scope.account_id, ProjectRow.name == name
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFoundError(f"Project {name!r} not found")
+        return Project.model_validate(row)
+
+    def list_projects(self, scope: Scope) -> list[Project]:
+        query = select(ProjectRow).where(ProjectRow.account_id == scope.account_id)
+        if scope.project_id is not None:
+            query = query.where(ProjectRow.id == scope.project_id)
+        return [Project.model_validate(row) for row in self._orm.scalars(query.order_by("id"))]
+
+    def update(self, scope: Scope, project_id: int, attrs: ProjectAttrs) -> Project:
+        row = self._row(scope, project_id)
+        for key, value in attrs.model_dump(mode="json").items():
+            setattr(row, key, value)
+        self._orm.flush()
+        return Project.model_validate(row)
+
+    def delete(self, scope: Scope, project_id: int) -> None:
+        self._orm.delete(self._row(scope, project_id))
+        self._orm.flush()

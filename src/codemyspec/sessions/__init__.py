@@ -1,0 +1,56 @@
+"""Sessions: the engine that records every workflow as sessions made of interactions."""
+
+from codemyspec.commands import (
+    Command,
+    CommandKind,
+    ExecutionStrategy,
+    Result,
+    ResultStatus,
+)
+from codemyspec.sessions.events import EventBus, EventKind, SessionEvent
+from codemyspec.sessions.models import (
+    ExecutionMode,
+    Interaction,
+    Session,
+    SessionAttrs,
+    SessionStatus,
+    SessionUpdate,
+)
+from codemyspec.sessions.registry import OrchestratorRegistry
+from codemyspec.sessions.repository import SessionRepository
+from codemyspec.sessions.service import SessionsEngine, WorkspaceFactory
+from codemyspec.sessions.workflow import (
+    Orchestrator,
+    Step,
+    StepContext,
+    StepOutcome,
+    last_completed,
+    step_context,
+)
+
+__all__ = [
+    "Command",
+    "CommandKind",
+    "EventBus",
+    "EventKind",
+    "ExecutionMode",
+    "ExecutionStrategy",
+    "Interaction",
+    "Orchestrator",
+    "OrchestratorRegistry",
+    "Result",
+    "ResultStatus",
+    "Session",
+    "SessionAttrs",
+    "SessionEvent",
+    "SessionRepository",
+    "SessionStatus",
+    "SessionUpdate",
+    "SessionsEngine",
+    "Step",
+    "StepContext",
+    "StepOutcome",
+    "WorkspaceFactory",
+    "last_completed",
+    "step_context",
+]

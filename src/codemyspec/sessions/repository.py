@@ -1,0 +1,260 @@
+"""Sessions and their interactions, always read and written within the caller's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import selectinload
+
+from codemyspec.clock import utcnow
+from codemyspec.commands import Command, Result
+from codemyspec.components import Component, ComponentRepository
+from codemyspec.db import InteractionRow, SessionRow
+from codemyspec.errors import (
+    NotFoundError,
+    PersistenceError,
+    ResultAlreadyRecordedError,
+    ValidationError,
+)
+from codemyspec.projects import Project, ProjectRepository
+from codemyspec.scope import Scope
+from codemyspec.sessions.events import EventKind, SessionEvent
+from codemyspec.sessions.models import (
+    Interaction,
+    Session,
+    SessionAttrs,
+    SessionStatus,
+    SessionUpdate,
+)
+
+
+def _scoped(scope: Scope) -> Select[SessionRow]:
+    query = select(SessionRow).where(SessionRow.account_id == scope.account_id)
+    if scope.project_id is not None:
+        query = query.where(SessionRow.project_id == scope.project_id)
+    return query
+
+
+def _interaction(row: InteractionRow) -> Interaction:
+    return Interaction(
+        id=row.id,
+        session_id=row.session_id,
+        step=row.step,
+        command=Command.model_validate(row.command),
+        result=Result.model_validate(row.result) if row.result is not None else None,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+    )
+
+
+def _session(
+    row: SessionRow,
+    *,
+    interactions: list[Interaction] | None = None,
+    children: list[Session] | None = None,
+    with_project: bool = False,
+) -> Session:
+    return Session(
+        id=row.id,
+        account_id=row.account_id,
+        project_id=row.project_id,
+        user_id=row.user_id,
+        component_id=row.component_id,
+        session_id=row.session_id,
+        type=row.type,
+        status=SessionStatus(row.status),
+        execution_mode=row.execution_mode,
+        agent=row.agent,
+        environment_type=row.environment_type,
+        state=dict(row.state or {}),
+        external_conversation_id=row.external_conversation_id,
+        inserted_at=row.inserted_at,
+        updated_at=row.updated_at,
+        component=Component.model_validate(row.component) if row.component else None,
+        project=Project.model_validate(row.project) if with_project and row.project else None,
+        interactions=interactions or [],
+        child_sessions=children or [],
+    )
+
+
+class SessionRepository:
+    """Scoped access to sessions inside one unit of work; collects the events it causes."""
+
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+        self.events: list[SessionEvent] = []
+
+    def _emit(self, kind: EventKind, row: SessionRow, **fields: object) -> None:
+        self.events.append(
+            SessionEvent.model_validate(
+                {
+                    "kind": kind,
+                    "session_id": row.id,
+                    "account_id": row.account_id,
+                    "parent_session_id": row.session_id,
+                    "status": row.status,
+                    **fields,
+                }
+            )
+        )
+
+    def _row(self, scope: Scope, session_id: int) -> SessionRow:
+        row = self._orm.scalars(_scoped(scope).where(SessionRow.id == session_id)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"Session {session_id} not found")
+        return row
+
+    def create(self, scope: Scope, attrs: SessionAttrs) -> Session:
+        project_id = attrs.project_id if attrs.project_id is not None else scope.project_id
+        if project_id is not None:
+            ProjectRepository(self._orm).get(scope, project_id)
+        if attrs.component_id is not None:
+            component = ComponentRepository(self._orm).get(scope, attrs.component_id)
+            if project_id is not None and component.project_id != project_id:
+                raise ValidationError(
+                    f"component {attrs.component_id} is not in project {project_id}"
+                )
+        if attrs.session_id is not None:
+            self._row(scope, attrs.session_id)
+        row = SessionRow(
+            **attrs.model_dump(mode="json", exclude={"project_id"}),
+            project_id=project_id,
+            account_id=scope.account_id,
+            user_id=scope.user_id,
+        )
+        self._orm.add(row)
+        try:
+            self._orm.flush()
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"could not create the {attrs.type} session: {exc}") from exc
+        self._emit(EventKind.SESSION_CREATED, row)
+        return self.get(scope, row.id)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: a write that fails inside it leaves the rest intact."""
+        with self._orm.begin_nested():
+            yield
+
+    def get(self, scope: Scope, session_id: int) -> Session:
+        """The session with component, project, interactions (newest first) and children."""
+        row = self._orm.scalars(
+            _scoped(scope)
+            .where(SessionRow.id == session_id)
+            .options(
+                selectinload(SessionRow.component),
+                selectinload(SessionRow.project),
+                selectinload(SessionRow.interactions),
+                selectinload(SessionRow.child_sessions).selectinload(SessionRow.component),
+            )
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if row is None:
+            raise NotFoundError(f"Session {session_id} not found")
+        return _session(
+            row,
+            interactions=[_interaction(i) for i in row.interactions],
+            children=[_session(child) for child in row.child_sessions],
+            with_project=True,
+        )
+
+    def list_sessions(
+        self,
+        scope: Scope,
+        *,
+        status: SessionStatus | None = None,
+        type: str | None = None,
+        parent_id: int | None = None,
+        roots_only: bool = False,
+    ) -> list[Session]:
+        query = _scoped(scope).options(selectinload(SessionRow.component))
+        if status is not None:
+            query = query.where(SessionRow.status == status.value)
+        if type is not None:
+            query = query.where(SessionRow.type == type)
+        if parent_id is not None:
+            query = query.where(SessionRow.session_id == parent_id)
+        if roots_only:
+            query = query.where(SessionRow.session_id.is_(None))
+        return [_session(row) for row in self._orm.scalars(query.order_by(SessionRow.id))]
+
+    def update(self, scope: Scope, session_id: int, changes: SessionUpdate) -> Session:
+        row = self._row(scope, session_id)
+        if changes.status is not None:
+            row.status = changes.status.value
+        if changes.state:
+            row.state = {**(row.state or {}), **changes.state}
+        if changes.agent is not None:
+            row.agent = changes.agent
+        if changes.external_conversation_id is not None:
+            row.external_conversation_id = changes.external_conversation_id
+        row.updated_at = utcnow()
+        self._orm.flush()
+        self._emit(EventKind.SESSION_UPDATED, row)
+        return self.get(scope, session_id)
+
+    def delete(self, scope: Scope, session_id: int) -> None:
+        row = self._row(scope, session_id)
+        self._emit(EventKind.SESSION_DELETED, row)
+        self._orm.delete(row)
+        self._orm.flush()
+
+    def add_interaction(self, scope: Scope, session_id: int, command: Command) -> Interaction:
+        """Store a pending interaction; the database refuses a second pending one."""
+        row = self._row(scope, session_id)
+        interaction = InteractionRow(
+            session_id=row.id, step=command.module, command=command.model_dump(mode="json")
+        )
+        self._orm.add(interaction)
+        self._orm.flush()
+        self._emit(
+            EventKind.INTERACTION_STARTED, row, interaction_id=interaction.id, step=command.module
+        )
+        return _interaction(interaction)
+
+    def record_result(
+        self, scope: Scope, session_id: int, interaction_id: int, result: Result
+    ) -> Interaction:
+        """Store the result once: an update guarded by ``completed_at IS NULL``."""
+        row = self._row(scope, session_id)
+        completed_at: datetime = utcnow()
+        applied = self._orm.execute(
+            update(InteractionRow)
+            .where(
+                InteractionRow.id == interaction_id,
+                InteractionRow.session_id == row.id,
+                InteractionRow.completed_at.is_(None),
+            )
+            .values(result=result.model_dump(mode="json"), completed_at=completed_at)
+            .execution_options(synchronize_session=False)
+        )
+        if applied.rowcount != 1:  # type: ignore[attr-defined]
+            self._interaction_row(row.id, interaction_id)
+            raise ResultAlreadyRecordedError(
+                f"interaction {interaction_id} already has a result; a second one is refused"
+            )
+        stored = self._interaction_row(row.id, interaction_id)
+        self._orm.refresh(stored)
+        self._emit(
+            EventKind.INTERACTION_FINISHED,
+            row,
+            interaction_id=interaction_id,
+            step=stored.step,
+            result_status=result.status.value,
+        )
+        return _interaction(stored)
+
+    def _interaction_row(self, session_id: int, interaction_id: int) -> InteractionRow:
+        stored = self._orm.scalars(
+            select(InteractionRow).where(
+                InteractionRow.id == interaction_id, InteractionRow.session_id == session_id
+            )
+        ).one_or_none()
+        if stored is None:
+            raise NotFoundError(f"Interaction {interaction_id} not found in session {session_id}")
+        return stored

@@ -1,0 +1,155 @@
+"""The sessions engine: create and inspect sessions, hand out commands, take results.
+
+Each public method is one unit of work; events are published only after it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from codemyspec.commands import Result
+from codemyspec.components import ComponentRepository
+from codemyspec.db import Database
+from codemyspec.environments import Workspace
+from codemyspec.errors import (
+    NotFoundError,
+    ResultAlreadyRecordedError,
+    SessionCompleteError,
+    SessionNotActiveError,
+)
+from codemyspec.projects import Project
+from codemyspec.scope import Scope
+from codemyspec.sessions.events import EventBus
+from codemyspec.sessions.models import (
+    Interaction,
+    Session,
+    SessionAttrs,
+    SessionStatus,
+    SessionUpdate,
+)
+from codemyspec.sessions.registry import OrchestratorRegistry
+from codemyspec.sessions.repository import SessionRepository
+from codemyspec.sessions.workflow import StepContext
+
+WorkspaceFactory = Callable[[Project], Workspace | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    sessions: SessionRepository
+    components: ComponentRepository
+
+
+class SessionsEngine:
+    """The seed's ``Sessions`` context over one database, one registry and one event bus."""
+
+    def __init__(
+        self,
+        database: Database,
+        registry: OrchestratorRegistry,
+        events: EventBus,
+        workspace_for: WorkspaceFactory,
+    ) -> None:
+        self.database = database
+        self.registry = registry
+        self.events = events
+        self._workspace_for = workspace_for
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[_Work]:
+        with self.database.transaction() as orm:
+            work = _Work(SessionRepository(orm), ComponentRepository(orm))
+            yield work
+        for event in work.sessions.events:
+            self.events.publish(event)
+
+    def _context(self, work: _Work, session: Session) -> StepContext:
+        workspace = self._workspace_for(session.project) if session.project else None
+        return StepContext(sessions=work.sessions, components=work.components, workspace=workspace)
+
+    def create_session(self, scope: Scope, attrs: SessionAttrs) -> Session:
+        self.registry.get(attrs.type)
+        with self._unit_of_work() as work:
+            return work.sessions.create(scope, attrs)
+
+    def get_session(self, scope: Scope, session_id: int) -> Session:
+        with self._unit_of_work() as work:
+            return work.sessions.get(scope, session_id)
+
+    def list_sessions(
+        self,
+        scope: Scope,
+        *,
+        status: SessionStatus | None = None,
+        type: str | None = None,
+        parent_id: int | None = None,
+        roots_only: bool = False,
+    ) -> list[Session]:
+        with self._unit_of_work() as work:
+            return work.sessions.list_sessions(
+                scope, status=status, type=type, parent_id=parent_id, roots_only=roots_only
+            )
+
+    def update_session(self, scope: Scope, session_id: int, changes: SessionUpdate) -> Session:
+        with self._unit_of_work() as work:
+            return work.sessions.update(scope, session_id, changes)
+
+    def delete_session(self, scope: Scope, session_id: int) -> None:
+        with self._unit_of_work() as work:
+            work.sessions.delete(scope, session_id)
+
+    def next_command(self, scope: Scope, session_id: int) -> Interaction:
+        """The pending interaction if there is one, else a new one from the next step."""
+        try:
+            return self._next_command(scope, session_id)
+        except IntegrityError:
+            # Another caller stored the pending interaction first: hand out that one.
+            pending = self.get_session(scope, session_id).pending_interaction()
+            if pending is None:
+                raise
+            return pending
+
+    def _next_command(self, scope: Scope, session_id: int) -> Interaction:
+        with self._unit_of_work() as work:
+            session = work.sessions.get(scope, session_id)
+            if session.status is SessionStatus.COMPLETE:
+                raise SessionCompleteError(f"session {session_id} is complete")
+            if session.status.is_terminal:
+                raise SessionNotActiveError(
+                    f"session {session_id} is {session.status.value}; it takes no new command"
+                )
+            pending = session.pending_interaction()
+            if pending is not None:
+                return pending
+            orchestrator = self.registry.get(session.type)
+            step = orchestrator.get_next_interaction(session)
+            command = step.get_command(scope, session, context=self._context(work, session))
+            return work.sessions.add_interaction(scope, session_id, command)
+
+    def handle_result(
+        self, scope: Scope, session_id: int, interaction_id: int, result: Result
+    ) -> Session:
+        """Let the step judge the result, store it once, and apply its session updates."""
+        with self._unit_of_work() as work:
+            session = work.sessions.get(scope, session_id)
+            interaction = session.interaction(interaction_id)
+            if interaction is None:
+                raise NotFoundError(
+                    f"Interaction {interaction_id} not found in session {session_id}"
+                )
+            if not interaction.pending:
+                raise ResultAlreadyRecordedError(
+                    f"interaction {interaction_id} already has a result; a second one is refused"
+                )
+            step = self.registry.step(session.type, interaction.step)
+            outcome = step.handle_result(
+                scope, session, result, context=self._context(work, session)
+            )
+            work.sessions.record_result(scope, session_id, interaction_id, outcome.result)
+            if not outcome.updates.is_empty:
+                work.sessions.update(scope, session_id, outcome.updates)
+            return work.sessions.get(scope, session_id)

@@ -1,0 +1,69 @@
+"""The shapes every workflow shares: a step, an orchestrator, and what a step may use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from codemyspec.commands import Command, Result
+from codemyspec.sessions.models import Interaction, Session, SessionUpdate
+
+if TYPE_CHECKING:
+    from codemyspec.components import ComponentRepository
+    from codemyspec.environments import Workspace
+    from codemyspec.scope import Scope
+    from codemyspec.sessions.repository import SessionRepository
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """What ``handle_result`` returns: session changes and the (possibly rewritten) result."""
+
+    updates: SessionUpdate
+    result: Result
+
+
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """The repositories of the current unit of work and the session's workspace."""
+
+    sessions: SessionRepository
+    components: ComponentRepository
+    workspace: Workspace | None
+
+
+class Step(Protocol):
+    """One step of a workflow: describes its command, then judges the result."""
+
+    @property
+    def name(self) -> str: ...
+
+    def get_command(self, scope: Scope, session: Session, **opts: Any) -> Command: ...
+
+    def handle_result(
+        self, scope: Scope, session: Session, result: Result, **opts: Any
+    ) -> StepOutcome: ...
+
+
+class Orchestrator(Protocol):
+    """A pure routing table over a session's recorded interactions."""
+
+    def steps(self) -> Sequence[Step]: ...
+
+    def get_next_interaction(self, session: Session) -> Step: ...
+
+    def complete(self, session_or_interaction: Session | Interaction) -> bool: ...
+
+
+def last_completed(session: Session) -> Interaction | None:
+    """The newest interaction that has a result; pending ones never route."""
+    return next((i for i in session.interactions if not i.pending), None)
+
+
+def step_context(opts: dict[str, Any]) -> StepContext:
+    """The ``context`` the engine passes every step; a step called without one is misused."""
+    context = opts.get("context")
+    if not isinstance(context, StepContext):
+        raise TypeError("steps are called by the sessions engine with context=StepContext(...)")
+    return context

@@ -1,0 +1,61 @@
+"""Chained fixtures: database → app → account scope → git project → project scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codemyspec.bootstrap import App, bootstrap
+from codemyspec.scope import Scope
+from codemyspec.sessions import SessionEvent
+from tests.support.factories import make_account, make_project
+from tests.support.git_repos import GIT_IDENTITY, GitProject, make_git_project
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commits made by codemyspec in tests need an author; never the developer's own config."""
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'codemyspec.db'}"
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[App]:
+    application = bootstrap(database_url)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def events(app: App) -> list[SessionEvent]:
+    received: list[SessionEvent] = []
+    app.events.subscribe(received.append)
+    return received
+
+
+@pytest.fixture
+def account_scope(app: App) -> Scope:
+    return make_account(app)
+
+
+@pytest.fixture
+def git_project(tmp_path: Path) -> GitProject:
+    return make_git_project(tmp_path / "workspace")
+
+
+@pytest.fixture
+def scope(app: App, account_scope: Scope, git_project: GitProject) -> Scope:
+    """The account's scope narrowed to a project whose root is a real git checkout."""
+    project_scope, _ = make_project(
+        app, account_scope, git_project.root, code_repo=str(git_project.remote)
+    )
+    return project_scope
