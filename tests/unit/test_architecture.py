@@ -1,0 +1,65 @@
+"""The shape of the code: facades with sorted ``__all__``, imports only through facades."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "codemyspec"
+CONTEXT_PACKAGES = sorted(
+    p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()
+)
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """Constants, then classes, then functions: the order ruff keeps ``__all__`` in."""
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("package", CONTEXT_PACKAGES)
+def test_every_facade_exports_a_sorted_all_of_names_that_exist(package: str) -> None:
+    module = importlib.import_module(f"codemyspec.{package}")
+    exported = module.__all__
+    assert exported == sorted(exported, key=_isort_key), f"codemyspec.{package}.__all__ unsorted"
+    for name in exported:
+        assert hasattr(module, name), f"codemyspec.{package} does not define {name}"
+
+
+@pytest.mark.parametrize("package", CONTEXT_PACKAGES)
+def test_other_packages_are_imported_only_through_their_facade(package: str) -> None:
+    offenders = []
+    for path in (SRC / package).rglob("*.py"):
+        for imported in _imports(path):
+            parts = imported.split(".")
+            if parts[0] != "codemyspec" or len(parts) < 3:
+                continue
+            if parts[1] != package and parts[1] in CONTEXT_PACKAGES:
+                offenders.append(f"{path.relative_to(SRC)} imports {imported}")
+    assert offenders == []
+
+
+def test_the_orchestrator_is_pure_and_imports_no_database_or_adapter() -> None:
+    forbidden = ("sqlalchemy", "codemyspec.db", "codemyspec.runner", "codemyspec.shell")
+    orchestrator = SRC / "context_coding_sessions" / "orchestrator.py"
+    leaks = [name for name in _imports(orchestrator) if name.startswith(forbidden)]
+    assert leaks == []
+    assert "subprocess" not in _imports(orchestrator)
+
+
+def test_step_modules_fit_on_a_few_screens() -> None:
+    for path in (SRC / "context_coding_sessions" / "steps").glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) < 150, path.name
