@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from codemyspec.accounts import AccountRepository
+from codemyspec.agents import Agent, ClaudeCodeAgent
+from codemyspec.component_coding_sessions import SESSION_TYPE as COMPONENT_SESSION_TYPE
+from codemyspec.component_coding_sessions import orchestrator as component_orchestrator
 from codemyspec.components import ComponentRepository
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.context_coding_sessions import orchestrator as context_orchestrator
 from codemyspec.db import Database
 from codemyspec.environments import LocalWorkspace, Workspace
+from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project, ProjectRepository
+from codemyspec.runner import CommandExecutor, Observer, Runner, RunnerConfig
 from codemyspec.sessions import (
     EventBus,
     OrchestratorRegistry,
@@ -40,7 +46,12 @@ class App:
         self.database = database
         self.shell: Shell = shell or SubprocessShell()
         self.events = EventBus()
-        self.registry = OrchestratorRegistry({CONTEXT_SESSION_TYPE: context_orchestrator})
+        self.registry = OrchestratorRegistry(
+            {
+                CONTEXT_SESSION_TYPE: context_orchestrator,
+                COMPONENT_SESSION_TYPE: component_orchestrator,
+            }
+        )
         self.sessions = SessionsEngine(database, self.registry, self.events, self.workspace_for)
 
     def workspace_for(self, project: Project) -> Workspace | None:
@@ -62,6 +73,28 @@ class App:
             yield work
         for event in work.sessions.events:
             self.events.publish(event)
+
+    def runner(
+        self,
+        project: Project,
+        config: RunnerConfig | None = None,
+        *,
+        agents: dict[str, Agent] | None = None,
+        cancel: threading.Event | None = None,
+        observer: Observer | None = None,
+    ) -> Runner:
+        """A runner for a project with a local working tree (Claude Code unless told otherwise)."""
+        if project.root is None:
+            raise ConfigurationError(f"project {project.name!r} has no local root to run in")
+        config = config or RunnerConfig()
+        executor = CommandExecutor(
+            project,
+            Path(project.root),
+            self.shell,
+            agents if agents is not None else {ClaudeCodeAgent.name: ClaudeCodeAgent()},
+            config,
+        )
+        return Runner(self.sessions, executor, config, cancel=cancel, observer=observer)
 
     def close(self) -> None:
         self.database.dispose()

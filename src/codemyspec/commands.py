@@ -22,6 +22,8 @@ class CommandKind(StrEnum):
     SHELL = "shell"
     AGENT = "agent"
     SPAWN_SESSIONS = "spawn_sessions"
+    PREPARE_WORKSPACE = "prepare_workspace"
+    RUN_TESTS = "run_tests"
 
 
 class ExecutionStrategy(StrEnum):

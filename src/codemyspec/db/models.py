@@ -109,6 +109,7 @@ class SessionRow(Timestamped, Base):
     environment_type: Mapped[str] = mapped_column(String(20))
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     external_conversation_id: Mapped[str | None] = mapped_column(String(200))
+    attempt: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
     component: Mapped[ComponentRow | None] = relationship(lazy="raise")
     project: Mapped[ProjectRow | None] = relationship(lazy="raise")
@@ -139,6 +140,7 @@ class InteractionRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     step: Mapped[str] = mapped_column(String(200))
+    attempt: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     command: Mapped[dict[str, Any]]
     result: Mapped[dict[str, Any] | None]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,6 +21,8 @@ class Workspace(Protocol):
 
     def exists(self, relative_path: str) -> bool: ...
 
+    def read_text(self, relative_path: str) -> str | None: ...
+
     def run_tests(self, test_path: str) -> SuiteReport: ...
 
 
@@ -37,6 +39,11 @@ class LocalWorkspace:
 
     def exists(self, relative_path: str) -> bool:
         return resolve_inside(self.root, relative_path).is_file()
+
+    def read_text(self, relative_path: str) -> str | None:
+        """The file's text, or None when it does not exist."""
+        path = resolve_inside(self.root, relative_path)
+        return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def run_tests(self, test_path: str) -> SuiteReport:
         """Run one test file and read its JUnit report (Elixir: the exit code only)."""

@@ -1,5 +1,20 @@
 """The runner: executes the commands steps describe, where the code lives."""
 
+from codemyspec.runner.children import dependency_graph, find_cycle
+from codemyspec.runner.config import RunnerConfig
+from codemyspec.runner.driver import Observer, Runner
+from codemyspec.runner.executor import CommandExecutor
 from codemyspec.runner.shell_commands import DEFAULT_PROGRAM_TIMEOUT, execute_shell_command
+from codemyspec.runner.worktrees import GitWorktrees
 
-__all__ = ["DEFAULT_PROGRAM_TIMEOUT", "execute_shell_command"]
+__all__ = [
+    "DEFAULT_PROGRAM_TIMEOUT",
+    "CommandExecutor",
+    "GitWorktrees",
+    "Observer",
+    "Runner",
+    "RunnerConfig",
+    "dependency_graph",
+    "execute_shell_command",
+    "find_cycle",
+]

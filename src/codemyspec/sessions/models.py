@@ -71,6 +71,7 @@ class Session(BaseModel):
     environment_type: EnvironmentType
     state: dict[str, Any] = Field(default_factory=dict)
     external_conversation_id: str | None = None
+    attempt: int = 1
     inserted_at: datetime
     updated_at: datetime
     component: Component | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -73,6 +74,7 @@ def _session(
         environment_type=row.environment_type,
         state=dict(row.state or {}),
         external_conversation_id=row.external_conversation_id,
+        attempt=row.attempt,
         inserted_at=row.inserted_at,
         updated_at=row.updated_at,
         component=Component.model_validate(row.component) if row.component else None,
@@ -158,7 +160,7 @@ class SessionRepository:
             raise NotFoundError(f"Session {session_id} not found")
         return _session(
             row,
-            interactions=[_interaction(i) for i in row.interactions],
+            interactions=[_interaction(i) for i in row.interactions if i.attempt == row.attempt],
             children=[_session(child) for child in row.child_sessions],
             with_project=True,
         )
@@ -198,6 +200,25 @@ class SessionRepository:
         self._emit(EventKind.SESSION_UPDATED, row)
         return self.get(scope, session_id)
 
+    def restart(self, scope: Scope, session_id: int, state: dict[str, Any]) -> Session:
+        """Start a new attempt: active again, fresh state; earlier interactions are kept apart."""
+        row = self._row(scope, session_id)
+        abandoned = Result.error("abandoned: the session was restarted").model_dump(mode="json")
+        self._orm.execute(
+            update(InteractionRow)
+            .where(InteractionRow.session_id == row.id, InteractionRow.completed_at.is_(None))
+            .values(result=abandoned, completed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        row.attempt += 1
+        row.status = SessionStatus.ACTIVE.value
+        row.state = state
+        row.external_conversation_id = None
+        row.updated_at = utcnow()
+        self._orm.flush()
+        self._emit(EventKind.SESSION_UPDATED, row)
+        return self.get(scope, session_id)
+
     def delete(self, scope: Scope, session_id: int) -> None:
         row = self._row(scope, session_id)
         self._emit(EventKind.SESSION_DELETED, row)
@@ -208,7 +229,10 @@ class SessionRepository:
         """Store a pending interaction; the database refuses a second pending one."""
         row = self._row(scope, session_id)
         interaction = InteractionRow(
-            session_id=row.id, step=command.module, command=command.model_dump(mode="json")
+            session_id=row.id,
+            step=command.module,
+            attempt=row.attempt,
+            command=command.model_dump(mode="json"),
         )
         self._orm.add(interaction)
         self._orm.flush()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -97,6 +98,11 @@ class SessionsEngine:
     def update_session(self, scope: Scope, session_id: int, changes: SessionUpdate) -> Session:
         with self._unit_of_work() as work:
             return work.sessions.update(scope, session_id, changes)
+
+    def restart_session(self, scope: Scope, session_id: int, state: dict[str, Any]) -> Session:
+        """A new attempt of the session (what ``retry`` does to a failed child)."""
+        with self._unit_of_work() as work:
+            return work.sessions.restart(scope, session_id, state)
 
     def delete_session(self, scope: Scope, session_id: int) -> None:
         with self._unit_of_work() as work:

@@ -64,7 +64,12 @@ class Finalize:
                 ["git", "commit", "-m", message, "--", *files],
                 ["git", "push", "--set-upstream", "origin", branch],
             ],
-            metadata={"branch_name": branch, "committed_files": len(files), "files": files},
+            metadata={
+                "branch_name": branch,
+                "committed_files": len(files),
+                "files": files,
+                "commit_only_if_changed": True,
+            },
         )
 
     @staticmethod

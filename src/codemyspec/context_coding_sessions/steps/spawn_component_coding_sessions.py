@@ -40,6 +40,14 @@ def _existing_children(session: Session) -> list[int]:
     return [child.id for child in session.child_sessions]
 
 
+def _child_state(session: Session) -> dict[str, Any]:
+    """What a child starts with: the parent's branch, and the fix-round bound if one was set."""
+    state: dict[str, Any] = {"parent_branch_name": session.state.get("branch_name")}
+    if "max_fix_rounds" in session.state:
+        state["max_fix_rounds"] = session.state["max_fix_rounds"]
+    return state
+
+
 def _spawn_children(
     scope: Scope, session: Session, context_id: int, context: StepContext
 ) -> list[int]:
@@ -56,7 +64,7 @@ def _spawn_children(
             execution_mode=ExecutionMode.AGENTIC,
             agent=session.agent,
             environment_type=session.environment_type,
-            state={"parent_branch_name": session.state.get("branch_name")},
+            state=_child_state(session),
         )
         try:
             with context.sessions.savepoint():

@@ -1,0 +1,21 @@
+"""Agents: turn a prompt into file changes in a working directory."""
+
+from codemyspec.agents.base import (
+    DEFAULT_AGENT_TIMEOUT,
+    DEFAULT_MAX_TURNS,
+    Agent,
+    AgentRequest,
+    AgentRun,
+)
+from codemyspec.agents.claude_code import ClaudeCodeAgent
+from codemyspec.agents.command_agent import CommandAgent
+
+__all__ = [
+    "DEFAULT_AGENT_TIMEOUT",
+    "DEFAULT_MAX_TURNS",
+    "Agent",
+    "AgentRequest",
+    "AgentRun",
+    "ClaudeCodeAgent",
+    "CommandAgent",
+]

@@ -1,0 +1,44 @@
+"""The agent port: a prompt in, file changes in a working directory out."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+DEFAULT_AGENT_TIMEOUT = 1800.0
+DEFAULT_MAX_TURNS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRequest:
+    """One agent run: what to do, where, and within which bounds."""
+
+    prompt: str
+    cwd: Path
+    resume_conversation_id: str | None = None
+    timeout: float = DEFAULT_AGENT_TIMEOUT
+    max_turns: int = DEFAULT_MAX_TURNS
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRun:
+    """How a run ended; ``error`` says why it failed, in words a user can act on."""
+
+    ok: bool
+    conversation_id: str | None = None
+    error: str | None = None
+    output: str = ""
+    stderr: str = ""
+    usage: dict[str, float] = field(default_factory=dict)
+
+
+class Agent(Protocol):
+    """Runs to completion, honours ``cancel`` promptly, and never raises for failed work."""
+
+    name: str
+
+    def run(self, request: AgentRequest, cancel: threading.Event) -> AgentRun: ...

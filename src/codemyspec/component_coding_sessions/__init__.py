@@ -1,0 +1,35 @@
+"""ComponentCodingSessions: one agent writes one component, runs its tests, fixes failures.
+
+The same shape as ``context_coding_sessions``: ``orchestrator`` and one module per step.
+"""
+
+from codemyspec.component_coding_sessions import orchestrator, utils
+from codemyspec.component_coding_sessions.steps import (
+    Finalize,
+    FixTestFailures,
+    GenerateImplementation,
+    Initialize,
+    RunTests,
+)
+from codemyspec.component_coding_sessions.utils import (
+    DEFAULT_MAX_FIX_ROUNDS,
+    SESSION_TYPE,
+    WORKTREES_DIR,
+    child_branch_name,
+    worktree_path,
+)
+
+__all__ = [
+    "DEFAULT_MAX_FIX_ROUNDS",
+    "SESSION_TYPE",
+    "WORKTREES_DIR",
+    "Finalize",
+    "FixTestFailures",
+    "GenerateImplementation",
+    "Initialize",
+    "RunTests",
+    "child_branch_name",
+    "orchestrator",
+    "utils",
+    "worktree_path",
+]

@@ -1,0 +1,47 @@
+"""FixTestFailures: the agent gets the failures, in the same conversation when it can."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from codemyspec.component_coding_sessions.prompts import fix_prompt
+from codemyspec.component_coding_sessions.steps._agent_outcome import agent_outcome
+from codemyspec.component_coding_sessions.utils import (
+    FIX_STEP_NAME,
+    fix_rounds_done,
+    last_test_run,
+    max_fix_rounds,
+    workspace_state,
+)
+from codemyspec.scope import Scope
+from codemyspec.sessions import Command, CommandKind, Result, Session, StepOutcome
+
+
+class FixTestFailures:
+    """Asks the agent to make the failing tests pass without touching the test file."""
+
+    name: ClassVar[str] = FIX_STEP_NAME
+
+    @staticmethod
+    def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
+        worktree, _ = workspace_state(session)
+        test_file = str(session.state.get("test_file"))
+        report = last_test_run(session) or {}
+        prompt = fix_prompt(
+            test_file, report, fix_rounds_done(session) + 1, max_fix_rounds(session)
+        )
+        return Command(
+            module=FixTestFailures.name,
+            command=CommandKind.AGENT,
+            metadata={
+                "agent": session.agent,
+                "prompt": prompt,
+                "cwd": worktree,
+                "resume_conversation_id": session.external_conversation_id,
+                "watch_files": [test_file],
+            },
+        )
+
+    @staticmethod
+    def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
+        return agent_outcome(session, result, "fixing test failures")

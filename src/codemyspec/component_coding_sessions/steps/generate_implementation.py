@@ -1,0 +1,52 @@
+"""GenerateImplementation: the agent writes the component (and its tests if none exist)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from codemyspec.component_coding_sessions.prompts import ImplementationBrief, generate_prompt
+from codemyspec.component_coding_sessions.steps._agent_outcome import agent_outcome
+from codemyspec.component_coding_sessions.utils import require_component, workspace_state
+from codemyspec.components import component_files
+from codemyspec.scope import Scope
+from codemyspec.sessions import Command, CommandKind, Result, Session, StepOutcome, step_context
+
+RULES_DIR = "docs/rules"
+
+
+class GenerateImplementation:
+    """Prompts the agent with the design doc, the files to write and the coding rules."""
+
+    name: ClassVar[str] = "ComponentCodingSessions.Steps.GenerateImplementation"
+
+    @staticmethod
+    def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
+        component, project = require_component(session)
+        worktree, _ = workspace_state(session)
+        paths = component_files(component, project)
+        workspace = step_context(opts).workspace
+        read = workspace.read_text if workspace is not None else (lambda _path: None)
+        brief = ImplementationBrief(
+            project=project,
+            component=component,
+            paths=paths,
+            design_text=read(str(paths.design)),
+            test_file_exists=bool(session.state.get("test_file_existed")),
+            rules=read(f"{RULES_DIR}/{component.type.value}.md"),
+            dependencies=list(component.dependencies),
+        )
+        return Command(
+            module=GenerateImplementation.name,
+            command=CommandKind.AGENT,
+            metadata={
+                "agent": session.agent,
+                "prompt": generate_prompt(brief),
+                "cwd": worktree,
+                "resume_conversation_id": None,
+                "watch_files": [str(paths.test)],
+            },
+        )
+
+    @staticmethod
+    def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
+        return agent_outcome(session, result, "generating the implementation")

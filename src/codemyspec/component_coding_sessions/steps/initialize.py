@@ -1,0 +1,85 @@
+"""Initialize: a worktree on the child's own branch, made from the parent's branch and deps."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from codemyspec.clock import utcnow
+from codemyspec.component_coding_sessions.utils import (
+    child_branch_name,
+    require_component,
+    worktree_path,
+)
+from codemyspec.components import component_files
+from codemyspec.errors import NotFoundError, StepError
+from codemyspec.scope import Scope
+from codemyspec.sessions import (
+    Command,
+    CommandKind,
+    Result,
+    ResultStatus,
+    Session,
+    SessionUpdate,
+    StepOutcome,
+    step_context,
+)
+
+
+def _dependency_branches(
+    scope: Scope, session: Session, parent_branch: str, **opts: Any
+) -> list[str]:
+    component, _ = require_component(session)
+    context = step_context(opts)
+    branches = []
+    for module_name in component.dependencies:
+        try:
+            dependency = context.components.get_by_module_name(scope, module_name)
+        except NotFoundError:
+            raise StepError(
+                f"{component.name} depends on unknown component {module_name}"
+            ) from None
+        branches.append(child_branch_name(parent_branch, dependency))
+    return branches
+
+
+class Initialize:
+    """Describes the workspace; the runner makes it (idempotently) and reports the test file."""
+
+    name: ClassVar[str] = "ComponentCodingSessions.Steps.Initialize"
+
+    @staticmethod
+    def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
+        component, project = require_component(session)
+        parent_branch = session.state.get("parent_branch_name")
+        if not parent_branch:
+            raise StepError("parent_branch_name is missing from the session state")
+        branch = child_branch_name(str(parent_branch), component)
+        paths = component_files(component, project)
+        return Command(
+            module=Initialize.name,
+            command=CommandKind.PREPARE_WORKSPACE,
+            metadata={
+                "branch_name": branch,
+                "base_branch": parent_branch,
+                "worktree": worktree_path(branch),
+                "merge_branches": _dependency_branches(scope, session, str(parent_branch), **opts),
+                "test_file": str(paths.test),
+                "code_file": str(paths.code),
+            },
+        )
+
+    @staticmethod
+    def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
+        if result.status is not ResultStatus.OK:
+            return StepOutcome(SessionUpdate(), result)
+        pending = session.pending_interaction()
+        metadata = pending.command.metadata if pending else {}
+        state = {
+            "branch_name": metadata.get("branch_name"),
+            "worktree": metadata.get("worktree"),
+            "test_file": metadata.get("test_file"),
+            "test_file_existed": bool(result.data.get("test_file_existed")),
+            "test_file_sha256": result.data.get("test_file_sha256"),
+            "initialized_at": utcnow().isoformat(),
+        }
+        return StepOutcome(SessionUpdate(state=state), result)

@@ -1,0 +1,58 @@
+"""RunTests: only this component's tests, in its worktree; the fix loop is bounded."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from codemyspec.component_coding_sessions.utils import (
+    fix_rounds_done,
+    max_fix_rounds,
+    workspace_state,
+)
+from codemyspec.scope import Scope
+from codemyspec.sessions import (
+    Command,
+    CommandKind,
+    Result,
+    ResultStatus,
+    Session,
+    SessionStatus,
+    SessionUpdate,
+    StepOutcome,
+)
+
+
+def _failures(report: dict[str, Any]) -> str:
+    cases = report.get("failed_cases") or []
+    named = "; ".join(f"{c.get('test_id')}: {c.get('message')}" for c in cases[:5])
+    return named or str(report.get("error") or report.get("summary") or "tests failed")
+
+
+class RunTests:
+    """The runner runs the test file with JUnit XML output and reports the parsed run."""
+
+    name: ClassVar[str] = "ComponentCodingSessions.Steps.RunTests"
+
+    @staticmethod
+    def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
+        worktree, _ = workspace_state(session)
+        return Command(
+            module=RunTests.name,
+            command=CommandKind.RUN_TESTS,
+            metadata={"test_file": session.state.get("test_file"), "cwd": worktree},
+        )
+
+    @staticmethod
+    def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
+        report = dict(result.data.get("test_run") or {})
+        state: dict[str, Any] = {"last_test_run": report}
+        if result.status is ResultStatus.OK:
+            return StepOutcome(SessionUpdate(state=state), result)
+        rounds, limit = fix_rounds_done(session), max_fix_rounds(session)
+        if rounds >= limit:
+            state["error"] = (
+                f"tests still failing after {rounds} fix round{'s' if rounds != 1 else ''}: "
+                f"{_failures(report)}"
+            )
+            return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)
+        return StepOutcome(SessionUpdate(state=state), result)

@@ -1,0 +1,59 @@
+"""What the component workflow's steps share: names, paths and the fix-round count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codemyspec.components import Component
+from codemyspec.context_coding_sessions import slugify
+from codemyspec.errors import StepError
+from codemyspec.projects import Project
+from codemyspec.sessions import Session
+
+SESSION_TYPE = "ComponentCodingSessions"
+DEFAULT_MAX_FIX_ROUNDS = 3
+WORKTREES_DIR = ".codemyspec/worktrees"
+FIX_STEP_NAME = "ComponentCodingSessions.Steps.FixTestFailures"
+
+
+def child_branch_name(parent_branch: str, component: Component) -> str:
+    """``<parent-branch>--<component-slug>``: each child works on its own branch."""
+    return f"{parent_branch}--{slugify(component.name) or f'component-{component.id}'}"
+
+
+def worktree_path(branch: str) -> str:
+    """Where the child's worktree lives, relative to the project root (git-ignored)."""
+    return f"{WORKTREES_DIR}/{branch}"
+
+
+def require_component(session: Session) -> tuple[Component, Project]:
+    """The session's component and project, or the step error that says which is missing."""
+    if session.component is None:
+        raise StepError("Component not found in session")
+    if session.project is None:
+        raise StepError("Project not found in session")
+    return session.component, session.project
+
+
+def workspace_state(session: Session) -> tuple[str, str]:
+    """The worktree and branch Initialize recorded; later steps cannot run without them."""
+    worktree = session.state.get("worktree")
+    branch = session.state.get("branch_name")
+    if not worktree or not branch:
+        raise StepError("the component's workspace was not initialized")
+    return str(worktree), str(branch)
+
+
+def max_fix_rounds(session: Session) -> int:
+    return int(session.state.get("max_fix_rounds", DEFAULT_MAX_FIX_ROUNDS))
+
+
+def fix_rounds_done(session: Session) -> int:
+    """How many FixTestFailures interactions have completed."""
+    return sum(1 for i in session.interactions if i.step == FIX_STEP_NAME and not i.pending)
+
+
+def last_test_run(session: Session) -> dict[str, Any] | None:
+    """The newest RunTests report recorded in the session's state."""
+    run = session.state.get("last_test_run")
+    return run if isinstance(run, dict) else None

@@ -1,0 +1,144 @@
+"""Executes every command kind but ``spawn_sessions``: shell, workspace, agent, tests."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+from codemyspec.agents import Agent, AgentRequest
+from codemyspec.commands import Command, CommandKind, Result
+from codemyspec.components import resolve_inside
+from codemyspec.environments import LocalWorkspace
+from codemyspec.projects import Project
+from codemyspec.runner.config import RunnerConfig
+from codemyspec.runner.shell_commands import execute_shell_command
+from codemyspec.runner.worktrees import GitWorktrees
+from codemyspec.shell import Shell
+
+
+def file_digest(path: Path) -> str | None:
+    """sha256 of a file, None when it does not exist."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+class CommandExecutor:
+    """Runs one command where the code lives and turns what happened into a ``Result``."""
+
+    def __init__(
+        self,
+        project: Project,
+        root: Path,
+        shell: Shell,
+        agents: dict[str, Agent],
+        config: RunnerConfig,
+    ) -> None:
+        self.project = project
+        self.root = root
+        self.shell = shell
+        self.agents = agents
+        self.config = config
+        self.git = GitWorktrees(root, shell, config.program_timeout)
+
+    def execute(self, command: Command, cancel: threading.Event) -> Result:
+        match command.command:
+            case CommandKind.SHELL:
+                return self._shell(command)
+            case CommandKind.PREPARE_WORKSPACE:
+                return self._prepare(command)
+            case CommandKind.AGENT:
+                return self._agent(command, cancel)
+            case CommandKind.RUN_TESTS:
+                return self._tests(command)
+        return Result.error(f"the runner cannot execute {command.command.value} here")
+
+    def _shell(self, command: Command) -> Result:
+        files = [str(f) for f in command.metadata.get("files", [])]
+        if command.metadata.get("commit_only_if_changed") and not self.git.has_changes(files):
+            # Re-executed after a crash: the commit was made already; only push again.
+            programs = [argv for argv in command.programs if argv[:2] != ["git", "commit"]]
+            command = command.model_copy(update={"programs": programs})
+        return execute_shell_command(
+            command, self.root, self.shell, timeout=self.config.program_timeout
+        )
+
+    def _prepare(self, command: Command) -> Result:
+        meta = command.metadata
+        worktree = str(meta["worktree"])
+        failed = self.git.prepare(
+            worktree,
+            str(meta["branch_name"]),
+            str(meta["base_branch"]),
+            [str(b) for b in meta.get("merge_branches", [])],
+        )
+        if failed is not None:
+            return Result.error(
+                f"could not prepare the worktree: {failed.failure_reason()}",
+                stderr=failed.stderr,
+                code=failed.returncode,
+            )
+        path = resolve_inside(self.root, worktree)
+        if self.config.worktree_setup:
+            setup = self.shell.run(
+                self.config.worktree_setup, path, timeout=self.config.program_timeout
+            )
+            if not setup.ok:
+                return Result.error(
+                    f"worktree setup failed: {setup.failure_reason()}",
+                    stdout=setup.stdout,
+                    stderr=setup.stderr,
+                    code=setup.returncode,
+                )
+        digest = file_digest(resolve_inside(path, str(meta["test_file"])))
+        return Result.ok(
+            data={
+                "worktree": worktree,
+                "test_file_existed": digest is not None,
+                "test_file_sha256": digest,
+            }
+        )
+
+    def _agent(self, command: Command, cancel: threading.Event) -> Result:
+        meta = command.metadata
+        name = str(meta.get("agent") or self.config.default_agent)
+        agent = self.agents.get(name)
+        if agent is None:
+            known = ", ".join(sorted(self.agents)) or "none"
+            return Result.error(f"agent {name!r} is not configured (configured: {known})")
+        cwd = resolve_inside(self.root, str(meta["cwd"]))
+        run = agent.run(
+            AgentRequest(
+                prompt=str(meta["prompt"]),
+                cwd=cwd,
+                resume_conversation_id=meta.get("resume_conversation_id"),
+                timeout=self.config.agent_timeout,
+                max_turns=self.config.max_turns,
+            ),
+            cancel,
+        )
+        watched = {f: file_digest(resolve_inside(cwd, f)) for f in meta.get("watch_files", [])}
+        data = {
+            "conversation_id": run.conversation_id,
+            "usage": run.usage,
+            "watched_files": watched,
+            "agent": name,
+        }
+        if not run.ok:
+            return Result.error(
+                run.error or "agent failed", data=data, stdout=run.output, stderr=run.stderr
+            )
+        return Result.ok(
+            data=data,
+            stdout=run.output,
+            stderr=run.stderr,
+            duration_ms=int(run.usage.get("duration_ms", 0)),
+        )
+
+    def _tests(self, command: Command) -> Result:
+        cwd = resolve_inside(self.root, str(command.metadata["cwd"]))
+        workspace = LocalWorkspace(self.project, cwd, self.shell, timeout=self.config.test_timeout)
+        report = workspace.run_tests(str(command.metadata["test_file"]))
+        data = {"test_run": {**report.model_dump(mode="json"), "summary": report.summary()}}
+        if report.passed:
+            return Result.ok(data=data)
+        return Result.error(f"unit tests failed: {report.summary()}", data=data)
