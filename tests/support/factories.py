@@ -20,7 +20,7 @@ def make_account(app: App, name: str = "acme") -> Scope:
     """A new account and a user; the scope acts for both."""
     with app.unit_of_work() as uow:
         account = uow.accounts.create_account(name)
-        user = uow.accounts.create_user(f"dev@{name}.example")
+        user = uow.accounts.create_user(f"dev{account.id}@{name}.example")
     return Scope(account_id=account.id, user_id=user.id)
 
 

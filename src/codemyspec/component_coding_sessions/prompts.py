@@ -61,7 +61,9 @@ def generate_prompt(brief: ImplementationBrief) -> str:
     return "\n".join(lines) + "\n"
 
 
-def fix_prompt(test_file: str, report: dict[str, Any], round_number: int, rounds: int) -> str:
+def fix_prompt(
+    code_file: str, test_file: str, report: dict[str, Any], round_number: int, rounds: int
+) -> str:
     """The FixTestFailures prompt: the failures of the last run, in the same conversation."""
     lines = [
         f"The unit tests in {test_file} fail (fix round {round_number} of {rounds}).",
@@ -76,5 +78,9 @@ def fix_prompt(test_file: str, report: dict[str, Any], round_number: int, rounds
     output = str(report.get("output", ""))[-4000:]
     if output:
         lines += ["", "Test output (tail):", output]
-    lines += ["", f"Fix the implementation so the tests pass. Do not change {test_file}."]
+    lines += [
+        "",
+        f"Fix the implementation in: {code_file}",
+        f"so that the tests pass. Do not change {test_file}.",
+    ]
     return "\n".join(lines) + "\n"

@@ -11,8 +11,10 @@ from codemyspec.component_coding_sessions.utils import (
     fix_rounds_done,
     last_test_run,
     max_fix_rounds,
+    require_component,
     workspace_state,
 )
+from codemyspec.components import component_files
 from codemyspec.scope import Scope
 from codemyspec.sessions import Command, CommandKind, Result, Session, StepOutcome
 
@@ -24,12 +26,12 @@ class FixTestFailures:
 
     @staticmethod
     def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
+        component, project = require_component(session)
         worktree, _ = workspace_state(session)
-        test_file = str(session.state.get("test_file"))
+        paths = component_files(component, project)
         report = last_test_run(session) or {}
-        prompt = fix_prompt(
-            test_file, report, fix_rounds_done(session) + 1, max_fix_rounds(session)
-        )
+        rounds = (fix_rounds_done(session) + 1, max_fix_rounds(session))
+        prompt = fix_prompt(str(paths.code), str(paths.test), report, *rounds)
         return Command(
             module=FixTestFailures.name,
             command=CommandKind.AGENT,
@@ -38,7 +40,7 @@ class FixTestFailures:
                 "prompt": prompt,
                 "cwd": worktree,
                 "resume_conversation_id": session.external_conversation_id,
-                "watch_files": [test_file],
+                "watch_files": [str(paths.test)],
             },
         )
 

@@ -1,0 +1,250 @@
+"""The runner end to end with a real command-line agent (no model): git, worktrees, tests."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from codemyspec.agents import CommandAgent
+from codemyspec.bootstrap import App
+from codemyspec.component_coding_sessions import FixTestFailures
+from codemyspec.runner import Runner, RunnerConfig
+from codemyspec.sessions import ResultStatus, Session, SessionAttrs, SessionStatus
+from tests.support.git_repos import git
+from tests.support.sample_project import (
+    BILLING,
+    Sample,
+    code_path,
+    make_sample,
+    scripted_agent_argv,
+    unit_test_path,
+)
+
+BRANCH = "code-context-coding-session-for-billing"
+
+
+@pytest.fixture
+def sample_factory(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    def make(names: list[str], **kwargs: bool) -> Sample:
+        sample = make_sample(app, tmp_path / "sample", names, **kwargs)
+        monkeypatch.setenv("SCRIPTED_AGENT_SCRIPT", str(sample.script_path))
+        return sample
+
+    return make
+
+
+def start(sample: Sample, *, max_fix_rounds: int | None = None) -> Session:
+    state = {"max_fix_rounds": max_fix_rounds} if max_fix_rounds is not None else {}
+    return sample.app.sessions.create_session(
+        sample.scope,
+        SessionAttrs(
+            type="ContextCodingSessions",
+            component_id=sample.context.id,
+            agent="scripted",
+            state=state,
+        ),
+    )
+
+
+def runner(sample: Sample, argv: list[str] | None = None, **config: object) -> Runner:
+    agent = CommandAgent("scripted", argv or scripted_agent_argv())
+    return sample.app.runner(
+        sample.project, RunnerConfig.model_validate(config), agents={"scripted": agent}
+    )
+
+
+def child(session: Session, name: str) -> Session:
+    return next(c for c in session.child_sessions if c.component and c.component.name == name)
+
+
+def steps_of(sample: Sample, session: Session) -> list[tuple[str, str]]:
+    full = sample.app.sessions.get_session(sample.scope, session.id)
+    return [
+        (i.step.rsplit(".", 1)[-1], i.result.status.value if i.result else "pending")
+        for i in reversed(full.interactions)
+    ]
+
+
+def test_a_context_is_implemented_with_one_fix_round_and_one_pushed_commit(
+    sample_factory, tmp_path: Path
+) -> None:
+    sample = sample_factory(["Money", "Ledger", "Tax"])
+    wrong = BILLING["Tax"][0].replace("// 5", "// 4")
+    sample.set_script("Tax", {"write": wrong}, {"write": BILLING["Tax"][0]})
+    main_head = git("rev-parse", "HEAD", cwd=sample.git.root).strip()
+
+    done = runner(sample).run(sample.scope, start(sample).id)
+
+    assert done.status is SessionStatus.COMPLETE
+    assert all(c.status is SessionStatus.COMPLETE for c in done.child_sessions)
+    tax = child(done, "Tax")
+    assert steps_of(sample, tax) == [
+        ("Initialize", "ok"),
+        ("GenerateImplementation", "ok"),
+        ("RunTests", "error"),
+        ("FixTestFailures", "ok"),
+        ("RunTests", "ok"),
+        ("Finalize", "ok"),
+    ]
+    parents = git("rev-list", "--parents", "-n", "1", BRANCH, cwd=sample.git.remote).split()
+    assert parents[1:] == [main_head]
+    assert sample.git.remote_log(BRANCH)[0].startswith(
+        "Implement Billing context\n\n- Money\n- Ledger\n- Tax"
+    )
+    clone = tmp_path / "clone"
+    git("clone", "-q", "-b", BRANCH, str(sample.git.remote), str(clone), cwd=tmp_path)
+    for name in ("Money", "Ledger", "Tax"):
+        assert (clone / code_path(name)).read_text() == BILLING[name][0]
+    tests = git("ls-files", "tests", cwd=clone).split()
+    assert sorted(tests) == sorted(unit_test_path(n) for n in ("Money", "Ledger", "Tax"))
+    import subprocess
+
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout
+    worktrees = git("worktree", "list", cwd=sample.git.root).splitlines()
+    assert len(worktrees) == 1, "child worktrees are removed after success"
+
+
+def test_a_component_that_never_passes_fails_after_its_fix_rounds_and_retry_reruns_only_it(
+    sample_factory,
+) -> None:
+    sample = sample_factory(["Money", "Tax"])
+    wrong = BILLING["Tax"][0].replace("// 5", "// 4")
+    sample.set_script("Tax", {"write": wrong})
+    session = start(sample, max_fix_rounds=2)
+
+    first = runner(sample).run(sample.scope, session.id)
+
+    tax = child(first, "Tax")
+    assert tax.status is SessionStatus.FAILED
+    assert "tests still failing after 2 fix rounds" in tax.state["error"]
+    assert "test_tax" in tax.state["error"]
+    assert [s for s, _ in steps_of(sample, tax)].count(FixTestFailures.name.rsplit(".")[-1]) == 2
+    spawn = first.interactions[0]
+    assert spawn.result is not None and spawn.result.status is ResultStatus.ERROR
+    assert "Child sessions failed: Tax (tests still failing" in (spawn.result.error_message or "")
+    assert BRANCH not in sample.git.remote_branches()
+    assert first.status is SessionStatus.ACTIVE
+
+    sample.set_script("Tax", {"write": BILLING["Tax"][0]})
+    money_calls = len(sample.calls_for("Money"))
+    done = runner(sample).retry(sample.scope, session.id)
+
+    assert done.status is SessionStatus.COMPLETE
+    assert len(sample.calls_for("Money")) == money_calls, "Money is not run again"
+    assert BRANCH in sample.git.remote_branches()
+    assert code_path("Tax") in sample.git.remote_files(BRANCH)
+
+
+@pytest.mark.parametrize(
+    ("argv", "step", "reason"),
+    [
+        (["/nonexistent/agent-cli"], None, "is not installed"),
+        (
+            None,
+            {"crash": "the model is out of tokens"},
+            "exited with 3: the model is out of tokens",
+        ),
+        (None, {"hang": 60}, "timed out after 1s"),
+    ],
+    ids=["missing", "crashing", "hanging"],
+)
+def test_an_agent_that_is_missing_crashes_or_hangs_fails_its_child_with_a_clear_reason(
+    sample_factory, argv: list[str] | None, step: dict[str, object] | None, reason: str
+) -> None:
+    sample = sample_factory(["Money", "Tax"])
+    if step is not None:
+        sample.set_script("Tax", step)
+    started = time.monotonic()
+
+    done = runner(sample, argv, agent_timeout=1).run(sample.scope, start(sample).id)
+
+    assert time.monotonic() - started < 30
+    tax = child(done, "Tax")
+    assert tax.status is SessionStatus.FAILED
+    assert reason in tax.state["error"]
+    spawn = done.interactions[0]
+    assert spawn.result is not None and spawn.result.status is ResultStatus.ERROR
+    assert "Tax (agent failed while generating the implementation" in (
+        spawn.result.error_message or ""
+    )
+    assert BRANCH not in sample.git.remote_branches()
+
+
+def test_an_agent_that_changes_an_existing_test_file_fails_its_child(sample_factory) -> None:
+    sample = sample_factory(["Money"])
+    sample.set_script(
+        "Money",
+        {
+            "write": BILLING["Money"][0],
+            "also_write": {unit_test_path("Money"): "def test_nothing():\n    pass\n"},
+        },
+    )
+
+    done = runner(sample).run(sample.scope, start(sample).id)
+
+    money = child(done, "Money")
+    assert money.status is SessionStatus.FAILED
+    assert money.state["error"] == (
+        f"the agent changed the test file {unit_test_path('Money')}, "
+        "which existed before the session"
+    )
+
+
+def test_dependent_components_run_in_waves_and_a_failed_dependency_cancels_its_dependents(
+    sample_factory,
+) -> None:
+    sample = sample_factory(["Money", "Ledger", "Statement", "Tax"])
+    for name in ("Money", "Tax"):
+        sample.set_script(name, {"delay": 1, "write": BILLING[name][0]})
+    sample.set_script("Money", {"crash": "broken"})
+    session = start(sample, max_fix_rounds=1)
+
+    first = runner(sample).run(sample.scope, session.id)
+
+    assert child(first, "Money").status is SessionStatus.FAILED
+    for name in ("Ledger", "Statement"):
+        assert child(first, name).status is SessionStatus.CANCELLED
+    assert child(first, "Ledger").state["error"] == "dependency Money failed"
+    assert child(first, "Statement").state["error"] == "dependency Ledger cancelled"
+    assert child(first, "Tax").status is SessionStatus.COMPLETE
+    assert sample.calls_for("Ledger") == []
+
+    sample.set_script("Money", {"delay": 1, "write": BILLING["Money"][0]})
+    done = runner(sample).retry(sample.scope, session.id)
+
+    assert done.status is SessionStatus.COMPLETE
+    started = {name: sample.calls_for(name)[-1]["at"] for name in ("Money", "Ledger", "Statement")}
+    assert started["Money"] < started["Ledger"] < started["Statement"]
+    tax_started = sample.calls_for("Tax")[0]["at"]
+    money_first = sample.calls_for("Money")[0]["at"]
+    assert abs(tax_started - money_first) < 1.0, "independent components start together"
+
+
+def test_children_run_in_parallel(sample_factory, app: App, tmp_path: Path, monkeypatch) -> None:
+    names = ["Money", "Tax", "Fee", "Discount"]
+    single = make_sample(app, tmp_path / "single", ["Money"])
+    single.set_script("Money", {"delay": 2, "write": BILLING["Money"][0]})
+    monkeypatch.setenv("SCRIPTED_AGENT_SCRIPT", str(single.script_path))
+    started = time.monotonic()
+    assert runner(single).run(single.scope, start(single).id).status is SessionStatus.COMPLETE
+    one = time.monotonic() - started
+
+    sample = sample_factory(names)
+    for name in names:
+        sample.set_script(name, {"delay": 2, "write": BILLING[name][0]})
+    started = time.monotonic()
+    done = runner(sample).run(sample.scope, start(sample).id)
+    four = time.monotonic() - started
+
+    assert done.status is SessionStatus.COMPLETE
+    assert four < len(names) / 2 * one, f"one child took {one:.1f}s, four took {four:.1f}s"
