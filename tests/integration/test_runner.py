@@ -233,7 +233,7 @@ def test_dependent_components_run_in_waves_and_a_failed_dependency_cancels_its_d
 def test_children_run_in_parallel(sample_factory, app: App, tmp_path: Path, monkeypatch) -> None:
     names = ["Money", "Tax", "Fee", "Discount"]
     single = make_sample(app, tmp_path / "single", ["Money"])
-    single.set_script("Money", {"delay": 2, "write": BILLING["Money"][0]})
+    single.set_script("Money", {"delay": 3, "write": BILLING["Money"][0]})
     monkeypatch.setenv("SCRIPTED_AGENT_SCRIPT", str(single.script_path))
     started = time.monotonic()
     assert runner(single).run(single.scope, start(single).id).status is SessionStatus.COMPLETE
@@ -241,7 +241,7 @@ def test_children_run_in_parallel(sample_factory, app: App, tmp_path: Path, monk
 
     sample = sample_factory(names)
     for name in names:
-        sample.set_script(name, {"delay": 2, "write": BILLING[name][0]})
+        sample.set_script(name, {"delay": 3, "write": BILLING[name][0]})
     started = time.monotonic()
     done = runner(sample).run(sample.scope, start(sample).id)
     four = time.monotonic() - started

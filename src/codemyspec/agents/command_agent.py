@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from codemyspec.agents.base import AgentRequest, AgentRun
 from codemyspec.errors import ConfigurationError
@@ -36,10 +37,17 @@ class CommandAgent:
                 arg.replace("{prompt_file}", str(prompt_file)).replace("{cwd}", str(request.cwd))
                 for arg in self.argv
             ]
-            return self._run(argv, request, None if uses_file else request.prompt, cancel)
+            # The prompt goes on stdin as a file: a pipe could block on a large prompt.
+            with prompt_file.open("rb") as prompt_stream:
+                stdin = None if uses_file else prompt_stream
+                return self._run(argv, request, stdin, cancel)
 
     def _run(
-        self, argv: list[str], request: AgentRequest, stdin: str | None, cancel: threading.Event
+        self,
+        argv: list[str],
+        request: AgentRequest,
+        stdin: BinaryIO | None,
+        cancel: threading.Event,
     ) -> AgentRun:
         started = time.monotonic()
         try:
@@ -47,7 +55,7 @@ class CommandAgent:
                 argv,
                 cwd=request.cwd,
                 env={**os.environ, **request.env},
-                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdin=stdin if stdin is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -55,13 +63,11 @@ class CommandAgent:
             )
         except FileNotFoundError:
             return AgentRun(ok=False, error=f"agent {self.name!r} is not installed: {argv[0]}")
-        pending_input = stdin
         while True:
             try:
-                out, err = proc.communicate(input=pending_input, timeout=POLL_SECONDS)
+                out, err = proc.communicate(timeout=POLL_SECONDS)
                 break
             except subprocess.TimeoutExpired:
-                pending_input = None
                 elapsed = time.monotonic() - started
                 if cancel.is_set() or elapsed > request.timeout:
                     _kill_group(proc)

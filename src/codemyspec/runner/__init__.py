@@ -5,6 +5,7 @@ from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.driver import Observer, Runner
 from codemyspec.runner.executor import CommandExecutor
 from codemyspec.runner.shell_commands import DEFAULT_PROGRAM_TIMEOUT, execute_shell_command
+from codemyspec.runner.signals import stop_on_signals
 from codemyspec.runner.worktrees import GitWorktrees
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "dependency_graph",
     "execute_shell_command",
     "find_cycle",
+    "stop_on_signals",
 ]
