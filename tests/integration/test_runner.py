@@ -11,6 +11,7 @@ import pytest
 from codemyspec.agents import CommandAgent
 from codemyspec.bootstrap import App
 from codemyspec.component_coding_sessions import FixTestFailures
+from codemyspec.components import ComponentAttrs
 from codemyspec.runner import Runner, RunnerConfig
 from codemyspec.sessions import ResultStatus, Session, SessionAttrs, SessionStatus
 from tests.support.git_repos import git
@@ -248,3 +249,26 @@ def test_children_run_in_parallel(sample_factory, app: App, tmp_path: Path, monk
 
     assert done.status is SessionStatus.COMPLETE
     assert four < len(names) / 2 * one, f"one child took {one:.1f}s, four took {four:.1f}s"
+
+
+def test_a_dependency_cycle_stops_the_run_with_the_cycle_named(sample_factory) -> None:
+    sample = sample_factory(["Money", "Tax"])
+    with sample.app.unit_of_work() as uow:
+        for name, uses in (("Money", "Tax"), ("Tax", "Money")):
+            component = sample.components[name]
+            uow.components.update(
+                sample.scope,
+                component.id,
+                ComponentAttrs(
+                    module_name=component.module_name,
+                    parent_component_id=component.parent_component_id,
+                    dependencies=[f"Billing.{uses}"],
+                ),
+            )
+
+    done = runner(sample).run(sample.scope, start(sample).id)
+
+    spawn = done.interactions[0]
+    assert spawn.result is not None and spawn.result.status is ResultStatus.ERROR
+    assert "dependency cycle: Money → Tax → Money" in (spawn.result.error_message or "")
+    assert sample.calls() == []

@@ -105,16 +105,11 @@ class SpawnComponentCodingSessions:
             raise NotFoundError("Session not found") from None
         report = validate_children(fresh, context.workspace)
         data = {**result.data, "validation": report.model_dump(mode="json")}
-        if report.ok:
-            checked = result.model_copy(
-                update={"status": ResultStatus.OK, "data": data, "error_message": None}
-            )
-        else:
-            checked = result.model_copy(
-                update={
-                    "status": ResultStatus.ERROR,
-                    "data": data,
-                    "error_message": report.message(),
-                }
-            )
+        # The runner's own failure (a dependency cycle, an integration conflict) is kept.
+        runner_error = result.error_message if result.status is ResultStatus.ERROR else None
+        problems = [p for p in (runner_error, None if report.ok else report.message()) if p]
+        status = ResultStatus.ERROR if problems else ResultStatus.OK
+        checked = result.model_copy(
+            update={"status": status, "data": data, "error_message": "; ".join(problems) or None}
+        )
         return StepOutcome(updates=SessionUpdate(), result=checked)
