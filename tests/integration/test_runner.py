@@ -272,3 +272,52 @@ def test_a_dependency_cycle_stops_the_run_with_the_cycle_named(sample_factory) -
     assert spawn.result is not None and spawn.result.status is ResultStatus.ERROR
     assert "dependency cycle: Money → Tax → Money" in (spawn.result.error_message or "")
     assert sample.calls() == []
+
+
+def test_worktree_setup_runs_in_each_fresh_worktree_before_its_agent(
+    sample_factory, tmp_path: Path
+) -> None:
+    sample = sample_factory(["Money", "Tax"])
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    setup = [
+        sys.executable,
+        "-c",
+        "import pathlib, sys; pathlib.Path(sys.argv[1], pathlib.Path.cwd().name).touch()",
+        str(marks),
+    ]
+
+    done = runner(sample, worktree_setup=setup).run(sample.scope, start(sample).id)
+
+    assert done.status is SessionStatus.COMPLETE
+    assert sorted(p.name for p in marks.iterdir()) == sorted(
+        f"{BRANCH}--money" if n == "Money" else f"{BRANCH}--tax" for n in ("Money", "Tax")
+    )
+    for call in sample.calls():
+        assert Path(str(call["cwd"])).name in {p.name for p in marks.iterdir()}
+
+
+def test_a_failing_worktree_setup_fails_the_child_before_any_agent_runs(sample_factory) -> None:
+    sample = sample_factory(["Money"])
+    setup = [sys.executable, "-c", "import sys; sys.exit('pip install failed')"]
+
+    done = runner(sample, worktree_setup=setup).run(sample.scope, start(sample).id)
+
+    money = child(done, "Money")
+    assert money.status is SessionStatus.ACTIVE or money.status is SessionStatus.FAILED
+    steps = steps_of(sample, money)
+    assert steps[0] == ("Initialize", "error")
+    assert sample.calls() == []
+
+
+def test_each_child_records_its_agent_usage_and_the_parent_shows_the_sum(sample_factory) -> None:
+    sample = sample_factory(["Money", "Tax"])
+
+    done = runner(sample).run(sample.scope, start(sample).id)
+
+    turns = [child(done, n).state["agent_usage"]["turns"] for n in ("Money", "Tax")]
+    assert turns == [1.0, 1.0]
+    spawn = next(i for i in done.interactions if i.step.endswith("SpawnComponentCodingSessions"))
+    assert spawn.result is not None
+    assert spawn.result.data["agent_usage"]["turns"] == 2.0
+    assert spawn.result.data["agent_usage"]["duration_ms"] > 0

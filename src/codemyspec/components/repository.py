@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -58,23 +59,26 @@ class ComponentRepository:
             **attrs.model_dump(mode="json", exclude={"name"}),
             name=attrs.resolved_name(),
         )
-        self._orm.add(row)
-        self._flush_unique(attrs.module_name)
+        with self._unique(attrs.module_name):
+            self._orm.add(row)
         return Component.model_validate(row)
 
     def update(self, scope: Scope, component_id: int, attrs: ComponentAttrs) -> Component:
         row = self._row(scope, component_id)
         if attrs.parent_component_id is not None:
             self._row(scope, attrs.parent_component_id)
-        for key, value in attrs.model_dump(mode="json", exclude={"name"}).items():
-            setattr(row, key, value)
-        row.name = attrs.resolved_name()
-        self._flush_unique(attrs.module_name)
+        with self._unique(attrs.module_name):
+            for key, value in attrs.model_dump(mode="json", exclude={"name"}).items():
+                setattr(row, key, value)
+            row.name = attrs.resolved_name()
         return Component.model_validate(row)
 
-    def _flush_unique(self, module_name: str) -> None:
+    @contextmanager
+    def _unique(self, module_name: str) -> Iterator[None]:
+        """Run the block's writes in a savepoint: a duplicate undoes only them."""
         try:
             with self._orm.begin_nested():
+                yield
                 self._orm.flush()
         except IntegrityError as exc:
             raise ValidationError(f"a component named {module_name!r} already exists") from exc

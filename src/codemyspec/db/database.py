@@ -26,6 +26,9 @@ def database_url(default_path: Path) -> str:
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite emits BEGIN only before DML, so a SAVEPOINT opened first starts the
+    # transaction itself and its RELEASE commits it; SQLAlchemy emits BEGIN instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -33,6 +36,12 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    # IMMEDIATE: take the write lock up front, so a transaction never reads a snapshot it
+    # later cannot write from (SQLITE_BUSY_SNAPSHOT); concurrent writers wait busy_timeout.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def migrate(engine: Engine) -> None:
@@ -55,6 +64,7 @@ class Database:
             raise ConfigurationError(f"cannot open database {url!r}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _enable_sqlite_foreign_keys)
+            event.listen(self.engine, "begin", _begin_immediate)
         if apply_migrations:
             try:
                 migrate(self.engine)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
@@ -23,10 +24,27 @@ from codemyspec.clock import utcnow
 JSONDict = JSON(none_as_null=True)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored in UTC; read back timezone-aware even where the database (SQLite) drops it."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class Base(DeclarativeBase):
     """Declarative base; ``type_annotation_map`` keeps datetimes timezone-aware."""
 
-    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSONDict}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONDict}
 
 
 class Timestamped:

@@ -31,9 +31,9 @@ class ProjectRepository:
 
     def create(self, scope: Scope, attrs: ProjectAttrs) -> Project:
         row = ProjectRow(account_id=scope.account_id, **attrs.model_dump(mode="json"))
-        self._orm.add(row)
         try:
             with self._orm.begin_nested():
+                self._orm.add(row)
                 self._orm.flush()
         except IntegrityError as exc:
             raise ValidationError(f"a project named {attrs.name!r} already exists") from exc
