@@ -43,11 +43,13 @@ class Completed:
             return f"program not found: {program}"
         if self.timed_out:
             return f"{program} timed out after {self.duration_ms} ms"
-        last = next(
-            (line for line in reversed((self.stderr or self.stdout).splitlines()) if line.strip()),
-            "",
+        lines = [line.strip() for line in (self.stderr or self.stdout).splitlines() if line.strip()]
+        # git and most tools say why in a "fatal:"/"error:" line, then add advice after it.
+        reason = next(
+            (line for line in lines if line.startswith(("fatal:", "error:"))),
+            lines[-1] if lines else "",
         )
-        detail = f": {last.strip()}" if last else ""
+        detail = f": {reason}" if reason else ""
         return f"{' '.join(self.argv[:3])} exited with {self.returncode}{detail}"
 
 

@@ -304,9 +304,10 @@ def test_a_failing_worktree_setup_fails_the_child_before_any_agent_runs(sample_f
     done = runner(sample, worktree_setup=setup).run(sample.scope, start(sample).id)
 
     money = child(done, "Money")
-    assert money.status is SessionStatus.ACTIVE or money.status is SessionStatus.FAILED
-    steps = steps_of(sample, money)
-    assert steps[0] == ("Initialize", "error")
+    assert money.status is SessionStatus.FAILED
+    assert "worktree setup failed" in money.state["error"]
+    assert "pip install failed" in money.state["error"]
+    assert steps_of(sample, money) == [("Initialize", "error")]
     assert sample.calls() == []
 
 
@@ -321,3 +322,18 @@ def test_each_child_records_its_agent_usage_and_the_parent_shows_the_sum(sample_
     assert spawn.result is not None
     assert spawn.result.data["agent_usage"]["turns"] == 2.0
     assert spawn.result.data["agent_usage"]["duration_ms"] > 0
+
+
+def test_a_step_that_fails_twice_in_a_row_stops_the_run_instead_of_looping(
+    sample_factory,
+) -> None:
+    sample = sample_factory(["Money"])
+    git_dir = sample.git.root / ".git"
+    git_dir.rename(sample.git.root / "not-git")
+
+    done = runner(sample).run(sample.scope, start(sample).id)
+
+    assert done.status is SessionStatus.ACTIVE
+    assert steps_of(sample, done) == [("Initialize", "error"), ("Initialize", "error")]
+    last = done.interactions[0].result
+    assert last is not None and "not a git repository" in (last.error_message or "")

@@ -28,7 +28,13 @@ def environment_setup_command(
     ``git switch -C`` makes the command safe to run again after a crash: switching to the
     branch it already made is a no-op.
     """
-    kind = EnvironmentType(environment_type)
+    try:
+        kind = EnvironmentType(environment_type)
+    except ValueError:
+        known = ", ".join(t.value for t in EnvironmentType)
+        raise ValidationError(
+            f"unknown environment type {environment_type!r} (known: {known})"
+        ) from None
     switch = ["git", "-C", working_dir, "switch", "-C", branch_name]
     if kind is EnvironmentType.LOCAL:
         programs = [switch]

@@ -43,6 +43,7 @@ class Runner:
 
     def run(self, scope: Scope, session_id: int) -> Session:
         """Drive the session until it is complete, failed, cancelled or needs a decision."""
+        failed_step: str | None = None
         while not self.cancel.is_set():
             try:
                 interaction = self.engine.next_command(scope, session_id)
@@ -64,6 +65,9 @@ class Runner:
             )
             if spawned and failed:
                 break  # validation failed: the user decides (retry, fix by hand, resume)
+            if failed and failed_step == interaction.step:
+                break  # the same step failed twice in a row: stop rather than loop
+            failed_step = interaction.step if failed else None
         final = self.engine.get_session(scope, session_id)
         if final.status is SessionStatus.COMPLETE:
             self._clean_up(final)

@@ -19,6 +19,7 @@ from codemyspec.sessions import (
     Result,
     ResultStatus,
     Session,
+    SessionStatus,
     SessionUpdate,
     StepOutcome,
     step_context,
@@ -71,7 +72,9 @@ class Initialize:
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
         if result.status is not ResultStatus.OK:
-            return StepOutcome(SessionUpdate(), result)
+            reason = f"could not prepare the workspace: {result.error_message}"
+            failed = SessionUpdate(status=SessionStatus.FAILED, state={"error": reason})
+            return StepOutcome(failed, result)
         pending = session.pending_interaction()
         metadata = pending.command.metadata if pending else {}
         state = {
