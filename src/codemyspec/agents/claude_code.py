@@ -13,6 +13,8 @@ from codemyspec.agents.base import AgentRequest, AgentRun
 from codemyspec.shell import truncate
 
 DEFAULT_TOOLS = ("Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "Bash")
+# Bash only for running tests: any other command is refused by the permission system.
+DEFAULT_BASH_ALLOWED = ("python -m pytest", "pytest", "python3 -m pytest")
 CANCEL_POLL_SECONDS = 0.2
 
 
@@ -25,10 +27,12 @@ class ClaudeCodeAgent:
         self,
         *,
         tools: tuple[str, ...] = DEFAULT_TOOLS,
+        bash_allowed: tuple[str, ...] = DEFAULT_BASH_ALLOWED,
         model: str | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.tools = tools
+        self.allowed = [t for t in tools if t != "Bash"] + [f"Bash({c}:*)" for c in bash_allowed]
         self.model = model
         self.env = dict(env or {})
 
@@ -62,7 +66,7 @@ class ClaudeCodeAgent:
             cwd=str(request.cwd),
             permission_mode="acceptEdits",
             tools=list(self.tools),
-            allowed_tools=list(self.tools),
+            allowed_tools=list(self.allowed),
             max_turns=request.max_turns,
             resume=request.resume_conversation_id,
             model=self.model,
