@@ -30,11 +30,13 @@ class ClaudeCodeAgent:
         bash_allowed: tuple[str, ...] = DEFAULT_BASH_ALLOWED,
         model: str | None = None,
         env: Mapping[str, str] | None = None,
+        cli_path: str | None = None,
     ) -> None:
         self.tools = tools
         self.allowed = [t for t in tools if t != "Bash"] + [f"Bash({c}:*)" for c in bash_allowed]
         self.model = model
         self.env = dict(env or {})
+        self.cli_path = cli_path
 
     def run(self, request: AgentRequest, cancel: threading.Event) -> AgentRun:
         return asyncio.run(self._run(request, cancel))
@@ -72,6 +74,7 @@ class ClaudeCodeAgent:
             model=self.model,
             env={**self.env, **request.env},
             stderr=stderr.append,
+            cli_path=self.cli_path,
         )
         result: Any = None
         async for message in query(prompt=request.prompt, options=options):

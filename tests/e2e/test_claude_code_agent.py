@@ -1,0 +1,67 @@
+"""The claude_code agent's failures are clear reasons, never a hang or an exception."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from codemyspec.agents import AgentRequest, ClaudeCodeAgent
+from tests.support.scripted_model import Reply, ScriptedModel, write
+
+pytestmark = pytest.mark.slow
+
+
+def request(cwd: Path, prompt: str = "write hello.py", timeout: float = 90) -> AgentRequest:
+    return AgentRequest(prompt=prompt, cwd=cwd, timeout=timeout, max_turns=5)
+
+
+def test_a_successful_run_reports_its_conversation_and_usage(tmp_path: Path) -> None:
+    with ScriptedModel([write("hello.py", "print('hi')\n"), "Done."]) as model:
+        run = ClaudeCodeAgent(env=model.env(tmp_path / "home")).run(
+            request(tmp_path), threading.Event()
+        )
+    assert run.ok, run.error
+    assert (tmp_path / "hello.py").read_text() == "print('hi')\n"
+    assert run.conversation_id
+    assert run.usage["turns"] >= 2
+
+
+def test_a_model_error_fails_the_run_with_the_reason(tmp_path: Path) -> None:
+    with ScriptedModel([Reply.error(400, "prompt is too long")], strict=False) as model:
+        run = ClaudeCodeAgent(env=model.env(tmp_path / "home")).run(
+            request(tmp_path), threading.Event()
+        )
+    assert not run.ok
+    assert run.error is not None and "claude_code" in run.error
+    assert "prompt is too long" in (run.error + run.output + run.stderr).lower()
+
+
+def test_a_hanging_model_times_out_and_does_not_hang_the_caller(tmp_path: Path) -> None:
+    with ScriptedModel([Reply(text="slow", delay=120)], strict=False) as model:
+        started = time.monotonic()
+        run = ClaudeCodeAgent(env=model.env(tmp_path / "home")).run(
+            request(tmp_path, timeout=5), threading.Event()
+        )
+    assert not run.ok
+    assert run.error == "claude_code timed out after 5s"
+    assert time.monotonic() - started < 30
+
+
+def test_a_cancelled_run_stops_promptly(tmp_path: Path) -> None:
+    cancel = threading.Event()
+    threading.Timer(3, cancel.set).start()
+    with ScriptedModel([Reply(text="slow", delay=120)], strict=False) as model:
+        started = time.monotonic()
+        run = ClaudeCodeAgent(env=model.env(tmp_path / "home")).run(request(tmp_path), cancel)
+    assert run.error == "claude_code was cancelled"
+    assert time.monotonic() - started < 30
+
+
+def test_a_missing_cli_is_reported_as_not_installed(tmp_path: Path) -> None:
+    agent = ClaudeCodeAgent(cli_path=str(tmp_path / "no-such-claude"))
+    run = agent.run(request(tmp_path), threading.Event())
+    assert not run.ok
+    assert run.error is not None and "not installed" in run.error
