@@ -13,11 +13,12 @@ the whole context session, the ideal (its slowest child), the parallel efficienc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -26,7 +27,7 @@ from tests.support.factories import make_account, make_project
 from tests.support.git_repos import GIT_IDENTITY, git, make_git_project
 from tests.support.sample_project import scripted_agent_argv
 
-from codemyspec.agents import Agent, CommandAgent
+from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
 from codemyspec.bootstrap import App, bootstrap
 from codemyspec.components import ComponentAttrs, ComponentType
 from codemyspec.runner import RunnerConfig
@@ -127,9 +128,33 @@ def main() -> None:
     parser.add_argument("--agent", choices=["cli", "claude"], default="cli")
     args = parser.parse_args()
     os.environ.update(GIT_IDENTITY)
-    agent: Agent = CommandAgent("bench", scripted_agent_argv())
-    if args.agent == "claude":
-        sys.exit("--agent claude needs the scripted model server (tests/support/scripted_model.py)")
+    with contextlib.ExitStack() as stack:
+        agent: Agent = CommandAgent("bench", scripted_agent_argv())
+        if args.agent == "claude":
+            agent = stack.enter_context(_claude_agent(max(args.sizes), args.latency))
+        _report(args, agent)
+
+
+@contextlib.contextmanager
+def _claude_agent(size: int, latency: float) -> Iterator[Agent]:
+    """The real Claude Code CLI against the scripted model, every reply ``latency`` late."""
+    from tests.support.scripted_model import Reply, ScriptedModel, by_prompt, write
+
+    scripts = {}
+    for k in range(1, size + 1):
+        path = f"src/shop/parts/part{k}.py"
+        scripts[f"write the implementation in: {path}"] = [
+            Reply(tool_calls=(write(path, _part(k)[1]),), delay=latency),
+            Reply(text="Done.", delay=latency),
+        ]
+    with (
+        tempfile.TemporaryDirectory(prefix="codemyspec-bench-home-") as home,
+        ScriptedModel(by_prompt(scripts)) as model,
+    ):
+        yield ClaudeCodeAgent(env=model.env(home))
+
+
+def _report(args: argparse.Namespace, agent: Agent) -> None:
     console = Console()
     table = Table(title=f"context runs, agent={args.agent}, latency {args.latency:g}s per reply")
     for column in ("components", "wall (s)", "ideal (s)", "efficiency", "interactions"):
