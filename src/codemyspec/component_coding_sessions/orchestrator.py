@@ -19,11 +19,17 @@ from codemyspec.component_coding_sessions.steps import (
     Initialize,
     RunTests,
 )
-from codemyspec.errors import InvalidInteractionError, InvalidStateError, SessionCompleteError
-from codemyspec.sessions import Interaction, ResultStatus, Session, Step, last_completed
+from codemyspec.errors import InvalidStateError, SessionCompleteError
+from codemyspec.sessions import (
+    Interaction,
+    ResultStatus,
+    Session,
+    Step,
+    finished_with,
+    last_route,
+)
 
 STEPS: tuple[Step, ...] = (Initialize, GenerateImplementation, RunTests, FixTestFailures, Finalize)
-_NAMES = frozenset(step.name for step in STEPS)
 
 
 def steps() -> list[Step]:
@@ -33,13 +39,10 @@ def steps() -> list[Step]:
 
 def get_next_interaction(session: Session) -> Step:
     """The step to run next; raises when the workflow is complete or the record is unroutable."""
-    last = last_completed(session)
+    last = last_route(session, STEPS)
     if last is None:
         return Initialize
-    if last.step not in _NAMES:
-        raise InvalidInteractionError(f"{last.step!r} is not a step of ComponentCodingSessions")
-    status = last.result.status if last.result else None
-    match (last.step, status):
+    match last:
         case (Initialize.name, ResultStatus.OK):
             return GenerateImplementation
         case (Initialize.name, _):
@@ -62,19 +65,9 @@ def get_next_interaction(session: Session) -> Step:
             raise SessionCompleteError(f"session {session.id} is complete")
         case (Finalize.name, _):
             return Finalize
-    raise InvalidStateError(f"no route for {last.step} with status {status}")
+    raise InvalidStateError(f"no route for {last[0]} with status {last[1]}")
 
 
 def complete(session_or_interaction: Session | Interaction) -> bool:
     """True exactly when the newest interaction is Finalize with status ok."""
-    if isinstance(session_or_interaction, Session):
-        if not session_or_interaction.interactions:
-            return False
-        interaction = session_or_interaction.interactions[0]
-    else:
-        interaction = session_or_interaction
-    return (
-        interaction.step == Finalize.name
-        and interaction.result is not None
-        and interaction.result.status is ResultStatus.OK
-    )
+    return finished_with(session_or_interaction, Finalize)

@@ -24,7 +24,9 @@ from codemyspec.sessions.workflow import (
     Step,
     StepContext,
     StepOutcome,
+    finished_with,
     last_completed,
+    last_route,
     step_context,
 )
 
@@ -51,6 +53,8 @@ __all__ = [
     "StepContext",
     "StepOutcome",
     "WorkspaceFactory",
+    "finished_with",
     "last_completed",
+    "last_route",
     "step_context",
 ]

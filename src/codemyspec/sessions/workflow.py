@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from codemyspec.commands import Command, Result
+from codemyspec.commands import Command, Result, ResultStatus
+from codemyspec.errors import InvalidInteractionError
 from codemyspec.sessions.models import Interaction, Session, SessionUpdate
 
 if TYPE_CHECKING:
@@ -59,6 +60,34 @@ class Orchestrator(Protocol):
 def last_completed(session: Session) -> Interaction | None:
     """The newest interaction that has a result; pending ones never route."""
     return next((i for i in session.interactions if not i.pending), None)
+
+
+def last_route(session: Session, steps: Sequence[Step]) -> tuple[str, ResultStatus] | None:
+    """(step name, status) of the last completed interaction: what an orchestrator matches on.
+
+    None when nothing has completed yet; a step outside ``steps`` is an invalid interaction.
+    """
+    last = last_completed(session)
+    if last is None or last.result is None:
+        return None
+    if last.step not in {step.name for step in steps}:
+        raise InvalidInteractionError(f"{last.step!r} is not a step of {session.type}")
+    return last.step, last.result.status
+
+
+def finished_with(session_or_interaction: Session | Interaction, step: Step) -> bool:
+    """True exactly when the newest interaction is ``step`` with status ok."""
+    if isinstance(session_or_interaction, Session):
+        if not session_or_interaction.interactions:
+            return False
+        interaction = session_or_interaction.interactions[0]
+    else:
+        interaction = session_or_interaction
+    return (
+        interaction.step == step.name
+        and interaction.result is not None
+        and interaction.result.status is ResultStatus.OK
+    )
 
 
 def step_context(opts: dict[str, Any]) -> StepContext:
