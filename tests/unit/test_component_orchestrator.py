@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from codemyspec.component_coding_sessions import (
@@ -17,45 +15,12 @@ from codemyspec.component_coding_sessions import (
 from codemyspec.components import Component, ComponentType
 from codemyspec.errors import InvalidInteractionError, SessionCompleteError
 from codemyspec.runner import dependency_graph, find_cycle
-from codemyspec.sessions import (
-    Command,
-    CommandKind,
-    ExecutionMode,
-    Interaction,
-    Result,
-    ResultStatus,
-    Session,
-    SessionStatus,
-    Step,
-)
-
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
+from codemyspec.sessions import ResultStatus, Session, Step
+from tests.support.recorded import Record, recorded_session
 
 
-def interaction(step: str, status: ResultStatus | None, number: int = 1) -> Interaction:
-    return Interaction(
-        id=number,
-        session_id=1,
-        step=step,
-        command=Command(module=step, command=CommandKind.SHELL, programs=[["true"]]),
-        result=Result(status=status) if status is not None else None,
-        started_at=NOW,
-    )
-
-
-def session(*interactions: Interaction, children: list[Session] | None = None) -> Session:
-    return Session(
-        id=1,
-        account_id=1,
-        type="ComponentCodingSessions",
-        status=SessionStatus.ACTIVE,
-        execution_mode=ExecutionMode.AGENTIC,
-        environment_type="local",
-        inserted_at=NOW,
-        updated_at=NOW,
-        interactions=list(interactions),
-        child_sessions=children or [],
-    )
+def session(*records: Record) -> Session:
+    return recorded_session(*records, session_type="ComponentCodingSessions")
 
 
 OK, ERROR, WARNING = ResultStatus.OK, ResultStatus.ERROR, ResultStatus.WARNING
@@ -79,29 +44,26 @@ OK, ERROR, WARNING = ResultStatus.OK, ResultStatus.ERROR, ResultStatus.WARNING
 def test_the_next_step_follows_the_routing_table(
     last_step: Step, status: ResultStatus, expected: Step
 ) -> None:
-    assert (
-        orchestrator.get_next_interaction(session(interaction(last_step.name, status))) is expected
-    )
+    assert orchestrator.get_next_interaction(session((last_step.name, status))) is expected
 
 
 def test_a_new_session_and_a_pending_one_start_with_initialize() -> None:
     assert orchestrator.get_next_interaction(session()) is Initialize
-    pending = interaction(Initialize.name, None)
-    assert orchestrator.get_next_interaction(session(pending)) is Initialize
+    assert orchestrator.get_next_interaction(session((Initialize.name, None))) is Initialize
 
 
 def test_finalize_ok_completes_the_session_and_only_it_does() -> None:
-    done = session(interaction(Finalize.name, OK, 2), interaction(RunTests.name, OK, 1))
+    done = session((RunTests.name, OK), (Finalize.name, OK))
     with pytest.raises(SessionCompleteError):
         orchestrator.get_next_interaction(done)
     assert orchestrator.complete(done)
-    assert not orchestrator.complete(session(interaction(RunTests.name, OK)))
+    assert not orchestrator.complete(session((RunTests.name, OK)))
     assert not orchestrator.complete(session())
 
 
 def test_an_unknown_step_is_an_invalid_interaction() -> None:
     with pytest.raises(InvalidInteractionError, match="Nope"):
-        orchestrator.get_next_interaction(session(interaction("Nope", OK)))
+        orchestrator.get_next_interaction(session(("Nope", OK)))
 
 
 def test_the_steps_are_in_workflow_order() -> None:

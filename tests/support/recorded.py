@@ -1,0 +1,56 @@
+"""Hand-built sessions with recorded interactions, for pure orchestrator tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from codemyspec.sessions import (
+    Command,
+    CommandKind,
+    ExecutionMode,
+    Interaction,
+    Result,
+    ResultStatus,
+    Session,
+    SessionStatus,
+)
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+# A recorded step: (step name, result status, or None for an interaction without a result).
+Record = tuple[str, ResultStatus | None]
+
+
+def interaction(index: int, step: str, status: ResultStatus | None) -> Interaction:
+    """The ``index``-th interaction of session 1, made by ``step``, pending when status is None."""
+    started = T0 + timedelta(minutes=index)
+    return Interaction(
+        id=index + 1,
+        session_id=1,
+        step=step,
+        command=Command(module=step, command=CommandKind.SHELL, programs=[["true"]]),
+        result=None if status is None else Result(status=status, timestamp=started),
+        started_at=started,
+        completed_at=None if status is None else started + timedelta(seconds=1),
+    )
+
+
+def recorded_session(*records: Record, session_type: str = "ContextCodingSessions") -> Session:
+    """A session whose interactions are ``records`` given oldest first.
+
+    The session stores them newest first, as the engine loads them.
+    """
+    interactions = [interaction(i, step, status) for i, (step, status) in enumerate(records)]
+    return Session(
+        id=1,
+        account_id=1,
+        project_id=1,
+        component_id=1,
+        type=session_type,
+        status=SessionStatus.ACTIVE,
+        execution_mode=ExecutionMode.AUTO,
+        environment_type="local",
+        inserted_at=T0,
+        updated_at=T0,
+        interactions=list(reversed(interactions)),
+    )
