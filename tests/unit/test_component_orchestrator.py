@@ -14,7 +14,8 @@ from codemyspec.component_coding_sessions import (
 )
 from codemyspec.components import Component, ComponentType
 from codemyspec.errors import InvalidInteractionError, SessionCompleteError
-from codemyspec.runner import dependency_graph, find_cycle
+from codemyspec.graphs import find_cycle
+from codemyspec.runner import dependency_graph
 from codemyspec.sessions import ResultStatus, Session, Step
 from tests.support.recorded import Record, recorded_session
 

@@ -1,6 +1,6 @@
 """The runner: executes the commands steps describe, where the code lives."""
 
-from codemyspec.runner.children import dependency_graph, find_cycle
+from codemyspec.runner.children import dependency_graph
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.driver import Observer, Runner
 from codemyspec.runner.executor import CommandExecutor
@@ -17,6 +17,5 @@ __all__ = [
     "RunnerConfig",
     "dependency_graph",
     "execute_shell_command",
-    "find_cycle",
     "stop_on_signals",
 ]

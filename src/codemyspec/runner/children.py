@@ -8,6 +8,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from codemyspec.commands import Result
 from codemyspec.components import component_files
+from codemyspec.graphs import find_cycle
 from codemyspec.scope import Scope
 from codemyspec.sessions import Session, SessionsEngine, SessionStatus, SessionUpdate
 
@@ -29,30 +30,6 @@ def dependency_graph(children: list[Session]) -> dict[int, set[int]]:
     }
 
 
-def find_cycle(graph: dict[int, set[int]]) -> list[int] | None:
-    """A dependency cycle as a list of ids (first repeated last), or None."""
-    visiting: list[int] = []
-    done: set[int] = set()
-
-    def visit(node: int) -> list[int] | None:
-        if node in visiting:
-            return [*visiting[visiting.index(node) :], node]
-        if node in done:
-            return None
-        visiting.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if (cycle := visit(nxt)) is not None:
-                return cycle
-        visiting.pop()
-        done.add(node)
-        return None
-
-    for node in sorted(graph):
-        if (cycle := visit(node)) is not None:
-            return cycle
-    return None
-
-
 class ChildScheduler:
     """Starts each child when its dependencies are complete; cancels it when one failed."""
 
@@ -69,7 +46,7 @@ class ChildScheduler:
         children = [c for c in parent.child_sessions if c.id in set(child_ids)]
         names = {c.id: c.component.name if c.component else f"session {c.id}" for c in children}
         graph = dependency_graph(children)
-        if (cycle := find_cycle(graph)) is not None:
+        if (cycle := find_cycle({k: sorted(v) for k, v in sorted(graph.items())})) is not None:
             return Result.error("dependency cycle: " + " → ".join(names[i] for i in cycle))
         status = {c.id: c.status for c in children}
         waiting = [c.id for c in children if not c.status.is_terminal]

@@ -1,0 +1,22 @@
+"""Design docs: parse a project's context docs and sync its component tree to them."""
+
+from codemyspec.design_docs.parser import (
+    ComponentSpec,
+    ContextDoc,
+    Dependency,
+    parse_component_dependencies,
+    parse_context_doc,
+)
+from codemyspec.design_docs.sync import SyncReport, TreeNode, load_design_docs, sync_design_docs
+
+__all__ = [
+    "ComponentSpec",
+    "ContextDoc",
+    "Dependency",
+    "SyncReport",
+    "TreeNode",
+    "load_design_docs",
+    "parse_component_dependencies",
+    "parse_context_doc",
+    "sync_design_docs",
+]

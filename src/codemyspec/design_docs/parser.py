@@ -1,0 +1,218 @@
+"""Read design docs from markdown-it tokens, so every error can name its file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from codemyspec.components import ComponentType
+from codemyspec.errors import ValidationError
+from codemyspec.projects import validate_module_name
+
+_TYPES = ", ".join(kind.value for kind in ComponentType)
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One ``- Context.Component`` line of a component doc, kept with where it was written."""
+
+    module_name: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentSpec:
+    """A ``### Context.Component`` entry of a context doc, plus its own doc's dependencies."""
+
+    module_name: str
+    type: ComponentType
+    description: str | None
+    priority: int | None
+    path: str
+    line: int
+    dependencies: tuple[Dependency, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ContextDoc:
+    """A context doc: the context's name and purpose, and its components in doc order."""
+
+    module_name: str
+    description: str | None
+    path: str
+    line: int
+    components: tuple[ComponentSpec, ...]
+
+
+@dataclass(slots=True)
+class _Section:
+    level: int
+    title: str
+    line: int
+    tokens: list[Token] = field(default_factory=list)
+
+
+def location_error(path: str, line: int, message: str) -> ValidationError:
+    """A ValidationError that starts with ``path:line`` so an editor can jump to it."""
+    return ValidationError(f"{path}:{line}: {message}")
+
+
+def _line(token: Token, default: int = 1) -> int:
+    return token.map[0] + 1 if token.map else default
+
+
+def _tokens(text: str) -> list[Token]:
+    return MarkdownIt("commonmark").enable("table").parse(text)
+
+
+def _sections(tokens: list[Token]) -> list[_Section]:
+    """Cut the token stream at each heading; the first section (level 0) is the preamble."""
+    sections = [_Section(level=0, title="", line=1)]
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "heading_open" and token.level == 0:
+            title = tokens[index + 1].content.strip().strip("`").strip()
+            sections.append(_Section(level=int(token.tag[1:]), title=title, line=_line(token)))
+            index += 3
+            continue
+        sections[-1].tokens.append(token)
+        index += 1
+    return sections
+
+
+def _paragraphs(tokens: list[Token]) -> str | None:
+    texts = [
+        tokens[i + 1].content.strip()
+        for i, token in enumerate(tokens)
+        if token.type == "paragraph_open" and token.level == 0
+    ]
+    text = "\n\n".join(part for part in texts if part)
+    return text or None
+
+
+def _module_name(name: str, path: str, line: int) -> str:
+    try:
+        return validate_module_name(name)
+    except ValidationError as exc:
+        raise location_error(path, line, str(exc)) from exc
+
+
+def _table_rows(tokens: list[Token]) -> tuple[int, int, dict[str, tuple[str, int]]] | None:
+    """The first table's line, the index after it, and its body rows as field → (value, line)."""
+    start = next((i for i, token in enumerate(tokens) if token.type == "table_open"), None)
+    if start is None:
+        return None
+    end = next(i for i in range(start, len(tokens)) if tokens[i].type == "table_close")
+    rows: dict[str, tuple[str, int]] = {}
+    cells: list[str] = []
+    row_line = _line(tokens[start])
+    in_body = False
+    for token in tokens[start:end]:
+        if token.type == "tbody_open":
+            in_body = True
+        elif token.type == "tr_open":
+            cells, row_line = [], _line(token, row_line)
+        elif token.type == "inline":
+            cells.append(token.content.strip())
+        elif token.type == "tr_close" and in_body and cells:
+            rows.setdefault(cells[0].lower(), (cells[1] if len(cells) > 1 else "", row_line))
+    return _line(tokens[start]), end + 1, rows
+
+
+def _component(section: _Section, context: str, path: str) -> ComponentSpec:
+    name = _module_name(section.title, path, section.line)
+    if not name.startswith(f"{context}."):
+        raise location_error(
+            path, section.line, f"component {name!r} is not under the context {context!r}"
+        )
+    table = _table_rows(section.tokens)
+    if table is None:
+        raise location_error(
+            path, section.line, f"component {name!r} has no '| field | value |' table"
+        )
+    table_line, after, rows = table
+    if "type" not in rows:
+        raise location_error(path, table_line, f"component {name!r} has no 'type' row")
+    type_value, type_line = rows["type"]
+    try:
+        kind = ComponentType(type_value.strip("`").lower())
+    except ValueError as exc:
+        raise location_error(
+            path, type_line, f"unknown component type {type_value!r} (expected one of {_TYPES})"
+        ) from exc
+    priority: int | None = None
+    if "priority" in rows and rows["priority"][0]:
+        value, priority_line = rows["priority"]
+        try:
+            priority = int(value)
+        except ValueError as exc:
+            raise location_error(
+                path, priority_line, f"priority {value!r} of {name!r} is not a whole number"
+            ) from exc
+    return ComponentSpec(
+        module_name=name,
+        type=kind,
+        description=_paragraphs(section.tokens[after:]),
+        priority=priority,
+        path=path,
+        line=section.line,
+    )
+
+
+def parse_context_doc(text: str, path: str) -> ContextDoc:
+    """Parse a context doc; ``path`` (relative to the project root) is only for error messages."""
+    sections = _sections(_tokens(text))
+    heading = next((section for section in sections if section.level == 1), None)
+    if heading is None:
+        raise location_error(path, 1, "no '# <Context>' heading")
+    context = _module_name(heading.title, path, heading.line)
+    description: str | None = None
+    components: list[ComponentSpec] = []
+    seen: set[str] = set()
+    chapter = ""
+    for section in sections:
+        if section.level <= 2:
+            chapter = section.title.lower() if section.level == 2 else ""
+            if chapter == "purpose":
+                description = _paragraphs(section.tokens)
+        elif section.level == 3 and chapter == "components":
+            component = _component(section, context, path)
+            if component.module_name in seen:
+                raise location_error(
+                    path, section.line, f"duplicate component {component.module_name!r}"
+                )
+            seen.add(component.module_name)
+            components.append(component)
+    return ContextDoc(
+        module_name=context,
+        description=description,
+        path=path,
+        line=heading.line,
+        components=tuple(components),
+    )
+
+
+def parse_component_dependencies(text: str, path: str) -> tuple[Dependency, ...]:
+    """The ``- Context.Component`` items of a component doc's ``## Dependencies`` section."""
+    section = next(
+        (s for s in _sections(_tokens(text)) if s.level == 2 and s.title.lower() == "dependencies"),
+        None,
+    )
+    if section is None:
+        return ()
+    found: list[Dependency] = []
+    tokens = section.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "list_item_open" or token.level != 1:
+            continue
+        inline = tokens[index + 2] if index + 2 < len(tokens) else None
+        if inline is None or inline.type != "inline" or not inline.content.strip():
+            continue
+        line = _line(token)
+        name = inline.content.strip().strip("`").strip()
+        found.append(Dependency(_module_name(name, path, line), path, line))
+    return tuple(found)
