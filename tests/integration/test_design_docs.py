@@ -15,7 +15,7 @@ from codemyspec.errors import ValidationError
 from codemyspec.projects import Project, ProjectAttrs
 from codemyspec.scope import Scope
 
-SEED = Path("/work/shared/seeds/context_coding_sessions.md")
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "context_coding_sessions.md"
 CONTEXT = "ContextCodingSessions"
 DOC = "docs/design/code_my_spec/context_coding_sessions.md"
 COMPONENT_DIR = "docs/design/code_my_spec/context_coding_sessions"

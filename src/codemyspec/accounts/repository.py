@@ -39,6 +39,13 @@ class AccountRepository:
         self._orm.flush()
         return Account.model_validate(row)
 
+    def get_or_create_account(self, name: str) -> Account:
+        """The first account with this name, made if there is none (the local account)."""
+        row = self._orm.scalars(
+            select(AccountRow).where(AccountRow.name == name).order_by(AccountRow.id)
+        ).first()
+        return Account.model_validate(row) if row else self.create_account(name)
+
     def get_account(self, account_id: int) -> Account:
         row = self._orm.get(AccountRow, account_id)
         if row is None:

@@ -1,0 +1,122 @@
+"""``codemyspec.toml``: the project's settings, read with tomllib, written from a template."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from codemyspec.errors import ConfigurationError
+from codemyspec.projects import Language
+
+CONFIG_FILE = "codemyspec.toml"
+STATE_DIR = ".codemyspec"
+DATABASE_FILE = "codemyspec.db"
+
+
+class ProjectSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    package: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    language: Language = Language.PYTHON
+    design_root: str = "docs/design"
+    remote: str | None = None
+    test_command: list[str] | None = None
+
+
+class AgentSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default: str = "claude_code"
+    commands: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class RunnerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    concurrency: int = Field(default=0, ge=0)
+    max_fix_rounds: int = Field(default=3, ge=0)
+    worktree_setup: list[str] = Field(default_factory=list)
+    agent_timeout: float = Field(default=1800.0, gt=0)
+    max_turns: int = Field(default=60, ge=1)
+
+
+class Settings(BaseModel):
+    """Everything ``codemyspec.toml`` says."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: ProjectSettings
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    runner: RunnerSettings = Field(default_factory=RunnerSettings)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding ``codemyspec.toml``."""
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise ConfigurationError(
+        f"no {CONFIG_FILE} in {start} or above: run `codemyspec init` in your repository"
+    )
+
+
+def load_settings(root: Path) -> Settings:
+    """Read and validate ``codemyspec.toml``; any mistake names the file and the field."""
+    path = root / CONFIG_FILE
+    try:
+        return Settings.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
+    except PydanticValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigurationError(f"{path}: {problems}") from exc
+
+
+def _toml(value: object) -> str:
+    """A TOML value for strings, numbers and lists of strings (JSON spells them alike)."""
+    return json.dumps(value)
+
+
+def render_settings(settings: Settings) -> str:
+    """The settings as a commented ``codemyspec.toml``."""
+    p, a, r = settings.project, settings.agent, settings.runner
+    remote = (
+        f"remote = {_toml(p.remote)}" if p.remote else '# remote = "git@example.com:you/repo.git"'
+    )
+    test = (
+        f"test_command = {_toml(p.test_command)}"
+        if p.test_command
+        else '# test_command = ["python", "-m", "pytest"]   # default for python'
+    )
+    return f"""\
+# codemyspec settings (the README explains each one)
+
+[project]
+name = {_toml(p.name)}
+package = {_toml(p.package)}            # the package your code lives in (src/<package>/...)
+language = {_toml(p.language.value)}          # python or elixir
+design_root = {_toml(p.design_root)}   # design docs: <design_root>/<package>/<context>.md
+{remote}
+{test}
+
+[agent]
+default = {_toml(a.default)}   # claude_code, or a name under [agent.commands]
+# Any CLI agent: the prompt goes on stdin, or in the file named by {{prompt_file}}.
+[agent.commands]
+# aider = ["aider", "--yes", "--message-file", "{{prompt_file}}"]
+
+[runner]
+concurrency = {r.concurrency}           # children at once; 0 = all of them
+max_fix_rounds = {r.max_fix_rounds}        # fix rounds before a component fails
+# run in each fresh worktree, e.g. ["pip", "install", "-e", "."]
+worktree_setup = {_toml(r.worktree_setup)}
+agent_timeout = {r.agent_timeout:g}      # seconds per agent run
+max_turns = {r.max_turns}            # agent turns per run
+"""

@@ -1,0 +1,127 @@
+"""``init``, ``sync`` and ``components``: set a repository up and read its design docs."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.tree import Tree
+
+from codemyspec.cli.local import open_local
+from codemyspec.cli.settings import (
+    CONFIG_FILE,
+    STATE_DIR,
+    ProjectSettings,
+    Settings,
+    find_root,
+    render_settings,
+)
+from codemyspec.components import Component, component_files
+from codemyspec.design_docs import sync_design_docs
+from codemyspec.errors import ConfigurationError
+from codemyspec.projects import Language
+
+console = Console()
+
+
+def _git(*args: str, cwd: Path) -> str | None:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _package_name(root: Path) -> str:
+    name = re.sub(r"[^a-z0-9_]", "_", root.name.lower()).strip("_") or "app"
+    return f"_{name}" if name[0].isdigit() else name
+
+
+def init(
+    language: Annotated[Language, typer.Option(help="the language profile")] = Language.PYTHON,
+    package: Annotated[str | None, typer.Option(help="the package your code lives in")] = None,
+) -> None:
+    """Write codemyspec.toml and create the local database in this git repository."""
+    top = _git("rev-parse", "--show-toplevel", cwd=Path.cwd())
+    if top is None:
+        raise ConfigurationError(f"not a git repository: {Path.cwd()} (run `git init` first)")
+    root = Path(top)
+    if (root / CONFIG_FILE).exists():
+        raise ConfigurationError(f"already initialized: {root / CONFIG_FILE} exists")
+    settings = Settings(
+        project=ProjectSettings(
+            name=root.name,
+            package=package or _package_name(root),
+            language=language,
+            remote=_git("remote", "get-url", "origin", cwd=root),
+        )
+    )
+    (root / CONFIG_FILE).write_text(render_settings(settings), encoding="utf-8")
+    ignore = root / ".gitignore"
+    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
+    if f"{STATE_DIR}/" not in lines and STATE_DIR not in lines:
+        ignore.write_text("\n".join([*lines, f"{STATE_DIR}/"]) + "\n", encoding="utf-8")
+    local = open_local(root)
+    console.print(
+        f"wrote {CONFIG_FILE} (package {settings.project.package!r}, "
+        f"{settings.project.language.value}); database in {STATE_DIR}/"
+    )
+    console.print(
+        f"design docs go in {local.project.design_root}/{local.project.package}/; "
+        "then run `codemyspec sync`"
+    )
+
+
+def sync() -> None:
+    """Read the design docs into the component tree and print it."""
+    local = open_local(find_root(Path.cwd()))
+    with local.app.unit_of_work() as uow:
+        report = sync_design_docs(uow, local.scope, local.project, local.root)
+    tree = Tree(f"[bold]{local.project.name}[/]")
+    for node in report.tree:
+        branch = tree.add(f"{node.module_name} [dim]({node.type.value})[/]")
+        for child in node.children:
+            branch.add(child)
+    console.print(tree)
+    console.print(
+        f"{len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.deleted)} deleted"
+    )
+
+
+def _file_marks(files: dict[str, dict[str, object]]) -> str:
+    return " ".join(f"{kind}{'✓' if info['exists'] else '✗'}" for kind, info in files.items())
+
+
+def components(
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """The component tree with each component's design, code and test files."""
+    local = open_local(find_root(Path.cwd()))
+    with local.app.unit_of_work() as uow:
+        rows = uow.components.list_components(local.scope)
+    files: dict[int, dict[str, dict[str, object]]] = {}
+    for component in rows:
+        paths = component_files(component, local.project)
+        files[component.id] = {
+            kind: {"path": str(path), "exists": (local.root / path).is_file()}
+            for kind, path in (("design", paths.design), ("code", paths.code), ("test", paths.test))
+        }
+    if as_json:
+        records = [{**c.model_dump(mode="json"), "files": files[c.id]} for c in rows]
+        typer.echo(json.dumps(records, indent=2))
+        return
+    children: dict[int | None, list[Component]] = {}
+    for component in rows:
+        children.setdefault(component.parent_component_id, []).append(component)
+
+    def add(node: Tree, parent: int | None) -> None:
+        for component in children.get(parent, []):
+            label = f"{component.module_name} [dim]{component.type.value} "
+            add(node.add(label + _file_marks(files[component.id]) + "[/]"), component.id)
+
+    tree = Tree(f"[bold]{local.project.name}[/]")
+    add(tree, None)
+    console.print(tree)
