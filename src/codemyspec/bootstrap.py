@@ -52,7 +52,7 @@ class App:
                 COMPONENT_SESSION_TYPE: component_orchestrator,
             }
         )
-        self.sessions = SessionsEngine(database, self.registry, self.events, self.workspace_for)
+        self.sessions = SessionsEngine(self.unit_of_work, self.registry, self.workspace_for)
 
     def workspace_for(self, project: Project) -> Workspace | None:
         """The local working tree of a project that has one."""

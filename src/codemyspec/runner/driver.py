@@ -118,10 +118,13 @@ class Runner:
     def _clean_up(self, session: Session) -> None:
         """After a context completes: its children's worktrees and branches go."""
         for child in session.child_sessions:
-            if child.state.get("worktree") and child.state.get("branch_name"):
-                self.executor.git.remove(
-                    str(child.state["worktree"]), str(child.state["branch_name"])
-                )
+            self._remove_workspace(child)
+
+    def _remove_workspace(self, child: Session) -> None:
+        """Remove the child's worktree and branch, if Initialize recorded them."""
+        worktree, branch = child.state.get("worktree"), child.state.get("branch_name")
+        if worktree and branch:
+            self.executor.git.remove(str(worktree), str(branch))
 
     def resume(self, scope: Scope, session_id: int) -> Session:
         """Continue from the record: interrupted children become active again, then drive."""
@@ -143,10 +146,7 @@ class Runner:
                 SessionStatus.CANCELLED,
             ):
                 continue
-            if child.state.get("worktree") and child.state.get("branch_name"):
-                self.executor.git.remove(
-                    str(child.state["worktree"]), str(child.state["branch_name"])
-                )
+            self._remove_workspace(child)
             keep: dict[str, Any] = {
                 k: child.state[k]
                 for k in ("parent_branch_name", "max_fix_rounds")

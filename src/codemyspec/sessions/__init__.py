@@ -18,7 +18,12 @@ from codemyspec.sessions.models import (
 )
 from codemyspec.sessions.registry import OrchestratorRegistry
 from codemyspec.sessions.repository import SessionRepository
-from codemyspec.sessions.service import SessionsEngine, WorkspaceFactory
+from codemyspec.sessions.service import (
+    SessionsEngine,
+    UnitOfWorkFactory,
+    Work,
+    WorkspaceFactory,
+)
 from codemyspec.sessions.workflow import (
     Orchestrator,
     Step,
@@ -52,6 +57,8 @@ __all__ = [
     "Step",
     "StepContext",
     "StepOutcome",
+    "UnitOfWorkFactory",
+    "Work",
     "WorkspaceFactory",
     "finished_with",
     "last_completed",

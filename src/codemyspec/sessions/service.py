@@ -1,20 +1,19 @@
 """The sessions engine: create and inspect sessions, hand out commands, take results.
 
-Each public method is one unit of work; events are published only after it commits.
+Each public method is one unit of work from the composition root's factory, which
+publishes the session events only after the work commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
 from codemyspec.commands import Result
 from codemyspec.components import ComponentRepository
-from codemyspec.db import Database
 from codemyspec.environments import Workspace
 from codemyspec.errors import (
     NotFoundError,
@@ -24,7 +23,6 @@ from codemyspec.errors import (
 )
 from codemyspec.projects import Project
 from codemyspec.scope import Scope
-from codemyspec.sessions.events import EventBus
 from codemyspec.sessions.models import (
     Interaction,
     Session,
@@ -39,36 +37,33 @@ from codemyspec.sessions.workflow import StepContext
 WorkspaceFactory = Callable[[Project], Workspace | None]
 
 
-@dataclass(frozen=True, slots=True)
-class _Work:
-    sessions: SessionRepository
-    components: ComponentRepository
+class Work(Protocol):
+    """The repositories the engine needs, bound to one transaction."""
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def components(self) -> ComponentRepository: ...
+
+
+UnitOfWorkFactory = Callable[[], AbstractContextManager[Work]]
 
 
 class SessionsEngine:
-    """The seed's ``Sessions`` context over one database, one registry and one event bus."""
+    """The seed's ``Sessions`` context over one unit-of-work factory and one registry."""
 
     def __init__(
         self,
-        database: Database,
+        unit_of_work: UnitOfWorkFactory,
         registry: OrchestratorRegistry,
-        events: EventBus,
         workspace_for: WorkspaceFactory,
     ) -> None:
-        self.database = database
+        self._unit_of_work = unit_of_work
         self.registry = registry
-        self.events = events
         self._workspace_for = workspace_for
 
-    @contextmanager
-    def _unit_of_work(self) -> Iterator[_Work]:
-        with self.database.transaction() as orm:
-            work = _Work(SessionRepository(orm), ComponentRepository(orm))
-            yield work
-        for event in work.sessions.events:
-            self.events.publish(event)
-
-    def _context(self, work: _Work, session: Session) -> StepContext:
+    def _context(self, work: Work, session: Session) -> StepContext:
         workspace = self._workspace_for(session.project) if session.project else None
         return StepContext(sessions=work.sessions, components=work.components, workspace=workspace)
 
