@@ -112,6 +112,18 @@ def test_finalize_stages_commits_and_pushes_every_component_file_as_argv_lists(
     assert push == ["git", "push", "--set-upstream", "origin", BRANCH]
 
 
+def test_a_session_started_with_no_push_commits_without_pushing(
+    app: App, scope: Scope, finalize: Interaction
+) -> None:
+    session = app.sessions.get_session(scope, finalize.session_id)
+    no_push = session.model_copy(update={"state": {**session.state, "push": False}})
+
+    command = Finalize.get_command(scope, no_push)
+
+    assert [argv[:2] for argv in command.programs] == [["git", "add"], ["git", "commit"]]
+    assert command.metadata["push"] is False
+
+
 def test_the_commit_message_lists_the_components_in_priority_order_and_credits_claude_code(
     finalize: Interaction,
 ) -> None:

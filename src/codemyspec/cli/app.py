@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import ParamSpec
-
 import typer
-from rich.console import Console
 
 from codemyspec import __version__
-from codemyspec.cli import setup_commands
-from codemyspec.errors import CodeMySpecError
-
-P = ParamSpec("P")
+from codemyspec.cli import run_commands, session_commands, setup_commands
+from codemyspec.cli.reported import reported
 
 app = typer.Typer(
     name="codemyspec",
@@ -23,22 +16,15 @@ app = typer.Typer(
 )
 
 
-def reported(command: Callable[P, None]) -> Callable[P, None]:
-    """A codemyspec error becomes one red line on stderr and exit status 1."""
-
-    @functools.wraps(command)
-    def run(*args: P.args, **kwargs: P.kwargs) -> None:
-        try:
-            command(*args, **kwargs)
-        except CodeMySpecError as exc:
-            Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return run
-
-
-for _command in (setup_commands.init, setup_commands.sync, setup_commands.components):
+for _command in (
+    setup_commands.init,
+    setup_commands.sync,
+    setup_commands.components,
+    run_commands.implement,
+):
     app.command()(reported(_command))
+
+app.add_typer(session_commands.sessions_app)
 
 
 @app.command()

@@ -95,6 +95,7 @@ def render_settings(settings: Settings) -> str:
         if p.test_command
         else '# test_command = ["python", "-m", "pytest"]   # default for python'
     )
+    commands = "\n".join(f"{_toml(name)} = {_toml(argv)}" for name, argv in a.commands.items())
     return f"""\
 # codemyspec settings (the README explains each one)
 
@@ -111,6 +112,7 @@ default = {_toml(a.default)}   # claude_code, or a name under [agent.commands]
 # Any CLI agent: the prompt goes on stdin, or in the file named by {{prompt_file}}.
 [agent.commands]
 # aider = ["aider", "--yes", "--message-file", "{{prompt_file}}"]
+{commands}
 
 [runner]
 concurrency = {r.concurrency}           # children at once; 0 = all of them

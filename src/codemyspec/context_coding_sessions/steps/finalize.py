@@ -34,7 +34,10 @@ def commit_message(context_name: str, component_names: list[str], agent: str | N
 
 
 class Finalize:
-    """Commits all implementation code in one commit and pushes it with upstream."""
+    """Commits all implementation code in one commit and pushes it with upstream.
+
+    A session whose state says ``push: false`` (``implement --no-push``) only commits.
+    """
 
     name: ClassVar[str] = "ContextCodingSessions.Steps.Finalize"
 
@@ -56,19 +59,20 @@ class Finalize:
             names.append(child.component.name)
         branch = str(session.state.get("branch_name") or branch_name(session))
         message = commit_message(session.component.name, names, session.agent)
+        push = session.state.get("push", True) is not False
+        programs = [["git", "add", "--", *files], ["git", "commit", "-m", message, "--", *files]]
+        if push:
+            programs.append(["git", "push", "--set-upstream", "origin", branch])
         return Command(
             module=Finalize.name,
             command=CommandKind.SHELL,
-            programs=[
-                ["git", "add", "--", *files],
-                ["git", "commit", "-m", message, "--", *files],
-                ["git", "push", "--set-upstream", "origin", branch],
-            ],
+            programs=programs,
             metadata={
                 "branch_name": branch,
                 "committed_files": len(files),
                 "files": files,
                 "commit_only_if_changed": True,
+                "push": push,
             },
         )
 

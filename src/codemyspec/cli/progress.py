@@ -1,0 +1,136 @@
+"""What a user watches while a context is implemented: a live table, or plain log lines.
+
+The runner calls ``observe`` from its worker threads before and after every command;
+the board keeps one row per child and renders it when Rich asks (a few times a second).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from codemyspec.commands import Result, ResultStatus
+from codemyspec.sessions import Interaction, Session
+
+FIX_STEP = "FixTestFailures"
+
+
+def step_label(interaction: Interaction) -> str:
+    """``ComponentCodingSessions.Steps.RunTests`` → ``RunTests``."""
+    return interaction.step.rsplit(".", 1)[-1]
+
+
+def session_label(session: Session) -> str:
+    return session.component.module_name if session.component else f"session {session.id}"
+
+
+def tests_summary(result: Result | None) -> str | None:
+    """``3/4 passed`` from a RunTests result, None for any other result."""
+    run = result.data.get("test_run") if result is not None else None
+    if not isinstance(run, dict):
+        return None
+    if run.get("error"):
+        return str(run["error"]).splitlines()[0][:80]
+    tests = int(run.get("tests") or 0)
+    failed = int(run.get("failures") or 0) + int(run.get("errors") or 0)
+    passed = tests - failed - int(run.get("skipped") or 0)
+    return f"{passed}/{tests} passed"
+
+
+@dataclass
+class ChildRow:
+    """One child as the board shows it."""
+
+    name: str
+    started: float
+    step: str = "waiting"
+    status: str = "running"
+    fix_round: int = 0
+    tests: str = ""
+    finished: float | None = None
+
+    def elapsed(self, now: float) -> float:
+        return (self.finished or now) - self.started
+
+
+@dataclass
+class ProgressBoard:
+    """The live view's state: the parent's step and a row per child session."""
+
+    title: str
+    started: float = field(default_factory=time.monotonic)
+    parent_step: str = "starting"
+    rows: dict[int, ChildRow] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def observe(self, session: Session, interaction: Interaction, result: Result | None) -> None:
+        """Record that ``interaction`` of ``session`` started (no result) or finished."""
+        step = step_label(interaction)
+        now = time.monotonic()
+        with self.lock:
+            if session.session_id is None:
+                self.parent_step = step if result is None else f"{step} {result.status.value}"
+                return
+            row = self.rows.setdefault(session.id, ChildRow(session_label(session), now))
+            row.step = step
+            row.fix_round = sum(
+                1 for i in session.interactions if step_label(i) == FIX_STEP and not i.pending
+            )
+            row.tests = tests_summary(result) or row.tests
+            terminal = session.status.is_terminal
+            row.status = session.status.value if terminal else "running"
+            row.finished = now if terminal else None
+
+    def __rich__(self) -> RenderableType:
+        now = time.monotonic()
+        table = Table(expand=False, box=None, padding=(0, 2))
+        for column in ("component", "step", "fix round", "tests", "time", "status"):
+            table.add_column(column, no_wrap=True)
+        with self.lock:
+            header = Text.assemble(
+                (self.title, "bold"),
+                f"  {self.parent_step}  ",
+                (f"{now - self.started:.0f}s", "dim"),
+            )
+            for row in sorted(self.rows.values(), key=lambda r: r.name):
+                colour = {"complete": "green", "failed": "red", "cancelled": "yellow"}
+                table.add_row(
+                    row.name,
+                    row.step,
+                    str(row.fix_round) if row.fix_round else "",
+                    row.tests,
+                    f"{row.elapsed(now):.0f}s",
+                    Text(row.status, style=colour.get(row.status, "cyan")),
+                )
+        return Group(header, table)
+
+
+class LogLines:
+    """The same events as one plain line each, for logs and pipes (stdout not a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.started: dict[int, float] = {}
+        self.lock = threading.Lock()
+
+    def observe(self, session: Session, interaction: Interaction, result: Result | None) -> None:
+        name, step = session_label(session), step_label(interaction)
+        with self.lock:
+            if result is None:
+                self.started[interaction.id] = time.monotonic()
+                line = f"{name}: {step} started"
+            else:
+                took = time.monotonic() - self.started.pop(interaction.id, time.monotonic())
+                line = f"{name}: {step} {result.status.value} ({took:.1f}s)"
+                if tests := tests_summary(result):
+                    line += f" tests: {tests}"
+                elif result.status is ResultStatus.ERROR and result.error_message:
+                    line += f" — {result.error_message.splitlines()[0][:300]}"
+                if session.status.is_terminal and session.session_id is not None:
+                    line += f"; {name} {session.status.value}"
+            self.console.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -1,0 +1,169 @@
+"""How a run ended, told so the user knows what happened and what to do next."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from codemyspec.cli.progress import session_label, step_label
+from codemyspec.commands import ResultStatus
+from codemyspec.sessions import Interaction, Session, SessionStatus
+
+
+def _git_line(root: Path, *args: str) -> str | None:
+    done = subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
+    )
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
+def usage_line(session: Session) -> str | None:
+    """The children's summed agent cost, tokens and turns, when any were recorded."""
+    total: dict[str, float] = {}
+    for child in session.child_sessions:
+        for key, value in (child.state.get("agent_usage") or {}).items():
+            total[key] = total.get(key, 0.0) + float(value)
+    if not total:
+        return None
+    tokens = total.get("input_tokens", 0.0) + total.get("output_tokens", 0.0)
+    return (
+        f"${total.get('cost_usd', 0.0):.2f}, {tokens:,.0f} tokens, "
+        f"{total.get('turns', 0.0):.0f} turns"
+    )
+
+
+def last_error(session: Session) -> Interaction | None:
+    """The newest interaction that ended in an error."""
+    return next(
+        (
+            i
+            for i in session.interactions
+            if i.result is not None and i.result.status is ResultStatus.ERROR
+        ),
+        None,
+    )
+
+
+def print_outcome(
+    root: Path, session: Session, console: Console, *, interrupted: bool = False
+) -> None:
+    """Success with branch, commit and remote; or what failed and the next steps."""
+    ident = session.id
+    if interrupted:
+        console.print(
+            f"[yellow]interrupted:[/] running components were stopped and marked cancelled; "
+            f"nothing recorded is lost. Continue with `codemyspec sessions resume {ident}`.",
+            highlight=False,
+        )
+        return
+    if session.status is SessionStatus.COMPLETE:
+        print_success(root, session, console)
+        return
+    console.print(
+        f"[red bold]✗ {session_label(session)} was not implemented[/] (session {ident})",
+        highlight=False,
+    )
+    failed = last_error(session)
+    validation = failed.result.data.get("validation") if failed and failed.result else None
+    if isinstance(validation, dict):
+        print_validation(validation, console)
+    elif failed is not None and failed.result is not None:
+        console.print(
+            f"{step_label(failed)} failed: {failed.result.error_message or 'no reason recorded'}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    print_next_steps(session, console)
+
+
+def print_success(root: Path, session: Session, console: Console) -> None:
+    branch = str(session.state.get("branch_name") or "")
+    commit = _git_line(root, "log", "-1", "--format=%h %s", branch) if branch else None
+    names = len(session.child_sessions)
+    console.print(
+        f"[green bold]✓ {session_label(session)} implemented[/]: "
+        f"{names} component{'s' if names != 1 else ''} in one commit",
+        highlight=False,
+    )
+    console.print(f"  branch  {branch}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"  commit  {commit or 'unknown'}", highlight=False, markup=False, soft_wrap=True)
+    if session.state.get("push", True) is False:
+        console.print(
+            f"  remote  not pushed (--no-push): `git push --set-upstream origin {branch}`",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    else:
+        url = _git_line(root, "remote", "get-url", "origin")
+        console.print(
+            f"  remote  pushed to origin ({url})", highlight=False, markup=False, soft_wrap=True
+        )
+    if usage := usage_line(session):
+        console.print(f"  agents  {usage}", highlight=False, markup=False, soft_wrap=True)
+
+
+def print_validation(report: dict[str, Any], console: Console) -> None:
+    """Each failed or cancelled child with its reason, missing files and failing tests."""
+    for label in ("failed", "cancelled", "running"):
+        for problem in report.get(label) or []:
+            reason = problem.get("reason") or "no reason recorded"
+            console.print(
+                f"  {problem.get('component')} {label} (session {problem.get('session_id')}): "
+                f"{reason}",
+                highlight=False,
+                markup=False,
+            )
+    for path in report.get("missing_files") or []:
+        console.print(f"  missing file: {path}", highlight=False, markup=False, soft_wrap=True)
+    for failing in report.get("failing_tests") or []:
+        console.print(
+            f"  tests failing for {failing.get('component')} ({failing.get('test_file')}): "
+            f"{failing.get('summary')}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        for case in (failing.get("failed_cases") or [])[:5]:
+            console.print(
+                f"    {case.get('test_id')}: {case.get('message')}", highlight=False, markup=False
+            )
+
+
+def print_next_steps(session: Session, console: Console) -> None:
+    ident = session.id
+    kept = [
+        f"{session_label(c)}: {c.state['worktree']}"
+        for c in session.child_sessions
+        if c.status in (SessionStatus.FAILED, SessionStatus.CANCELLED) and c.state.get("worktree")
+    ]
+    console.print("What to do next:", highlight=False)
+    console.print(
+        f"  • `codemyspec sessions retry {ident}` runs the failed and cancelled components "
+        "again from scratch, then validates the whole context",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"  • `codemyspec sessions resume {ident}` continues from where it stopped "
+        "(after an interruption or a fix outside codemyspec)",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"  • fix by hand: the completed components are in your working tree, uncommitted; "
+        f"`codemyspec sessions show {ident}` has the full record",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    for worktree in kept:
+        console.print(
+            f"    kept for inspection: {worktree}", highlight=False, markup=False, soft_wrap=True
+        )

@@ -1,0 +1,260 @@
+"""Run, resume and retry context sessions from the command line, with a live view.
+
+``implement`` checks everything a run needs (context, components, git, remote, agent)
+before it creates anything, so bad input changes nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from contextlib import nullcontext
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from rich.console import Console
+from rich.live import Live
+
+from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
+from codemyspec.cli.local import Local
+from codemyspec.cli.progress import LogLines, ProgressBoard, session_label
+from codemyspec.cli.reports import print_outcome
+from codemyspec.cli.settings import Settings
+from codemyspec.components import Component, ComponentType
+from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
+from codemyspec.errors import ConfigurationError, NotFoundError, ValidationError
+from codemyspec.runner import Runner, RunnerConfig, stop_on_signals
+from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
+
+CLAUDE_CODE = "claude_code"
+
+
+class Drive(StrEnum):
+    """How to drive a session: from where it is, after an interruption, or retrying failures."""
+
+    RUN = "run"
+    RESUME = "resume"
+    RETRY = "retry"
+
+
+@dataclass(frozen=True)
+class Driven:
+    """The session after a drive, and whether the user interrupted it."""
+
+    session: Session
+    interrupted: bool
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 0 if self.session.status is SessionStatus.COMPLETE else 1
+
+
+def configured_agents(settings: Settings) -> dict[str, Agent]:
+    """Claude Code plus every ``[agent.commands]`` entry, by name."""
+    agents: dict[str, Agent] = {CLAUDE_CODE: ClaudeCodeAgent()}
+    for name, argv in settings.agent.commands.items():
+        agents[name] = CommandAgent(name, argv)
+    return agents
+
+
+def runner_config(settings: Settings, concurrency: int | None = None) -> RunnerConfig:
+    """``[runner]`` as the runner's config; a command-line ``concurrency`` wins, 0 means all."""
+    limit = settings.runner.concurrency if concurrency is None else concurrency
+    return RunnerConfig(
+        concurrency=limit or None,
+        worktree_setup=settings.runner.worktree_setup or None,
+        agent_timeout=settings.runner.agent_timeout,
+        max_turns=settings.runner.max_turns,
+        default_agent=settings.agent.default,
+    )
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
+    )
+
+
+def check_repository(root: Path, *, push: bool) -> None:
+    """A git work tree with a commit, no uncommitted changes to tracked files, and a remote."""
+    if _git(root, "rev-parse", "--is-inside-work-tree").stdout.strip() != "true":
+        raise ConfigurationError(f"{root} is not a git repository (run `git init` there)")
+    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+        raise ConfigurationError(
+            f"{root} has no commit yet: commit your design docs and tests first"
+        )
+    dirty = _git(root, "status", "--porcelain", "--untracked-files=no").stdout.splitlines()
+    if dirty:
+        files = ", ".join(line[3:] for line in dirty[:10])
+        raise ConfigurationError(
+            f"uncommitted changes in {root}: {files}; commit or stash them first, "
+            "so the session's commit holds only the agents' work"
+        )
+    if push and _git(root, "remote", "get-url", "origin").returncode != 0:
+        raise ConfigurationError(
+            "no remote named origin to push to: `git remote add origin URL`, or run with --no-push"
+        )
+
+
+def check_agent(name: str, agents: dict[str, Agent]) -> None:
+    """The agent is configured, and a command agent's program exists."""
+    agent = agents.get(name)
+    if agent is None:
+        known = ", ".join(sorted(agents))
+        raise ConfigurationError(
+            f"unknown agent {name!r} (configured: {known}; add others under [agent.commands])"
+        )
+    if isinstance(agent, CommandAgent) and shutil.which(agent.argv[0]) is None:
+        raise ConfigurationError(f"agent {name!r}: program {agent.argv[0]!r} was not found")
+
+
+def find_context(local: Local, name: str) -> tuple[Component, list[Component]]:
+    """The context named ``name`` (module name, any case) and its components."""
+    with local.app.unit_of_work() as uow:
+        contexts = [
+            c
+            for c in uow.components.list_components(local.scope)
+            if c.type is ComponentType.CONTEXT
+        ]
+        match = [c for c in contexts if c.module_name == name] or [
+            c for c in contexts if name.lower() in (c.module_name.lower(), c.name.lower())
+        ]
+        if not match:
+            known = ", ".join(sorted(c.module_name for c in contexts))
+            hint = f"known contexts: {known}" if known else "no contexts yet: run `codemyspec sync`"
+            raise NotFoundError(f"unknown context {name!r}; {hint}")
+        context = match[0]
+        children = uow.components.list_child_components(local.scope, context.id)
+    if not children:
+        raise ValidationError(
+            f"context {context.module_name} has no components: list them under "
+            "## Components in its design doc, then run `codemyspec sync`"
+        )
+    return context, children
+
+
+def check_no_unfinished_session(local: Local, context: Component) -> None:
+    """One session per context at a time: an unfinished one is resumed, retried or cancelled."""
+    for status in (SessionStatus.ACTIVE, SessionStatus.FAILED):
+        for session in local.app.sessions.list_sessions(
+            local.scope, status=status, type=CONTEXT_SESSION_TYPE, roots_only=True
+        ):
+            if session.component_id == context.id:
+                raise ValidationError(
+                    f"session {session.id} for {context.module_name} is unfinished "
+                    f"({session.status.value}): `codemyspec sessions resume {session.id}` "
+                    f"continues it, `codemyspec sessions retry {session.id}` re-runs its failed "
+                    f"components, `codemyspec sessions cancel {session.id}` abandons it"
+                )
+
+
+def implement(
+    local: Local,
+    context: str,
+    *,
+    agent: str | None = None,
+    concurrency: int | None = None,
+    max_fix_rounds: int | None = None,
+    push: bool = True,
+    agents: dict[str, Agent] | None = None,
+    console: Console | None = None,
+) -> Session:
+    """Check, create and run a context coding session; print how it ended."""
+    return implement_driven(
+        local,
+        context,
+        agent=agent,
+        concurrency=concurrency,
+        max_fix_rounds=max_fix_rounds,
+        push=push,
+        agents=agents,
+        console=console,
+    ).session
+
+
+def implement_driven(
+    local: Local,
+    context: str,
+    *,
+    agent: str | None = None,
+    concurrency: int | None = None,
+    max_fix_rounds: int | None = None,
+    push: bool = True,
+    agents: dict[str, Agent] | None = None,
+    console: Console | None = None,
+) -> Driven:
+    """``implement``, also telling whether the user interrupted the run."""
+    if concurrency is not None and concurrency < 0:
+        raise ValidationError(f"--concurrency must be 0 (all) or more, not {concurrency}")
+    if max_fix_rounds is not None and max_fix_rounds < 0:
+        raise ValidationError(f"--max-fix-rounds must be 0 or more, not {max_fix_rounds}")
+    agents = agents if agents is not None else configured_agents(local.settings)
+    agent_name = agent or local.settings.agent.default
+    found, _ = find_context(local, context)
+    check_agent(agent_name, agents)
+    check_no_unfinished_session(local, found)
+    check_repository(local.root, push=push)
+    rounds = local.settings.runner.max_fix_rounds if max_fix_rounds is None else max_fix_rounds
+    session = local.app.sessions.create_session(
+        local.scope,
+        SessionAttrs(
+            type=CONTEXT_SESSION_TYPE,
+            component_id=found.id,
+            project_id=local.project.id,
+            execution_mode=ExecutionMode.AGENTIC,
+            agent=agent_name,
+            state={"max_fix_rounds": rounds, "push": push},
+        ),
+    )
+    return drive(
+        local, session.id, Drive.RUN, agents=agents, concurrency=concurrency, console=console
+    )
+
+
+def drive(
+    local: Local,
+    session_id: int,
+    how: Drive,
+    *,
+    agents: dict[str, Agent] | None = None,
+    concurrency: int | None = None,
+    console: Console | None = None,
+) -> Driven:
+    """Run, resume or retry the session with a live view; Ctrl-C stops it cleanly."""
+    console = console or Console()
+    session = local.app.sessions.get_session(local.scope, session_id)
+    if session.type != CONTEXT_SESSION_TYPE or session.session_id is not None:
+        raise ValidationError(
+            f"session {session_id} is a {session.type} session; "
+            "run, resume and retry work on context sessions"
+        )
+    agents = agents if agents is not None else configured_agents(local.settings)
+    check_agent(session.agent or local.settings.agent.default, agents)
+    cancel = threading.Event()
+    title = f"{session_label(session)} · session {session.id}"
+    board = ProgressBoard(title)
+    live = console.is_terminal
+    runner: Runner = local.app.runner(
+        local.project,
+        runner_config(local.settings, concurrency),
+        agents=agents,
+        cancel=cancel,
+        observer=board.observe if live else LogLines(console).observe,
+    )
+    console.print(f"[bold]{how.value}[/] {title}", highlight=False)
+    view = Live(board, console=console, refresh_per_second=4) if live else nullcontext()
+    with stop_on_signals(cancel), view:
+        match how:
+            case Drive.RUN:
+                final = runner.run(local.scope, session_id)
+            case Drive.RESUME:
+                final = runner.resume(local.scope, session_id)
+            case Drive.RETRY:
+                final = runner.retry(local.scope, session_id)
+    driven = Driven(final, cancel.is_set())
+    print_outcome(local.root, driven.session, console, interrupted=driven.interrupted)
+    return driven

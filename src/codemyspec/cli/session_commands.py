@@ -1,0 +1,234 @@
+"""``sessions list|show|retry|resume|cancel``: inspect and steer recorded sessions."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from codemyspec.cli.local import Local, open_local
+from codemyspec.cli.progress import session_label, step_label, tests_summary
+from codemyspec.cli.reported import reported
+from codemyspec.cli.running import Drive, drive
+from codemyspec.cli.settings import find_root
+from codemyspec.commands import Command, CommandKind, ResultStatus
+from codemyspec.errors import ValidationError
+from codemyspec.sessions import Interaction, Session, SessionStatus, SessionUpdate
+
+sessions_app = typer.Typer(
+    name="sessions", help="Inspect and steer sessions.", no_args_is_help=True
+)
+console = Console()
+
+JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+SessionId = Annotated[int, typer.Argument(help="the session id (see `sessions list`)")]
+
+
+def _local() -> Local:
+    return open_local(find_root(Path.cwd()))
+
+
+def full_record(local: Local, session_id: int) -> Session:
+    """The session with every child's own interactions loaded too."""
+    session = local.app.sessions.get_session(local.scope, session_id)
+    children = [local.app.sessions.get_session(local.scope, c.id) for c in session.child_sessions]
+    return session.model_copy(update={"child_sessions": children})
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, default=str))
+
+
+def command_summary(command: Command) -> str:
+    """One line saying what a command does."""
+    meta = command.metadata
+    match command.command:
+        case CommandKind.SHELL:
+            text = " && ".join(shlex.join(p) for p in command.programs)
+        case CommandKind.AGENT:
+            text = f"agent {meta.get('agent') or 'default'} in {meta.get('cwd')}"
+        case CommandKind.SPAWN_SESSIONS:
+            text = f"run {len(meta.get('child_session_ids', []))} components, then validate"
+        case CommandKind.PREPARE_WORKSPACE:
+            text = f"worktree {meta.get('worktree')} on {meta.get('branch_name')}"
+        case CommandKind.RUN_TESTS:
+            text = f"tests {meta.get('test_file')}"
+        case _:
+            text = command.command.value
+    first = text.splitlines()[0] if text else ""
+    return first if len(first) <= 90 else first[:87] + "..."
+
+
+def _duration(interaction: Interaction) -> str:
+    if interaction.completed_at is None:
+        return "pending"
+    return f"{(interaction.completed_at - interaction.started_at).total_seconds():.1f}s"
+
+
+def _status(interaction: Interaction) -> str:
+    return interaction.result.status.value if interaction.result else "pending"
+
+
+def _error(interaction: Interaction) -> str:
+    result = interaction.result
+    if result is None or result.status is ResultStatus.OK:
+        return ""
+    message = result.error_message or ""
+    return message.splitlines()[0][:300] if message else ""
+
+
+def _children_summary(session: Session) -> str:
+    counts: dict[str, int] = {}
+    for child in session.child_sessions:
+        counts[child.status.value] = counts.get(child.status.value, 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "-"
+
+
+@sessions_app.command("list")
+@reported
+def list_sessions(as_json: JsonOption = False) -> None:
+    """Every context session of this repository, newest first."""
+    local = _local()
+    roots = local.app.sessions.list_sessions(local.scope, roots_only=True)
+    records = [full_record(local, s.id) for s in reversed(roots)]
+    if as_json:
+        _echo_json(
+            [
+                {
+                    **r.model_dump(mode="json", exclude={"interactions", "child_sessions"}),
+                    "children": [
+                        {"id": c.id, "component": session_label(c), "status": c.status.value}
+                        for c in r.child_sessions
+                    ],
+                }
+                for r in records
+            ]
+        )
+        return
+    if not records:
+        console.print("no sessions yet: `codemyspec implement CONTEXT` starts one")
+        return
+    console.print(
+        f"{'id':>4}  {'context':<24} {'status':<10} {'step':<40} components",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for record in records:
+        last = record.interactions[0] if record.interactions else None
+        step = f"{step_label(last)} {_status(last)}" if last else "-"
+        console.print(
+            f"{record.id:>4}  {session_label(record):<24} {record.status.value:<10} "
+            f"{step:<40} {_children_summary(record)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def timeline(session: Session, indent: str = "  ") -> list[str]:
+    """One line per interaction, oldest first: step, status, time, command; then the error."""
+    lines: list[str] = []
+    for interaction in reversed(session.interactions):
+        lines.append(
+            f"{indent}#{interaction.id:<4} {step_label(interaction):<30} {_status(interaction):<8}"
+            f"{_duration(interaction):>8}  {command_summary(interaction.command)}"
+        )
+        if error := _error(interaction):
+            lines.append(f"{indent}      error: {error}")
+    return lines
+
+
+@sessions_app.command()
+@reported
+def show(session_id: SessionId, as_json: JsonOption = False) -> None:
+    """A session's interaction timeline and its child tree."""
+    local = _local()
+    record = full_record(local, session_id)
+    if as_json:
+        _echo_json(record.model_dump(mode="json"))
+        return
+    branch = record.state.get("branch_name") or "-"
+    console.print(
+        f"[bold]session {record.id}[/] {record.type} · {session_label(record)} · "
+        f"{record.status.value} · agent {record.agent or '-'} · branch {branch}",
+        highlight=False,
+    )
+    if error := record.state.get("error"):
+        console.print(f"error: {error}", highlight=False, markup=False)
+    _print_lines(timeline(record))
+    if not record.child_sessions:
+        return
+    console.print(f"components ({_children_summary(record)}):", highlight=False)
+    for child in record.child_sessions:
+        last_tests = next(
+            (t for i in child.interactions if i.result and (t := tests_summary(i.result))), None
+        )
+        label = f"{session_label(child)} · session {child.id} · {child.status.value}"
+        if child.attempt > 1:
+            label += f" · attempt {child.attempt}"
+        if last_tests:
+            label += f" · tests {last_tests}"
+        _print_lines([f"  {label}"])
+        if error := child.state.get("error"):
+            _print_lines([f"    error: {str(error).splitlines()[0]}"])
+        _print_lines(timeline(child, indent="    "))
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _steer(session_id: int, how: Drive, as_json: bool) -> None:
+    local = _local()
+    session = local.app.sessions.get_session(local.scope, session_id)
+    if session.status is SessionStatus.COMPLETE:
+        raise ValidationError(f"session {session_id} is complete; there is nothing to {how.value}")
+    out = Console(stderr=True) if as_json else console
+    driven = drive(local, session_id, how, console=out)
+    if as_json:
+        _echo_json(full_record(local, session_id).model_dump(mode="json"))
+    if driven.exit_code:
+        raise typer.Exit(driven.exit_code)
+
+
+@sessions_app.command()
+@reported
+def retry(session_id: SessionId, as_json: JsonOption = False) -> None:
+    """Run the failed and cancelled components again, then validate and finish."""
+    _steer(session_id, Drive.RETRY, as_json)
+
+
+@sessions_app.command()
+@reported
+def resume(session_id: SessionId, as_json: JsonOption = False) -> None:
+    """Continue a session from its record; a pending step runs again, finished ones never."""
+    _steer(session_id, Drive.RESUME, as_json)
+
+
+@sessions_app.command()
+@reported
+def cancel(session_id: SessionId, as_json: JsonOption = False) -> None:
+    """Abandon a session: it and its unfinished components become cancelled."""
+    local = _local()
+    session = local.app.sessions.get_session(local.scope, session_id)
+    if session.status is SessionStatus.COMPLETE:
+        raise ValidationError(f"session {session_id} is complete; there is nothing to cancel")
+    cancelled = SessionUpdate(status=SessionStatus.CANCELLED, state={"error": "cancelled by user"})
+    for child in session.child_sessions:
+        if not child.status.is_terminal:
+            local.app.sessions.update_session(local.scope, child.id, cancelled)
+    if session.status is not SessionStatus.CANCELLED:
+        local.app.sessions.update_session(local.scope, session_id, cancelled)
+    if as_json:
+        _echo_json(full_record(local, session_id).model_dump(mode="json"))
+        return
+    console.print(
+        f"session {session_id} cancelled; a running `implement` stops at its next step. "
+        f"`codemyspec sessions resume {session_id}` would continue it.",
+        highlight=False,
+    )
