@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codemyspec.agents import AgentRequest, ClaudeCodeAgent
-from tests.support.scripted_model import Reply, ScriptedModel, write
+from codemyspec.demo import Reply, ScriptedModel, write
 
 pytestmark = pytest.mark.slow
 

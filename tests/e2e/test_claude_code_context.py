@@ -11,11 +11,11 @@ import pytest
 
 from codemyspec.agents import ClaudeCodeAgent
 from codemyspec.bootstrap import App
+from codemyspec.demo import Reply, ScriptedModel, by_prompt, edit, read, write
 from codemyspec.runner import RunnerConfig
 from codemyspec.sessions import Session, SessionAttrs, SessionStatus
 from tests.support.git_repos import git
 from tests.support.sample_project import BILLING, Sample, code_path, make_sample
-from tests.support.scripted_model import Reply, ScriptedModel, by_prompt, edit, read, write
 
 pytestmark = pytest.mark.slow
 

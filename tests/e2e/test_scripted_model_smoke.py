@@ -22,7 +22,7 @@ from claude_agent_sdk import (
     query,
 )
 
-from tests.support.scripted_model import (
+from codemyspec.demo import (
     ALLOWED_TOOLS,
     Reply,
     ScriptedModel,

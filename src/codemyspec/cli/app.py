@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from codemyspec import __version__
-from codemyspec.cli import run_commands, session_commands, setup_commands
+from codemyspec.cli import demo_command, run_commands, session_commands, setup_commands
 from codemyspec.cli.reported import reported
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ for _command in (
     setup_commands.sync,
     setup_commands.components,
     run_commands.implement,
+    demo_command.demo,
 ):
     app.command()(reported(_command))
 

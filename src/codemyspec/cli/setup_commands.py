@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.tree import Tree
 
-from codemyspec.cli.local import open_local
+from codemyspec.cli.local import Local, open_local
 from codemyspec.cli.settings import (
     CONFIG_FILE,
     STATE_DIR,
@@ -22,7 +22,7 @@ from codemyspec.cli.settings import (
     render_settings,
 )
 from codemyspec.components import Component, component_files
-from codemyspec.design_docs import sync_design_docs
+from codemyspec.design_docs import SyncReport, sync_design_docs
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Language
 
@@ -37,6 +37,15 @@ def _git(*args: str, cwd: Path) -> str | None:
 def _package_name(root: Path) -> str:
     name = re.sub(r"[^a-z0-9_]", "_", root.name.lower()).strip("_") or "app"
     return f"_{name}" if name[0].isdigit() else name
+
+
+def write_settings(root: Path, settings: Settings) -> None:
+    """Write ``codemyspec.toml`` and git-ignore the state folder (its database is local)."""
+    (root / CONFIG_FILE).write_text(render_settings(settings), encoding="utf-8")
+    ignore = root / ".gitignore"
+    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
+    if f"{STATE_DIR}/" not in lines and STATE_DIR not in lines:
+        ignore.write_text("\n".join([*lines, f"{STATE_DIR}/"]) + "\n", encoding="utf-8")
 
 
 def init(
@@ -58,11 +67,7 @@ def init(
             remote=_git("remote", "get-url", "origin", cwd=root),
         )
     )
-    (root / CONFIG_FILE).write_text(render_settings(settings), encoding="utf-8")
-    ignore = root / ".gitignore"
-    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
-    if f"{STATE_DIR}/" not in lines and STATE_DIR not in lines:
-        ignore.write_text("\n".join([*lines, f"{STATE_DIR}/"]) + "\n", encoding="utf-8")
+    write_settings(root, settings)
     local = open_local(root)
     console.print(
         f"wrote {CONFIG_FILE} (package {settings.project.package!r}, "
@@ -74,9 +79,9 @@ def init(
     )
 
 
-def sync() -> None:
-    """Read the design docs into the component tree and print it."""
-    local = open_local(find_root(Path.cwd()))
+def sync_and_show(local: Local, out: Console | None = None) -> SyncReport:
+    """Read the design docs into the component tree and print the tree and the changes."""
+    out = out or console
     with local.app.unit_of_work() as uow:
         report = sync_design_docs(uow, local.scope, local.project, local.root)
     tree = Tree(f"[bold]{local.project.name}[/]")
@@ -84,11 +89,17 @@ def sync() -> None:
         branch = tree.add(f"{node.module_name} [dim]({node.type.value})[/]")
         for child in node.children:
             branch.add(child)
-    console.print(tree)
-    console.print(
+    out.print(tree)
+    out.print(
         f"{len(report.created)} created, {len(report.updated)} updated, "
         f"{len(report.deleted)} deleted"
     )
+    return report
+
+
+def sync() -> None:
+    """Read the design docs into the component tree and print it."""
+    sync_and_show(open_local(find_root(Path.cwd())))
 
 
 def _file_marks(files: dict[str, dict[str, object]]) -> str:

@@ -1,5 +1,7 @@
 """A scripted, Anthropic-compatible model server, so the real Claude Code CLI runs offline.
 
+It drives the end-to-end tests and ``codemyspec demo``; no key, no network.
+
 Point the CLI at it with ``ANTHROPIC_BASE_URL`` (see :meth:`ScriptedModel.env`) and the
 real CLI really reads, writes, edits and runs commands, with the replies a test decides::
 

@@ -1,0 +1,159 @@
+"""``codemyspec demo``: init, sync and implement on an example project, with a scripted model.
+
+Everything happens in a temp directory: a bare ``remote.git`` and a ``shop`` repository
+holding the example's design docs and unit tests. The real Claude Code CLI implements the
+``Billing`` context, but its replies come from a script on 127.0.0.1 (no key, no network),
+so the demo shows the flow, never what a real model would write.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from codemyspec.agents import Agent, ClaudeCodeAgent
+from codemyspec.cli.local import Local, open_local
+from codemyspec.cli.running import CLAUDE_CODE, implement
+from codemyspec.cli.settings import CONFIG_FILE, ProjectSettings, Settings
+from codemyspec.cli.setup_commands import sync_and_show, write_settings
+from codemyspec.demo import CONTEXT_NAME, EXAMPLE_FILES, ScriptedModel, example_script
+from codemyspec.errors import ConfigurationError
+from codemyspec.sessions import Session, SessionStatus
+
+NOTICE = (
+    "[bold yellow]This demo uses a scripted stand-in for the AI model:[/] no API key, no "
+    "network. The real Claude Code CLI runs and edits files, but every reply it gets comes "
+    "from a fixed script served on 127.0.0.1, so the code it writes was written in advance."
+)
+GIT_USER = ("codemyspec demo", "demo@codemyspec.invalid")
+
+
+def _git(*args: str, cwd: Path) -> str:
+    """Run git; a failure stops the demo with git's own words."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60
+        )
+    except FileNotFoundError as exc:
+        raise ConfigurationError("the demo needs git, which was not found on PATH") from exc
+    if done.returncode != 0:
+        raise ConfigurationError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _commit_all(root: Path, message: str) -> None:
+    _git("add", "-A", cwd=root)
+    _git("commit", "-q", "-m", message, cwd=root)
+    _git("push", "-q", "-u", "origin", "main", cwd=root)
+
+
+def _make_repository(base: Path) -> tuple[Path, Path]:
+    """A ``shop`` repository holding the example on ``main``, pushed to a bare remote."""
+    remote, root = base / "remote.git", base / "shop"
+    _git("init", "-q", "--bare", "-b", "main", str(remote), cwd=base)
+    root.mkdir()
+    _git("init", "-q", "-b", "main", cwd=root)
+    # Local settings only: the user's own identity and signing setup are not the demo's.
+    _git("config", "user.name", GIT_USER[0], cwd=root)
+    _git("config", "user.email", GIT_USER[1], cwd=root)
+    _git("config", "commit.gpgsign", "false", cwd=root)
+    _git("remote", "add", "origin", str(remote), cwd=root)
+    for relative, text in EXAMPLE_FILES.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    _commit_all(root, "Example shop: design docs and unit tests")
+    return root, remote
+
+
+def _test_command() -> list[str] | None:
+    """This interpreter's pytest when it has one; else the profile's default ``python``."""
+    return [sys.executable, "-m", "pytest"] if importlib.util.find_spec("pytest") else None
+
+
+def _init(root: Path, remote: Path) -> Local:
+    """What ``codemyspec init`` does, committed so the run starts from a clean tree."""
+    settings = Settings(
+        project=ProjectSettings(
+            name="shop", package="shop", remote=str(remote), test_command=_test_command()
+        )
+    )
+    write_settings(root, settings)
+    _commit_all(root, "codemyspec init")
+    return open_local(root)
+
+
+def _implement(local: Local, home: Path, console: Console) -> tuple[Session, list[str]]:
+    """The implement flow with Claude Code pointed at the scripted model; its problems too."""
+    with ScriptedModel(example_script(), strict=False) as model:
+        agents: dict[str, Agent] = {CLAUDE_CODE: ClaudeCodeAgent(env=model.env(home))}
+        session = implement(local, CONTEXT_NAME, agent=CLAUDE_CODE, agents=agents, console=console)
+    return session, model.errors
+
+
+def _show_remote(remote: Path, branch: str | None, console: Console) -> None:
+    console.print(f"\n[bold]the remote[/] {remote}:", soft_wrap=True)
+    heads = _git("ls-remote", "--heads", str(remote), cwd=remote).rstrip()
+    console.print(heads.replace("\t", "  "), highlight=False, soft_wrap=True)
+    if branch:
+        last = _git("log", "--oneline", "-1", branch, cwd=remote).rstrip()
+        console.print(f"{branch}: {last}", highlight=False, soft_wrap=True)
+
+
+def _run(base: Path, console: Console) -> bool:
+    """The demo's steps; True when the session completed and the script had no problems."""
+    console.print("\n[bold]1. the example project[/] (git repository with a bare remote)")
+    root, remote = _make_repository(base)
+    console.print(
+        f"   {root}: {len(EXAMPLE_FILES)} files committed and pushed on main", soft_wrap=True
+    )
+    console.print(f"\n[bold]2. init[/]: wrote {CONFIG_FILE}, committed it")
+    local = _init(root, remote)
+    try:
+        console.print("\n[bold]3. sync[/]: the design docs become the component tree")
+        sync_and_show(local, console)
+        console.print(
+            f"\n[bold]4. implement {CONTEXT_NAME}[/] with Claude Code and the scripted model"
+        )
+        session, problems = _implement(local, base / "claude-home", console)
+    finally:
+        local.app.close()
+    _show_remote(remote, session.state.get("branch_name"), console)
+    for problem in problems:
+        console.print(f"[red]scripted model problem:[/] {problem}", highlight=False)
+    complete = session.status is SessionStatus.COMPLETE and not problems
+    verdict = "[green]demo complete[/]" if complete else "[red]demo failed[/]"
+    console.print(
+        f"\n{verdict}: the model was scripted, no real model was asked anything "
+        "(the agents' cost above is the CLI's estimate for the scripted replies; nothing "
+        "was billed)"
+    )
+    return complete
+
+
+def demo(
+    keep: Annotated[
+        bool, typer.Option("--keep", help="keep the temp directory and print its path")
+    ] = False,
+) -> None:
+    """Run init, sync and implement on an example project, with a scripted model (no API key)."""
+    console = Console()
+    console.print(NOTICE)
+    base = Path(tempfile.mkdtemp(prefix="codemyspec-demo-"))
+    try:
+        complete = _run(base, console)
+    finally:
+        if keep:
+            console.print(f"\nkept the demo's files in {base}", highlight=False, soft_wrap=True)
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    if not complete:
+        raise typer.Exit(1)
