@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from codemyspec.scope import Scope
 from codemyspec.sessions import SessionEvent
 from tests.support.factories import make_account, make_project
 from tests.support.git_repos import GIT_IDENTITY, GitProject, make_git_project
+from tests.support.postgres import BACKENDS, PostgresServer, running_postgres
 
 
 @pytest.fixture(autouse=True)
@@ -23,8 +25,38 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked ``both_databases`` run their database tests on each backend."""
+    marked = metafunc.definition.get_closest_marker("both_databases") is not None
+    if marked and "database_backend" in metafunc.fixturenames:
+        metafunc.parametrize("database_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL for the whole run; each test gets its own database on it.
+
+    Its folder is outside pytest's temp root, which a concurrent pytest run may prune.
+    """
+    with running_postgres() as server:
+        if server is None:
+            if os.environ.get("CODEMYSPEC_REQUIRE_POSTGRES"):
+                pytest.fail("PostgreSQL is required here but pg_ctl was not found")
+            pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+        yield server
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """sqlite unless a module parametrizes it: ``pytestmark = on_both_databases``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database_url(database_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if database_backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.database_url()
     return f"sqlite:///{tmp_path / 'codemyspec.db'}"
 
 

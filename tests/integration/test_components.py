@@ -18,6 +18,9 @@ from codemyspec.errors import ValidationError
 from codemyspec.projects import Language, Project, ProjectAttrs
 from codemyspec.scope import Scope
 from tests.support.factories import make_account, make_project
+from tests.support.postgres import on_both_databases
+
+pytestmark = on_both_databases
 
 
 @pytest.fixture

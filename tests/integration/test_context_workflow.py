@@ -20,6 +20,9 @@ from tests.support.factories import (
     write_component,
 )
 from tests.support.git_repos import GitProject, git
+from tests.support.postgres import on_both_databases
+
+pytestmark = on_both_databases
 
 MONEY = "def add(a: int, b: int) -> int:\n    return a + b\n"
 MONEY_TEST = "from shop.billing.money import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"

@@ -17,6 +17,9 @@ from codemyspec.scope import Scope
 from codemyspec.sessions import Result, Session, SessionAttrs, SessionStatus, SessionUpdate
 from tests.support.factories import make_account, make_context, make_project
 from tests.support.git_repos import GitProject
+from tests.support.postgres import on_both_databases
+
+pytestmark = on_both_databases
 
 
 @dataclass(frozen=True)

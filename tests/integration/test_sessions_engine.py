@@ -48,6 +48,9 @@ from codemyspec.sessions import (
 )
 from tests.support.factories import Context, make_context, make_context_session
 from tests.support.git_repos import GitProject
+from tests.support.postgres import on_both_databases
+
+pytestmark = on_both_databases
 
 BRANCH = "code-context-coding-session-for-billing"
 
@@ -81,15 +84,29 @@ def session_rows(app: App) -> int:
 
 
 @contextmanager
-def sql_trigger(app: App, name: str, definition: str) -> Iterator[None]:
-    """A real SQLite trigger that makes one kind of write fail, dropped afterwards."""
+def refusing_writes(app: App, name: str, when: str, table: str, message: str) -> Iterator[None]:
+    """A real trigger that makes one kind of write fail with ``message``, dropped afterwards."""
+    if app.database.engine.dialect.name == "postgresql":
+        create = [
+            f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
+            f"RAISE EXCEPTION '{message}'; END $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()",
+        ]
+        drop = [f"DROP TRIGGER {name} ON {table}", f"DROP FUNCTION {name}()"]
+    else:
+        create = [
+            f"CREATE TRIGGER {name} {when} ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        ]
+        drop = [f"DROP TRIGGER {name}"]
     with app.database.engine.begin() as connection:
-        connection.execute(text(f"CREATE TRIGGER {name} {definition}"))
+        for statement in create:
+            connection.execute(text(statement))
     try:
         yield
     finally:
         with app.database.engine.begin() as connection:
-            connection.execute(text(f"DROP TRIGGER {name}"))
+            for statement in drop:
+                connection.execute(text(statement))
 
 
 @contextmanager
@@ -515,9 +532,8 @@ def test_a_result_that_cannot_be_stored_publishes_nothing_and_keeps_nothing(
     result = execute_shell_command(pending.command, git_project.root, app.shell)
     published = len(events)
 
-    refuse = "BEFORE UPDATE ON sessions BEGIN SELECT RAISE(ABORT, 'sessions are frozen'); END"
     with (
-        sql_trigger(app, "freeze_sessions", refuse),
+        refusing_writes(app, "freeze_sessions", "BEFORE UPDATE", "sessions", "sessions are frozen"),
         pytest.raises((PersistenceError, SQLAlchemyError), match="sessions are frozen"),
     ):
         app.sessions.handle_result(scope, session.id, pending.id, result)
@@ -545,9 +561,10 @@ def test_a_spawn_whose_interaction_cannot_be_stored_keeps_no_child_sessions(
     run_initialize(app, scope, session, git_project)
     published = len(events)
 
-    refuse = "BEFORE INSERT ON interactions BEGIN SELECT RAISE(ABORT, 'no new interactions'); END"
     with (
-        sql_trigger(app, "freeze_interactions", refuse),
+        refusing_writes(
+            app, "freeze_interactions", "BEFORE INSERT", "interactions", "no new interactions"
+        ),
         pytest.raises((PersistenceError, SQLAlchemyError), match="no new interactions"),
     ):
         app.sessions.next_command(scope, session.id)
