@@ -5,6 +5,7 @@ exceptions below are for what a caller must stop on::
 
     CodeMySpecError
     ├── NotFoundError              a row is missing, or belongs to another scope
+    ├── AuthenticationError        no token, an unknown one or a revoked one (server mode)
     ├── ValidationError            bad input (a name, a path, a module name, attrs)
     ├── ConfigurationError         a setting or a database that cannot be used
     ├── PersistenceError           the database refused a write
@@ -27,6 +28,10 @@ class CodeMySpecError(Exception):
 
 class NotFoundError(CodeMySpecError):
     """A row does not exist in the caller's scope (never says whether it exists elsewhere)."""
+
+
+class AuthenticationError(CodeMySpecError):
+    """A request without a valid bearer token: missing, unknown or revoked."""
 
 
 class ValidationError(CodeMySpecError):

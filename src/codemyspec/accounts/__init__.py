@@ -1,5 +1,19 @@
 """Accounts and users: who owns projects and sessions."""
 
-from codemyspec.accounts.repository import Account, AccountRepository, User
+from codemyspec.accounts.repository import (
+    TOKEN_PREFIX,
+    Account,
+    AccountRepository,
+    ApiToken,
+    User,
+    token_hash,
+)
 
-__all__ = ["Account", "AccountRepository", "User"]
+__all__ = [
+    "TOKEN_PREFIX",
+    "Account",
+    "AccountRepository",
+    "ApiToken",
+    "User",
+    "token_hash",
+]

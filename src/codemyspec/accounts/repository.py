@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from codemyspec.db import AccountRow, UserRow
-from codemyspec.errors import NotFoundError, ValidationError
+from codemyspec.clock import utcnow
+from codemyspec.db import AccountRow, ApiTokenRow, MembershipRow, UserRow
+from codemyspec.errors import AuthenticationError, NotFoundError, ValidationError
+from codemyspec.scope import Scope
+
+TOKEN_PREFIX = "cms_"  # noqa: S105 - a prefix that makes leaked tokens findable, not a secret
+
+
+def token_hash(token: str) -> str:
+    """What is stored for a token: its sha256 (tokens are random, so no salt is needed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class Account(BaseModel):
@@ -23,6 +35,18 @@ class User(BaseModel):
     id: int
     email: str
     name: str | None = None
+
+
+class ApiToken(BaseModel):
+    """A token's record; ``token`` is filled only in the value ``create_token`` returns."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    account_id: int
+    user_id: int
+    name: str
+    token: str | None = None
 
 
 class AccountRepository:
@@ -61,3 +85,68 @@ class AccountRepository:
         self._orm.add(row)
         self._orm.flush()
         return User.model_validate(row)
+
+    def list_accounts(self) -> list[Account]:
+        rows = self._orm.scalars(select(AccountRow).order_by(AccountRow.id))
+        return [Account.model_validate(row) for row in rows]
+
+    def get_user_by_email(self, email: str) -> User:
+        row = self._orm.scalars(select(UserRow).where(UserRow.email == email)).first()
+        if row is None:
+            raise NotFoundError(f"no user with email {email!r}")
+        return User.model_validate(row)
+
+    def add_member(self, account_id: int, user_id: int) -> None:
+        """Make the user a member of the account (already one is fine)."""
+        self.get_account(account_id)
+        if self._orm.get(UserRow, user_id) is None:
+            raise NotFoundError(f"User {user_id} not found")
+        found = self._orm.scalar(
+            select(MembershipRow.id).where(
+                MembershipRow.account_id == account_id, MembershipRow.user_id == user_id
+            )
+        )
+        if found is None:
+            self._orm.add(MembershipRow(account_id=account_id, user_id=user_id))
+            self._orm.flush()
+
+    def create_token(self, account_id: int, user_id: int, name: str) -> ApiToken:
+        """A new random bearer token for a member; only its hash is kept."""
+        member = self._orm.scalar(
+            select(MembershipRow.id).where(
+                MembershipRow.account_id == account_id, MembershipRow.user_id == user_id
+            )
+        )
+        if member is None:
+            raise ValidationError(f"user {user_id} is not a member of account {account_id}")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = ApiTokenRow(
+            account_id=account_id, user_id=user_id, name=name, token_hash=token_hash(token)
+        )
+        self._orm.add(row)
+        self._orm.flush()
+        return ApiToken.model_validate(row).model_copy(update={"token": token})
+
+    def revoke_token(self, token_id: int) -> None:
+        row = self._orm.get(ApiTokenRow, token_id)
+        if row is None:
+            raise NotFoundError(f"Token {token_id} not found")
+        row.revoked_at = row.revoked_at or utcnow()
+
+    def authenticate(self, token: str) -> Scope:
+        """The scope a bearer token acts in; unknown, revoked or orphaned tokens are refused."""
+        row = self._orm.scalars(
+            select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash(token))
+        ).first()
+        if row is None:
+            raise AuthenticationError("invalid token")
+        if row.revoked_at is not None:
+            raise AuthenticationError("token revoked")
+        member = self._orm.scalar(
+            select(MembershipRow.id).where(
+                MembershipRow.account_id == row.account_id, MembershipRow.user_id == row.user_id
+            )
+        )
+        if member is None:
+            raise AuthenticationError("the token's user is no longer a member of its account")
+        return Scope(account_id=row.account_id, user_id=row.user_id)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 
 from codemyspec import __version__
-from codemyspec.cli import demo_command, run_commands, session_commands, setup_commands
+from codemyspec.cli import (
+    demo_command,
+    run_commands,
+    server_commands,
+    session_commands,
+    setup_commands,
+)
 from codemyspec.cli.reported import reported
 
 app = typer.Typer(
@@ -22,10 +28,12 @@ for _command in (
     setup_commands.components,
     run_commands.implement,
     demo_command.demo,
+    server_commands.serve,
 ):
     app.command()(reported(_command))
 
 app.add_typer(session_commands.sessions_app)
+app.add_typer(server_commands.admin_app)
 
 
 @app.command()

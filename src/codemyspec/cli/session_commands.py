@@ -17,7 +17,7 @@ from codemyspec.cli.running import Drive, drive
 from codemyspec.cli.settings import find_root
 from codemyspec.commands import Command, CommandKind, ResultStatus
 from codemyspec.errors import ValidationError
-from codemyspec.sessions import Interaction, Session, SessionStatus, SessionUpdate
+from codemyspec.sessions import Interaction, Session, SessionStatus
 
 sessions_app = typer.Typer(
     name="sessions", help="Inspect and steer sessions.", no_args_is_help=True
@@ -215,15 +215,7 @@ def resume(session_id: SessionId, as_json: JsonOption = False) -> None:
 def cancel(session_id: SessionId, as_json: JsonOption = False) -> None:
     """Abandon a session: it and its unfinished components become cancelled."""
     local = _local()
-    session = local.app.sessions.get_session(local.scope, session_id)
-    if session.status is SessionStatus.COMPLETE:
-        raise ValidationError(f"session {session_id} is complete; there is nothing to cancel")
-    cancelled = SessionUpdate(status=SessionStatus.CANCELLED, state={"error": "cancelled by user"})
-    for child in session.child_sessions:
-        if not child.status.is_terminal:
-            local.app.sessions.update_session(local.scope, child.id, cancelled)
-    if session.status is not SessionStatus.CANCELLED:
-        local.app.sessions.update_session(local.scope, session_id, cancelled)
+    local.app.sessions.cancel_session(local.scope, session_id)
     if as_json:
         _echo_json(full_record(local, session_id).model_dump(mode="json"))
         return

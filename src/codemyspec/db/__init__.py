@@ -3,9 +3,11 @@
 from codemyspec.db.database import DATABASE_URL_ENV, Database, database_url, migrate
 from codemyspec.db.models import (
     AccountRow,
+    ApiTokenRow,
     Base,
     ComponentRow,
     InteractionRow,
+    MembershipRow,
     ProjectRow,
     SessionRow,
     UserRow,
@@ -14,10 +16,12 @@ from codemyspec.db.models import (
 __all__ = [
     "DATABASE_URL_ENV",
     "AccountRow",
+    "ApiTokenRow",
     "Base",
     "ComponentRow",
     "Database",
     "InteractionRow",
+    "MembershipRow",
     "ProjectRow",
     "SessionRow",
     "UserRow",

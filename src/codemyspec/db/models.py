@@ -67,6 +67,30 @@ class UserRow(Timestamped, Base):
     name: Mapped[str | None] = mapped_column(String(200))
 
 
+class MembershipRow(Timestamped, Base):
+    """A user belongs to an account; a token acts for one user in one account."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("account_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class ApiTokenRow(Timestamped, Base):
+    """Only the token's sha256 is stored; the token itself is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class ProjectRow(Timestamped, Base):
     __tablename__ = "projects"
     __table_args__ = (UniqueConstraint("account_id", "name"),)

@@ -99,6 +99,24 @@ class SessionsEngine:
         with self._unit_of_work() as work:
             return work.sessions.restart(scope, session_id, state)
 
+    def cancel_session(
+        self, scope: Scope, session_id: int, reason: str = "cancelled by user"
+    ) -> Session:
+        """Abandon a session: it and its unfinished children become cancelled, atomically."""
+        with self._unit_of_work() as work:
+            session = work.sessions.get(scope, session_id)
+            if session.status is SessionStatus.COMPLETE:
+                raise SessionCompleteError(
+                    f"session {session_id} is complete; there is nothing to cancel"
+                )
+            cancelled = SessionUpdate(status=SessionStatus.CANCELLED, state={"error": reason})
+            for child in session.child_sessions:
+                if not child.status.is_terminal:
+                    work.sessions.update(scope, child.id, cancelled)
+            if session.status is not SessionStatus.CANCELLED:
+                work.sessions.update(scope, session_id, cancelled)
+            return work.sessions.get(scope, session_id)
+
     def delete_session(self, scope: Scope, session_id: int) -> None:
         with self._unit_of_work() as work:
             work.sessions.delete(scope, session_id)

@@ -1,0 +1,153 @@
+"""The FastAPI application: projects, components and sessions, all under the caller's scope.
+
+Routes are plain ``def`` functions: FastAPI runs them in its thread pool, and each one is a
+single call into the same engine the command line uses.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import FastAPI, Query
+
+from codemyspec import __version__
+from codemyspec.api.auth import AppDep, CallerScope
+from codemyspec.api.errors import install_error_handlers
+from codemyspec.api.limits import MAX_BODY_BYTES, BodyLimit
+from codemyspec.api.schemas import SessionIn
+from codemyspec.bootstrap import App
+from codemyspec.commands import Result
+from codemyspec.components import Component, ComponentAttrs
+from codemyspec.errors import ValidationError
+from codemyspec.projects import Project, ProjectAttrs
+from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatus
+
+ProjectFilter = Annotated[int | None, Query(description="narrow the scope to one project")]
+
+
+def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    """The HTTP API over ``app``'s engine; OpenAPI at ``/openapi.json``."""
+    api = FastAPI(title="codemyspec", version=__version__)
+    api.state.codemyspec = app
+    api.add_middleware(BodyLimit, limit=max_body_bytes)
+    install_error_handlers(api)
+
+    @api.get("/api/projects", response_model=list[Project], tags=["projects"])
+    def list_projects(scope: CallerScope, app: AppDep) -> list[Project]:
+        with app.unit_of_work() as uow:
+            return uow.projects.list_projects(scope)
+
+    @api.post("/api/projects", response_model=Project, status_code=201, tags=["projects"])
+    def create_project(attrs: ProjectAttrs, scope: CallerScope, app: AppDep) -> Project:
+        with app.unit_of_work() as uow:
+            return uow.projects.create(scope, attrs)
+
+    @api.get("/api/projects/{project_id}", response_model=Project, tags=["projects"])
+    def get_project(project_id: int, scope: CallerScope, app: AppDep) -> Project:
+        with app.unit_of_work() as uow:
+            return uow.projects.get(scope, project_id)
+
+    @api.get(
+        "/api/projects/{project_id}/components",
+        response_model=list[Component],
+        tags=["components"],
+    )
+    def list_components(project_id: int, scope: CallerScope, app: AppDep) -> list[Component]:
+        with app.unit_of_work() as uow:
+            uow.projects.get(scope, project_id)
+            return uow.components.list_components(scope.for_project(project_id))
+
+    @api.post(
+        "/api/projects/{project_id}/components",
+        response_model=Component,
+        status_code=201,
+        tags=["components"],
+    )
+    def create_component(
+        project_id: int, attrs: ComponentAttrs, scope: CallerScope, app: AppDep
+    ) -> Component:
+        with app.unit_of_work() as uow:
+            uow.projects.get(scope, project_id)
+            return uow.components.create(scope.for_project(project_id), attrs)
+
+    @api.get(
+        "/api/projects/{project_id}/components/{component_id}",
+        response_model=Component,
+        tags=["components"],
+    )
+    def get_component(
+        project_id: int, component_id: int, scope: CallerScope, app: AppDep
+    ) -> Component:
+        with app.unit_of_work() as uow:
+            uow.projects.get(scope, project_id)
+            return uow.components.get(scope.for_project(project_id), component_id)
+
+    def narrowed(scope: CallerScope, project_id: int | None, app: App) -> CallerScope:
+        if project_id is None:
+            return scope
+        with app.unit_of_work() as uow:
+            uow.projects.get(scope, project_id)
+        return scope.for_project(project_id)
+
+    @api.post("/api/sessions", response_model=Session, status_code=201, tags=["sessions"])
+    def create_session(body: SessionIn, scope: CallerScope, app: AppDep) -> Session:
+        project_scope = narrowed(scope, body.project_id, app)
+        if body.type not in app.registry.types():
+            known = ", ".join(sorted(app.registry.types()))
+            raise ValidationError(f"type: unknown session type {body.type!r} (known: {known})")
+        return app.sessions.create_session(
+            project_scope, SessionAttrs(**body.model_dump(exclude_unset=False))
+        )
+
+    @api.get("/api/sessions", response_model=list[Session], tags=["sessions"])
+    def list_sessions(
+        scope: CallerScope,
+        app: AppDep,
+        project_id: ProjectFilter = None,
+        status: SessionStatus | None = None,
+        type: str | None = None,
+        parent_id: int | None = None,
+    ) -> list[Session]:
+        return app.sessions.list_sessions(
+            narrowed(scope, project_id, app), status=status, type=type, parent_id=parent_id
+        )
+
+    @api.get("/api/sessions/{session_id}", response_model=Session, tags=["sessions"])
+    def get_session(
+        session_id: int, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+    ) -> Session:
+        return app.sessions.get_session(narrowed(scope, project_id, app), session_id)
+
+    @api.post(
+        "/api/sessions/{session_id}/next-command", response_model=Interaction, tags=["sessions"]
+    )
+    def next_command(
+        session_id: int, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+    ) -> Interaction:
+        return app.sessions.next_command(narrowed(scope, project_id, app), session_id)
+
+    @api.post(
+        "/api/sessions/{session_id}/interactions/{interaction_id}/result",
+        response_model=Session,
+        tags=["sessions"],
+    )
+    def submit_result(
+        session_id: int,
+        interaction_id: int,
+        result: Result,
+        scope: CallerScope,
+        app: AppDep,
+        project_id: ProjectFilter = None,
+    ) -> Session:
+        return app.sessions.handle_result(
+            narrowed(scope, project_id, app), session_id, interaction_id, result
+        )
+
+    @api.post("/api/sessions/{session_id}/cancel", response_model=Session, tags=["sessions"])
+    def cancel_session(
+        session_id: int, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+    ) -> Session:
+        """The session and its unfinished children become cancelled."""
+        return app.sessions.cancel_session(narrowed(scope, project_id, app), session_id)
+
+    return api
