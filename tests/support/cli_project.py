@@ -66,7 +66,7 @@ def make_cli_project(base: Path, names: list[str], **settings: object) -> CliPro
     config = Settings(
         project=ProjectSettings(name="shop", package="shop", remote=str(project.remote)),
         agent=AgentSettings(default="scripted", commands={"scripted": scripted_agent_argv()}),
-        **settings,  # type: ignore[arg-type]
+        **settings,
     )
     project.write("codemyspec.toml", render_settings(config))
     git("add", "-A", cwd=project.root)

@@ -133,7 +133,9 @@ class Runner:
         for target in targets:
             if target.status is SessionStatus.CANCELLED:
                 self.engine.update_session(
-                    scope, target.id, SessionUpdate(status=SessionStatus.ACTIVE)
+                    scope,
+                    target.id,
+                    SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None}),
                 )
         return self.run(scope, session_id)
 
@@ -155,6 +157,6 @@ class Runner:
             self.engine.restart_session(scope, child.id, keep)
         if session.status in (SessionStatus.FAILED, SessionStatus.CANCELLED):
             self.engine.update_session(
-                scope, session_id, SessionUpdate(status=SessionStatus.ACTIVE)
+                scope, session_id, SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None})
             )
         return self.run(scope, session_id)

@@ -1,0 +1,188 @@
+"""The live board and the plain log lines, fed the events the runner sends while it works."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from rich.console import Console
+from rich.text import Text
+
+from codemyspec.cli import progress
+from codemyspec.cli.progress import LogLines, ProgressBoard
+from codemyspec.commands import Command, CommandKind, Result
+from codemyspec.components import Component, ComponentType
+from codemyspec.sessions import ExecutionMode, Interaction, Session, SessionStatus
+from codemyspec.test_reports import FailedCase, SuiteReport
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+PARENT_ID = 1
+SPAWN = "ContextCodingSessions.Steps.SpawnComponentCodingSessions"
+
+
+def component(ident: int, module_name: str, kind: ComponentType) -> Component:
+    return Component(
+        id=ident,
+        account_id=1,
+        project_id=1,
+        name=module_name.rsplit(".", 1)[-1],
+        module_name=module_name,
+        type=kind,
+        parent_component_id=None if kind is ComponentType.CONTEXT else 1,
+    )
+
+
+def interaction(ident: int, session_id: int, step: str, result: Result | None) -> Interaction:
+    return Interaction(
+        id=ident,
+        session_id=session_id,
+        step=step,
+        command=Command(module=step, command=CommandKind.SHELL, programs=[["true"]]),
+        result=result,
+        started_at=T0 + timedelta(seconds=ident),
+        completed_at=None if result is None else T0 + timedelta(seconds=ident + 1),
+    )
+
+
+def session(
+    ident: int,
+    module_name: str,
+    interactions: list[Interaction],
+    status: SessionStatus = SessionStatus.ACTIVE,
+) -> Session:
+    """A parent (``ident`` 1, the context) or a child of it, interactions newest first."""
+    is_parent = ident == PARENT_ID
+    return Session(
+        id=ident,
+        account_id=1,
+        project_id=1,
+        component_id=ident,
+        session_id=None if is_parent else PARENT_ID,
+        type="ContextCodingSessions" if is_parent else "ComponentCodingSessions",
+        status=status,
+        execution_mode=ExecutionMode.AGENTIC,
+        environment_type="local",
+        inserted_at=T0,
+        updated_at=T0,
+        component=component(
+            ident, module_name, ComponentType.CONTEXT if is_parent else ComponentType.OTHER
+        ),
+        interactions=list(reversed(interactions)),
+    )
+
+
+def run_tests_result(tests: int, failures: int = 0) -> Result:
+    """A RunTests result as the executor records it."""
+    report = SuiteReport(
+        tests=tests,
+        failures=failures,
+        failed_cases=[FailedCase(test_id=f"t::{i}", message="boom") for i in range(failures)],
+    )
+    data = {"test_run": {**report.model_dump(mode="json"), "summary": report.summary()}}
+    if failures:
+        return Result.error(f"unit tests failed: {report.summary()}", data=data)
+    return Result.ok(data=data)
+
+
+def step(name: str) -> str:
+    return f"ComponentCodingSessions.Steps.{name}"
+
+
+def rendered(board: ProgressBoard) -> list[str]:
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, width=120).print(board)
+    return Text.from_ansi(out.getvalue()).plain.splitlines()
+
+
+def row(lines: list[str], name: str) -> list[str]:
+    return next(line for line in lines if line.lstrip().startswith(name)).split()
+
+
+def test_the_board_shows_the_parents_step_and_a_row_per_child() -> None:
+    board = ProgressBoard("Billing · session 1")
+    spawn = interaction(2, PARENT_ID, SPAWN, None)
+    board.observe(session(PARENT_ID, "Billing", [spawn]), spawn, None)
+
+    # Money: generated, tests failed once, fixed, tests passed, finalized.
+    generate = interaction(3, 2, step("GenerateImplementation"), Result.ok())
+    failing = interaction(4, 2, step("RunTests"), run_tests_result(1, failures=1))
+    fix = interaction(5, 2, step("FixTestFailures"), Result.ok())
+    passing = interaction(6, 2, step("RunTests"), run_tests_result(1))
+    money = session(2, "Billing.Money", [generate, failing, fix, passing])
+    board.observe(money, passing, passing.result)
+    finalize = interaction(7, 2, step("Finalize"), Result.ok())
+    done = session(2, "Billing.Money", [generate, failing, fix, passing, finalize])
+    done = done.model_copy(update={"status": SessionStatus.COMPLETE})
+    board.observe(done, finalize, finalize.result)
+
+    # Tax: its agent is still writing.
+    writing = interaction(8, 3, step("GenerateImplementation"), None)
+    board.observe(session(3, "Billing.Tax", [writing]), writing, None)
+
+    lines = rendered(board)
+
+    assert lines[0].split()[:5] == ["Billing", "·", "session", "1", "SpawnComponentCodingSessions"]
+    assert lines[1].split() == ["component", "step", "fix", "round", "tests", "time", "status"]
+    assert row(lines, "Billing.Money") == [
+        "Billing.Money",
+        "Finalize",
+        "1",
+        "1/1",
+        "passed",
+        "0s",
+        "complete",
+    ]
+    assert row(lines, "Billing.Tax") == ["Billing.Tax", "GenerateImplementation", "0s", "running"]
+    assert len(lines) == 4
+
+
+def test_the_board_shows_a_failed_child_and_the_parents_finished_step() -> None:
+    board = ProgressBoard("Billing · session 1")
+    failing = interaction(3, 2, step("RunTests"), run_tests_result(2, failures=1))
+    tax = session(2, "Billing.Tax", [failing], status=SessionStatus.FAILED)
+    board.observe(tax, failing, failing.result)
+    spawned = interaction(4, PARENT_ID, SPAWN, Result.error("Child sessions failed: Tax"))
+    board.observe(session(PARENT_ID, "Billing", [spawned]), spawned, spawned.result)
+
+    lines = rendered(board)
+
+    assert "SpawnComponentCodingSessions error" in lines[0]
+    assert row(lines, "Billing.Tax") == ["Billing.Tax", "RunTests", "1/2", "passed", "0s", "failed"]
+
+
+def test_log_lines_say_when_each_step_starts_and_how_it_ended() -> None:
+    out = io.StringIO()
+    log = LogLines(Console(file=out, width=120))
+    generate = interaction(3, 2, step("GenerateImplementation"), None)
+    log.observe(session(2, "Billing.Money", [generate]), generate, None)
+    generated = interaction(3, 2, step("GenerateImplementation"), Result.ok())
+    log.observe(session(2, "Billing.Money", [generated]), generated, generated.result)
+    tested = interaction(4, 2, step("RunTests"), run_tests_result(3))
+    log.observe(session(2, "Billing.Money", [generated, tested]), tested, tested.result)
+    crash = interaction(5, 3, step("GenerateImplementation"), None)
+    log.observe(session(3, "Billing.Tax", [crash]), crash, None)
+    crashed = Result.error("agent 'scripted' exited with 3: out of tokens\ntraceback...")
+    failed = session(3, "Billing.Tax", [crash], status=SessionStatus.FAILED)
+    log.observe(failed, crash, crashed)
+
+    lines = out.getvalue().splitlines()
+
+    assert lines[0] == "Billing.Money: GenerateImplementation started"
+    assert lines[1].startswith("Billing.Money: GenerateImplementation ok (")
+    assert lines[2].startswith("Billing.Money: RunTests ok (")
+    assert lines[2].endswith(" tests: 3/3 passed")
+    assert lines[3] == "Billing.Tax: GenerateImplementation started"
+    assert lines[4].startswith("Billing.Tax: GenerateImplementation error (")
+    assert lines[4].endswith(" — agent 'scripted' exited with 3: out of tokens; Billing.Tax failed")
+    assert len(lines) == 5
+    assert "\x1b[" not in out.getvalue()
+
+
+def test_a_test_run_without_counts_shows_its_first_error_line() -> None:
+    broken = Result.error(
+        "no report", data={"test_run": {"error": "pytest exited with 4\nusage: ...", "tests": 0}}
+    )
+
+    assert progress.tests_summary(broken) == "pytest exited with 4"
+    assert progress.tests_summary(Result.ok()) is None
+    assert progress.tests_summary(None) is None
