@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +19,7 @@ import typer
 from rich.console import Console
 
 from codemyspec.agents import Agent, ClaudeCodeAgent
+from codemyspec.cli.git import git
 from codemyspec.cli.local import Local, open_local
 from codemyspec.cli.running import CLAUDE_CODE, implement
 from codemyspec.cli.settings import CONFIG_FILE, ProjectSettings, Settings
@@ -38,13 +38,10 @@ GIT_USER = ("codemyspec demo", "demo@codemyspec.invalid")
 
 def _git(*args: str, cwd: Path) -> str:
     """Run git; a failure stops the demo with git's own words."""
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60
-        )
-    except FileNotFoundError as exc:
-        raise ConfigurationError("the demo needs git, which was not found on PATH") from exc
-    if done.returncode != 0:
+    done = git(cwd, *args)
+    if done.not_found:
+        raise ConfigurationError("the demo needs git, which was not found on PATH")
+    if not done.ok:
         raise ConfigurationError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
     return done.stdout
 

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from codemyspec.cli.git import git_output
 from codemyspec.cli.progress import session_label, step_label
 from codemyspec.commands import ResultStatus
 from codemyspec.sessions import Interaction, Session, SessionStatus
-
-
-def _git_line(root: Path, *args: str) -> str | None:
-    done = subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
-    )
-    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
 def usage_line(session: Session) -> str | None:
@@ -82,7 +75,7 @@ def print_outcome(
 
 def print_success(root: Path, session: Session, console: Console) -> None:
     branch = str(session.state.get("branch_name") or "")
-    commit = _git_line(root, "log", "-1", "--format=%h %s", branch) if branch else None
+    commit = git_output(root, "log", "-1", "--format=%h %s", branch) if branch else None
     names = len(session.child_sessions)
     console.print(
         f"[green bold]✓ {session_label(session)} implemented[/]: "
@@ -99,7 +92,7 @@ def print_success(root: Path, session: Session, console: Console) -> None:
             soft_wrap=True,
         )
     else:
-        url = _git_line(root, "remote", "get-url", "origin")
+        url = git_output(root, "remote", "get-url", "origin")
         console.print(
             f"  remote  pushed to origin ({url})", highlight=False, markup=False, soft_wrap=True
         )

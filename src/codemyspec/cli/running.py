@@ -7,7 +7,6 @@ before it creates anything, so bad input changes nothing.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import threading
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.live import Live
 
 from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
+from codemyspec.cli.git import git, git_output
 from codemyspec.cli.local import Local
 from codemyspec.cli.progress import LogLines, ProgressBoard, session_label
 from codemyspec.cli.reports import print_outcome
@@ -73,28 +73,22 @@ def runner_config(settings: Settings, concurrency: int | None = None) -> RunnerC
     )
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
-    )
-
-
 def check_repository(root: Path, *, push: bool) -> None:
     """A git work tree with a commit, no uncommitted changes to tracked files, and a remote."""
-    if _git(root, "rev-parse", "--is-inside-work-tree").stdout.strip() != "true":
+    if git_output(root, "rev-parse", "--is-inside-work-tree") != "true":
         raise ConfigurationError(f"{root} is not a git repository (run `git init` there)")
-    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+    if not git(root, "rev-parse", "--verify", "--quiet", "HEAD").ok:
         raise ConfigurationError(
             f"{root} has no commit yet: commit your design docs and tests first"
         )
-    dirty = _git(root, "status", "--porcelain", "--untracked-files=no").stdout.splitlines()
+    dirty = git(root, "status", "--porcelain", "--untracked-files=no").stdout.splitlines()
     if dirty:
         files = ", ".join(line[3:] for line in dirty[:10])
         raise ConfigurationError(
             f"uncommitted changes in {root}: {files}; commit or stash them first, "
             "so the session's commit holds only the agents' work"
         )
-    if push and _git(root, "remote", "get-url", "origin").returncode != 0:
+    if push and not git(root, "remote", "get-url", "origin").ok:
         raise ConfigurationError(
             "no remote named origin to push to: `git remote add origin URL`, or run with --no-push"
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.tree import Tree
 
+from codemyspec.cli.git import git_output
 from codemyspec.cli.local import Local, open_local
 from codemyspec.cli.settings import (
     CONFIG_FILE,
@@ -27,11 +27,6 @@ from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Language
 
 console = Console()
-
-
-def _git(*args: str, cwd: Path) -> str | None:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def _package_name(root: Path) -> str:
@@ -53,7 +48,7 @@ def init(
     package: Annotated[str | None, typer.Option(help="the package your code lives in")] = None,
 ) -> None:
     """Write codemyspec.toml and create the local database in this git repository."""
-    top = _git("rev-parse", "--show-toplevel", cwd=Path.cwd())
+    top = git_output(Path.cwd(), "rev-parse", "--show-toplevel")
     if top is None:
         raise ConfigurationError(f"not a git repository: {Path.cwd()} (run `git init` first)")
     root = Path(top)
@@ -64,7 +59,7 @@ def init(
             name=root.name,
             package=package or _package_name(root),
             language=language,
-            remote=_git("remote", "get-url", "origin", cwd=root),
+            remote=git_output(root, "remote", "get-url", "origin"),
         )
     )
     write_settings(root, settings)
