@@ -15,14 +15,29 @@ from codemyspec.api.auth import AppDep, CallerScope
 from codemyspec.api.errors import install_error_handlers
 from codemyspec.api.limits import MAX_BODY_BYTES, BodyLimit
 from codemyspec.api.schemas import SessionIn
-from codemyspec.bootstrap import App
+from codemyspec.bootstrap import App, UnitOfWork
 from codemyspec.commands import Result
 from codemyspec.components import Component, ComponentAttrs
 from codemyspec.errors import ValidationError
 from codemyspec.projects import Project, ProjectAttrs
+from codemyspec.scope import Scope
 from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatus
 
 ProjectFilter = Annotated[int | None, Query(description="narrow the scope to one project")]
+
+
+def in_project(uow: UnitOfWork, scope: Scope, project_id: int) -> Scope:
+    """The caller's scope narrowed to one of its projects; another account's is a 404."""
+    uow.projects.get(scope, project_id)
+    return scope.for_project(project_id)
+
+
+def narrowed(scope: Scope, project_id: int | None, app: App) -> Scope:
+    """``in_project`` in its own transaction, or the whole scope when no project is named."""
+    if project_id is None:
+        return scope
+    with app.unit_of_work() as uow:
+        return in_project(uow, scope, project_id)
 
 
 def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
@@ -54,8 +69,7 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     )
     def list_components(project_id: int, scope: CallerScope, app: AppDep) -> list[Component]:
         with app.unit_of_work() as uow:
-            uow.projects.get(scope, project_id)
-            return uow.components.list_components(scope.for_project(project_id))
+            return uow.components.list_components(in_project(uow, scope, project_id))
 
     @api.post(
         "/api/projects/{project_id}/components",
@@ -67,8 +81,7 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         project_id: int, attrs: ComponentAttrs, scope: CallerScope, app: AppDep
     ) -> Component:
         with app.unit_of_work() as uow:
-            uow.projects.get(scope, project_id)
-            return uow.components.create(scope.for_project(project_id), attrs)
+            return uow.components.create(in_project(uow, scope, project_id), attrs)
 
     @api.get(
         "/api/projects/{project_id}/components/{component_id}",
@@ -79,15 +92,7 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         project_id: int, component_id: int, scope: CallerScope, app: AppDep
     ) -> Component:
         with app.unit_of_work() as uow:
-            uow.projects.get(scope, project_id)
-            return uow.components.get(scope.for_project(project_id), component_id)
-
-    def narrowed(scope: CallerScope, project_id: int | None, app: App) -> CallerScope:
-        if project_id is None:
-            return scope
-        with app.unit_of_work() as uow:
-            uow.projects.get(scope, project_id)
-        return scope.for_project(project_id)
+            return uow.components.get(in_project(uow, scope, project_id), component_id)
 
     @api.post("/api/sessions", response_model=Session, status_code=201, tags=["sessions"])
     def create_session(body: SessionIn, scope: CallerScope, app: AppDep) -> Session:

@@ -92,7 +92,9 @@ def _implement(local: Local, home: Path, console: Console) -> tuple[Session, lis
     """The implement flow with Claude Code pointed at the scripted model; its problems too."""
     with ScriptedModel(example_script(), strict=False) as model:
         agents: dict[str, Agent] = {CLAUDE_CODE: ClaudeCodeAgent(env=model.env(home))}
-        session = implement(local, CONTEXT_NAME, agent=CLAUDE_CODE, agents=agents, console=console)
+        session = implement(
+            local, CONTEXT_NAME, agent=CLAUDE_CODE, agents=agents, console=console
+        ).session
     return session, model.errors
 
 

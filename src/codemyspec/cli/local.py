@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codemyspec.bootstrap import App, bootstrap
-from codemyspec.cli.settings import DATABASE_FILE, STATE_DIR, Settings, load_settings
+from codemyspec.cli.settings import DATABASE_FILE, STATE_DIR, Settings, find_root, load_settings
 from codemyspec.db import database_url
 from codemyspec.errors import NotFoundError
 from codemyspec.projects import Project, ProjectAttrs
@@ -54,3 +54,8 @@ def open_local(root: Path) -> Local:
         except NotFoundError:
             project = uow.projects.create(scope, attrs)
     return Local(root, settings, app, scope.for_project(project.id), project)
+
+
+def open_here() -> Local:
+    """The repository the current directory is in (``codemyspec.toml`` at or above it)."""
+    return open_local(find_root(Path.cwd()))

@@ -15,9 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from codemyspec.commands import Result, ResultStatus
+from codemyspec.component_coding_sessions import fix_rounds_done
 from codemyspec.sessions import Interaction, Session
-
-FIX_STEP = "FixTestFailures"
 
 
 def step_label(interaction: Interaction) -> str:
@@ -78,9 +77,7 @@ class ProgressBoard:
                 return
             row = self.rows.setdefault(session.id, ChildRow(session_label(session), now))
             row.step = step
-            row.fix_round = sum(
-                1 for i in session.interactions if step_label(i) == FIX_STEP and not i.pending
-            )
+            row.fix_round = fix_rounds_done(session)
             row.tests = tests_summary(result) or row.tests
             terminal = session.status.is_terminal
             row.status = session.status.value if terminal else "running"

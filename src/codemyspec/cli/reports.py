@@ -10,15 +10,13 @@ from rich.console import Console
 from codemyspec.cli.git import git_output
 from codemyspec.cli.progress import session_label, step_label
 from codemyspec.commands import ResultStatus
+from codemyspec.component_coding_sessions import total_agent_usage
 from codemyspec.sessions import Interaction, Session, SessionStatus
 
 
 def usage_line(session: Session) -> str | None:
     """The children's summed agent cost, tokens and turns, when any were recorded."""
-    total: dict[str, float] = {}
-    for child in session.child_sessions:
-        for key, value in (child.state.get("agent_usage") or {}).items():
-            total[key] = total.get(key, 0.0) + float(value)
+    total = total_agent_usage(session.child_sessions)
     if not total:
         return None
     tokens = total.get("input_tokens", 0.0) + total.get("output_tokens", 0.0)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from codemyspec.cli.local import open_local
-from codemyspec.cli.running import implement_driven
-from codemyspec.cli.settings import find_root
+from codemyspec.cli.local import open_here
+from codemyspec.cli.running import implement as implement_context
 
 
 def implement(
@@ -26,8 +24,8 @@ def implement(
     no_push: Annotated[bool, typer.Option("--no-push", help="commit but do not push")] = False,
 ) -> None:
     """Implement every component of CONTEXT from its design docs, in one commit."""
-    local = open_local(find_root(Path.cwd()))
-    driven = implement_driven(
+    local = open_here()
+    driven = implement_context(
         local,
         context,
         agent=agent,

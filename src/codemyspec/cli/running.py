@@ -133,17 +133,17 @@ def find_context(local: Local, name: str) -> tuple[Component, list[Component]]:
 
 def check_no_unfinished_session(local: Local, context: Component) -> None:
     """One session per context at a time: an unfinished one is resumed, retried or cancelled."""
-    for status in (SessionStatus.ACTIVE, SessionStatus.FAILED):
-        for session in local.app.sessions.list_sessions(
-            local.scope, status=status, type=CONTEXT_SESSION_TYPE, roots_only=True
-        ):
-            if session.component_id == context.id:
-                raise ValidationError(
-                    f"session {session.id} for {context.module_name} is unfinished "
-                    f"({session.status.value}): `codemyspec sessions resume {session.id}` "
-                    f"continues it, `codemyspec sessions retry {session.id}` re-runs its failed "
-                    f"components, `codemyspec sessions cancel {session.id}` abandons it"
-                )
+    unfinished = (SessionStatus.ACTIVE, SessionStatus.FAILED)
+    for session in local.app.sessions.list_sessions(
+        local.scope, type=CONTEXT_SESSION_TYPE, roots_only=True
+    ):
+        if session.component_id == context.id and session.status in unfinished:
+            raise ValidationError(
+                f"session {session.id} for {context.module_name} is unfinished "
+                f"({session.status.value}): `codemyspec sessions resume {session.id}` "
+                f"continues it, `codemyspec sessions retry {session.id}` re-runs its failed "
+                f"components, `codemyspec sessions cancel {session.id}` abandons it"
+            )
 
 
 def implement(
@@ -156,32 +156,8 @@ def implement(
     push: bool = True,
     agents: dict[str, Agent] | None = None,
     console: Console | None = None,
-) -> Session:
-    """Check, create and run a context coding session; print how it ended."""
-    return implement_driven(
-        local,
-        context,
-        agent=agent,
-        concurrency=concurrency,
-        max_fix_rounds=max_fix_rounds,
-        push=push,
-        agents=agents,
-        console=console,
-    ).session
-
-
-def implement_driven(
-    local: Local,
-    context: str,
-    *,
-    agent: str | None = None,
-    concurrency: int | None = None,
-    max_fix_rounds: int | None = None,
-    push: bool = True,
-    agents: dict[str, Agent] | None = None,
-    console: Console | None = None,
 ) -> Driven:
-    """``implement``, also telling whether the user interrupted the run."""
+    """Check, create and run a context coding session; print how it ended."""
     if concurrency is not None and concurrency < 0:
         raise ValidationError(f"--concurrency must be 0 (all) or more, not {concurrency}")
     if max_fix_rounds is not None and max_fix_rounds < 0:

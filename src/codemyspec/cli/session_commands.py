@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import shlex
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from codemyspec.cli.local import Local, open_local
+from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.progress import session_label, step_label, tests_summary
 from codemyspec.cli.reported import reported
 from codemyspec.cli.running import Drive, drive
-from codemyspec.cli.settings import find_root
 from codemyspec.commands import Command, CommandKind, ResultStatus
 from codemyspec.errors import ValidationError
 from codemyspec.sessions import Interaction, Session, SessionStatus
@@ -26,10 +24,6 @@ console = Console()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 SessionId = Annotated[int, typer.Argument(help="the session id (see `sessions list`)")]
-
-
-def _local() -> Local:
-    return open_local(find_root(Path.cwd()))
 
 
 def full_record(local: Local, session_id: int) -> Session:
@@ -92,7 +86,7 @@ def _children_summary(session: Session) -> str:
 @reported
 def list_sessions(as_json: JsonOption = False) -> None:
     """Every context session of this repository, newest first."""
-    local = _local()
+    local = open_here()
     roots = local.app.sessions.list_sessions(local.scope, roots_only=True)
     records = [full_record(local, s.id) for s in reversed(roots)]
     if as_json:
@@ -146,7 +140,7 @@ def timeline(session: Session, indent: str = "  ") -> list[str]:
 @reported
 def show(session_id: SessionId, as_json: JsonOption = False) -> None:
     """A session's interaction timeline and its child tree."""
-    local = _local()
+    local = open_here()
     record = full_record(local, session_id)
     if as_json:
         _echo_json(record.model_dump(mode="json"))
@@ -184,7 +178,7 @@ def _print_lines(lines: list[str]) -> None:
 
 
 def _steer(session_id: int, how: Drive, as_json: bool) -> None:
-    local = _local()
+    local = open_here()
     session = local.app.sessions.get_session(local.scope, session_id)
     if session.status is SessionStatus.COMPLETE:
         raise ValidationError(f"session {session_id} is complete; there is nothing to {how.value}")
@@ -214,7 +208,7 @@ def resume(session_id: SessionId, as_json: JsonOption = False) -> None:
 @reported
 def cancel(session_id: SessionId, as_json: JsonOption = False) -> None:
     """Abandon a session: it and its unfinished components become cancelled."""
-    local = _local()
+    local = open_here()
     local.app.sessions.cancel_session(local.scope, session_id)
     if as_json:
         _echo_json(full_record(local, session_id).model_dump(mode="json"))

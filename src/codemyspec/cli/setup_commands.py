@@ -12,13 +12,12 @@ from rich.console import Console
 from rich.tree import Tree
 
 from codemyspec.cli.git import git_output
-from codemyspec.cli.local import Local, open_local
+from codemyspec.cli.local import Local, open_here, open_local
 from codemyspec.cli.settings import (
     CONFIG_FILE,
     STATE_DIR,
     ProjectSettings,
     Settings,
-    find_root,
     render_settings,
 )
 from codemyspec.components import Component, component_files
@@ -94,7 +93,7 @@ def sync_and_show(local: Local, out: Console | None = None) -> SyncReport:
 
 def sync() -> None:
     """Read the design docs into the component tree and print it."""
-    sync_and_show(open_local(find_root(Path.cwd())))
+    sync_and_show(open_here())
 
 
 def _file_marks(files: dict[str, dict[str, object]]) -> str:
@@ -105,7 +104,7 @@ def components(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """The component tree with each component's design, code and test files."""
-    local = open_local(find_root(Path.cwd()))
+    local = open_here()
     with local.app.unit_of_work() as uow:
         rows = uow.components.list_components(local.scope)
     files: dict[int, dict[str, dict[str, object]]] = {}

@@ -16,6 +16,8 @@ from codemyspec.component_coding_sessions.utils import (
     SESSION_TYPE,
     WORKTREES_DIR,
     child_branch_name,
+    fix_rounds_done,
+    total_agent_usage,
     worktree_path,
 )
 
@@ -29,7 +31,9 @@ __all__ = [
     "Initialize",
     "RunTests",
     "child_branch_name",
+    "fix_rounds_done",
     "orchestrator",
+    "total_agent_usage",
     "utils",
     "worktree_path",
 ]

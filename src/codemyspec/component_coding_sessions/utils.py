@@ -57,3 +57,12 @@ def last_test_run(session: Session) -> dict[str, Any] | None:
     """The newest RunTests report recorded in the session's state."""
     run = session.state.get("last_test_run")
     return run if isinstance(run, dict) else None
+
+
+def total_agent_usage(children: list[Session]) -> dict[str, float]:
+    """The children's agent cost, tokens and turns, summed key by key (what a context shows)."""
+    total: dict[str, float] = {}
+    for child in children:
+        for key, value in (child.state.get("agent_usage") or {}).items():
+            total[key] = total.get(key, 0.0) + float(value)
+    return total

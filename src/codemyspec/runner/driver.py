@@ -12,6 +12,7 @@ from typing import Any
 
 from codemyspec.commands import CommandKind, Result, ResultStatus
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
+from codemyspec.component_coding_sessions import total_agent_usage
 from codemyspec.errors import SessionCompleteError, SessionNotActiveError
 from codemyspec.runner.children import ChildScheduler, integration_files
 from codemyspec.runner.config import RunnerConfig
@@ -97,10 +98,7 @@ class Runner:
                 if not done.ok:
                     name = child.component.name if child.component else f"session {child.id}"
                     return Result.error(f"could not integrate {name}: {done.failure_reason()}")
-        usage: dict[str, float] = {}
-        for child in parent.child_sessions:
-            for key, value in (child.state.get("agent_usage") or {}).items():
-                usage[key] = usage.get(key, 0.0) + float(value)
+        usage = total_agent_usage(parent.child_sessions)
         return result.model_copy(update={"data": {**result.data, "agent_usage": usage}})
 
     def _run_child(self, scope: Scope, child_id: int) -> Session:
