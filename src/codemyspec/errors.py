@@ -9,13 +9,15 @@ exceptions below are for what a caller must stop on::
     ├── ValidationError            bad input (a name, a path, a module name, attrs)
     ├── ConfigurationError         a setting or a database that cannot be used
     ├── PersistenceError           the database refused a write
+    ├── ServerUnavailableError     the codemyspec server could not be reached (remote mode)
     ├── UnknownSessionTypeError    no orchestrator registered for a session type
     ├── WorkflowError              what an orchestrator or engine says instead of a step
     │   ├── SessionCompleteError   the workflow has nothing left to do
     │   ├── SessionNotActiveError  the session is failed or cancelled
     │   ├── InvalidInteractionError the last interaction names no step of the workflow
     │   ├── InvalidStateError      a combination the routing table cannot reach
-    │   └── ResultAlreadyRecordedError a second result for one interaction
+    │   ├── ResultAlreadyRecordedError a second result for one interaction
+    │   └── SessionClaimedError    another runner holds the session's lease
     └── StepError                  a step cannot produce its command (the seed's errors)
 """
 
@@ -44,6 +46,10 @@ class ConfigurationError(CodeMySpecError):
 
 class PersistenceError(CodeMySpecError):
     """The database refused a write (a constraint, a lock); nothing of it was kept."""
+
+
+class ServerUnavailableError(CodeMySpecError):
+    """The codemyspec server did not answer (remote mode); nothing was changed by this call."""
 
 
 class UnknownSessionTypeError(CodeMySpecError):
@@ -76,3 +82,7 @@ class ResultAlreadyRecordedError(WorkflowError):
 
 class StepError(CodeMySpecError):
     """A step cannot describe its command (the seed's ``{:error, reason}`` from get_command)."""
+
+
+class SessionClaimedError(WorkflowError):
+    """Another runner holds the session's claim and its lease has not expired."""

@@ -6,38 +6,21 @@ single call into the same engine the command line uses.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import FastAPI, Query
+from fastapi import FastAPI
 
 from codemyspec import __version__
+from codemyspec.api import design_docs, events
 from codemyspec.api.auth import AppDep, CallerScope
 from codemyspec.api.errors import install_error_handlers
 from codemyspec.api.limits import MAX_BODY_BYTES, BodyLimit
 from codemyspec.api.schemas import SessionIn
-from codemyspec.bootstrap import App, UnitOfWork
+from codemyspec.api.scoping import ProjectFilter, in_project, narrowed
+from codemyspec.bootstrap import App
 from codemyspec.commands import Result
 from codemyspec.components import Component, ComponentAttrs
 from codemyspec.errors import ValidationError
 from codemyspec.projects import Project, ProjectAttrs
-from codemyspec.scope import Scope
 from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatus
-
-ProjectFilter = Annotated[int | None, Query(description="narrow the scope to one project")]
-
-
-def in_project(uow: UnitOfWork, scope: Scope, project_id: int) -> Scope:
-    """The caller's scope narrowed to one of its projects; another account's is a 404."""
-    uow.projects.get(scope, project_id)
-    return scope.for_project(project_id)
-
-
-def narrowed(scope: Scope, project_id: int | None, app: App) -> Scope:
-    """``in_project`` in its own transaction, or the whole scope when no project is named."""
-    if project_id is None:
-        return scope
-    with app.unit_of_work() as uow:
-        return in_project(uow, scope, project_id)
 
 
 def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
@@ -46,6 +29,8 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     api.state.codemyspec = app
     api.add_middleware(BodyLimit, limit=max_body_bytes)
     install_error_handlers(api)
+    api.include_router(events.router)
+    api.include_router(design_docs.router)
 
     @api.get("/api/projects", response_model=list[Project], tags=["projects"])
     def list_projects(scope: CallerScope, app: AppDep) -> list[Project]:

@@ -37,7 +37,11 @@ def generate_prompt(brief: ImplementationBrief) -> str:
     if c.description:
         lines.append(f"- description: {c.description}")
     lines += ["", f"## Design document ({paths.design})", ""]
-    lines.append(brief.design_text.strip() if brief.design_text else "(no design document found)")
+    lines.append(
+        brief.design_text.strip()
+        if brief.design_text
+        else f"(not attached: read `{paths.design}` in your working directory first)"
+    )
     lines += ["", "## Files", f"- write the implementation in: {paths.code}"]
     if brief.test_file_exists:
         lines.append(

@@ -152,6 +152,9 @@ class SessionRow(Timestamped, Base):
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     external_conversation_id: Mapped[str | None] = mapped_column(String(200))
     attempt: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # The runner running this session, and until when its lease holds (see runner.claims).
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None]
 
     component: Mapped[ComponentRow | None] = relationship(lazy="raise")
     project: Mapped[ProjectRow | None] = relationship(lazy="raise")

@@ -7,7 +7,13 @@ from codemyspec.design_docs.parser import (
     parse_component_dependencies,
     parse_context_doc,
 )
-from codemyspec.design_docs.sync import SyncReport, TreeNode, load_design_docs, sync_design_docs
+from codemyspec.design_docs.sync import (
+    SyncReport,
+    TreeNode,
+    load_design_docs,
+    sync_design_docs,
+    sync_uploaded_design_docs,
+)
 
 __all__ = [
     "ComponentSpec",
@@ -19,4 +25,5 @@ __all__ = [
     "parse_component_dependencies",
     "parse_context_doc",
     "sync_design_docs",
+    "sync_uploaded_design_docs",
 ]

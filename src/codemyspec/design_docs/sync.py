@@ -1,9 +1,13 @@
-"""Make a project's components match its design docs: parse every doc, then write in one go."""
+"""Make a project's components match its design docs, read from its working tree or uploaded.
+
+Every doc is parsed (and checked) before anything is written, so a bad doc changes nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from codemyspec.components import Component, ComponentAttrs, ComponentType
@@ -22,6 +26,9 @@ from codemyspec.scope import Scope
 if TYPE_CHECKING:
     # Only for annotations: bootstrap is the composition root and may import this package.
     from codemyspec.bootstrap import UnitOfWork
+
+#: Design docs by path relative to the project root (``/``-separated) → markdown text.
+DocFiles = Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +50,45 @@ class SyncReport:
     tree: tuple[TreeNode, ...]
 
 
-def _read(root: Path, relative: str) -> str:
-    return (root / relative).read_text(encoding="utf-8")
+class _Folder(Mapping[str, str]):
+    """The ``.md`` files under the design folder of a working tree, read only when looked up."""
+
+    def __init__(self, root: Path, folder: PurePosixPath) -> None:
+        self._root = root
+        self._folder = folder
+
+    def __getitem__(self, relative: str) -> str:
+        path = self._root / relative
+        if not relative.endswith(".md") or not path.is_file():
+            raise KeyError(relative)
+        return path.read_text(encoding="utf-8")
+
+    def __contains__(self, relative: object) -> bool:
+        return (
+            isinstance(relative, str)
+            and relative.endswith(".md")
+            and (self._root / relative).is_file()
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        files = (self._root / self._folder).rglob("*.md")
+        return iter(sorted(p.relative_to(self._root).as_posix() for p in files if p.is_file()))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def _with_dependencies(doc: ContextDoc, project: Project, root: Path) -> ContextDoc:
+def _design_folder(project: Project) -> PurePosixPath:
+    """Where context docs live, relative to the project root: ``<design_root>/<package>``."""
+    return PurePosixPath(project.design_root, project.package)
+
+
+def _with_dependencies(doc: ContextDoc, project: Project, files: DocFiles) -> ContextDoc:
     components = []
     for component in doc.components:
         design = component_paths(project, component.module_name, is_context=False).design
-        if (root / design).is_file():
-            found = parse_component_dependencies(_read(root, str(design)), str(design))
+        if design.as_posix() in files:
+            found = parse_component_dependencies(files[design.as_posix()], design.as_posix())
             component = replace(component, dependencies=found)
         components.append(component)
     return replace(doc, components=tuple(components))
@@ -95,24 +131,64 @@ def _check_dependencies(known: set[str], components: dict[str, ComponentSpec]) -
         raise location_error(edge.path, edge.line, f"dependency cycle: {' -> '.join(cycle)}")
 
 
-def load_design_docs(project: Project, root: Path) -> list[ContextDoc]:
-    """Parse every context doc (and its components' docs) of the project, or raise."""
-    folder = root / project.design_root / project.package
-    if not folder.is_dir():
-        raise ValidationError(f"no design docs folder {folder.relative_to(root)} in {root}")
+def _context_doc_paths(project: Project, files: DocFiles) -> list[str]:
+    """The ``.md`` files directly in the design folder, sorted; deeper ones are component docs."""
+    folder = _design_folder(project)
+    return sorted(p for p in files if p.endswith(".md") and PurePosixPath(p).parent == folder)
+
+
+def _parse(project: Project, files: DocFiles) -> list[ContextDoc]:
+    """Parse every context doc in ``files`` (and its components' docs), or raise."""
     docs: list[ContextDoc] = []
-    for file in sorted(folder.glob("*.md")):
-        relative = file.relative_to(root).as_posix()
-        doc = parse_context_doc(file.read_text(encoding="utf-8"), relative)
+    for relative in _context_doc_paths(project, files):
+        doc = parse_context_doc(files[relative], relative)
         expected = component_paths(project, doc.module_name, is_context=True).design
         if expected.as_posix() != relative:
             raise location_error(
                 relative, doc.line, f"context {doc.module_name!r} belongs in {expected}"
             )
-        docs.append(_with_dependencies(doc, project, root))
+        docs.append(_with_dependencies(doc, project, files))
     components = _check_names(docs)
     _check_dependencies({doc.module_name for doc in docs} | set(components), components)
     return docs
+
+
+def _read_folder(project: Project, root: Path) -> DocFiles:
+    folder = _design_folder(project)
+    if not (root / folder).is_dir():
+        raise ValidationError(f"no design docs folder {folder} in {root}")
+    return _Folder(root, folder)
+
+
+def _upload_problem(path: str, folder: PurePosixPath) -> str | None:
+    """Why an uploaded path is refused, or None: uploads name files inside the design folder."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute():
+        return "is absolute; paths are relative to the project root"
+    if "\\" in path or ".." in pure.parts or pure.as_posix() != path:
+        return "is not a plain relative path ('/' separators, no '.', '..' or empty parts)"
+    if folder not in pure.parents:
+        return f"is outside the design docs folder {folder}/"
+    if pure.suffix != ".md":
+        return "is not a .md file"
+    return None
+
+
+def _checked_uploads(project: Project, files: DocFiles) -> DocFiles:
+    folder = _design_folder(project)
+    for path in files:
+        problem = _upload_problem(path, folder)
+        if problem is not None:
+            raise ValidationError(f"files: {path!r} {problem}")
+    if not _context_doc_paths(project, files):
+        # A sync replaces the whole tree: an upload of component docs alone would delete it all.
+        raise ValidationError(f"files: no context doc uploaded; context docs go in {folder}/")
+    return files
+
+
+def load_design_docs(project: Project, root: Path) -> list[ContextDoc]:
+    """Parse every context doc (and its components' docs) under the working tree, or raise."""
+    return _parse(project, _read_folder(project, root))
 
 
 def _desired(doc: ContextDoc) -> list[ComponentAttrs]:
@@ -154,7 +230,18 @@ def _project_scope(scope: Scope, project: Project) -> Scope:
 
 def sync_design_docs(uow: UnitOfWork, scope: Scope, project: Project, root: Path) -> SyncReport:
     """Create, update and delete components so the project's database matches its docs."""
-    docs = load_design_docs(project, root)
+    return _apply(uow, scope, project, load_design_docs(project, root))
+
+
+def sync_uploaded_design_docs(
+    uow: UnitOfWork, scope: Scope, project: Project, files: Mapping[str, str]
+) -> SyncReport:
+    """``sync_design_docs`` for a client without a shared working tree: path → text uploads."""
+    return _apply(uow, scope, project, _parse(project, _checked_uploads(project, files)))
+
+
+def _apply(uow: UnitOfWork, scope: Scope, project: Project, docs: list[ContextDoc]) -> SyncReport:
+    """Write the parsed docs: nothing is written before every doc has parsed."""
     scoped = _project_scope(scope, project)
     existing = {c.module_name: c for c in uow.components.list_components(scoped)}
     created: list[str] = []

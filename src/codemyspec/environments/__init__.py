@@ -1,11 +1,20 @@
 """Environments: where the code lives, how a session's workspace is set up and inspected."""
 
 from codemyspec.environments.setup import EnvironmentType, environment_setup_command
-from codemyspec.environments.workspace import LocalWorkspace, Workspace
+from codemyspec.environments.workspace import (
+    WORKSPACE_FACTS_KEY,
+    LocalWorkspace,
+    ReportedWorkspace,
+    Workspace,
+    WorkspaceFacts,
+)
 
 __all__ = [
+    "WORKSPACE_FACTS_KEY",
     "EnvironmentType",
     "LocalWorkspace",
+    "ReportedWorkspace",
     "Workspace",
+    "WorkspaceFacts",
     "environment_setup_command",
 ]

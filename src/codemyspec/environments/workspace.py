@@ -6,6 +6,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import BaseModel, Field
+
 from codemyspec.components import resolve_inside
 from codemyspec.projects import Language, Project, unit_test_argv
 from codemyspec.shell import Shell
@@ -70,3 +72,37 @@ class LocalWorkspace:
             report.error = "no tests were collected"
         report.output = output
         return report
+
+
+WORKSPACE_FACTS_KEY = "workspace"
+
+
+class WorkspaceFacts(BaseModel):
+    """What the runner found in its working tree: which files exist, how their tests ran."""
+
+    files: dict[str, bool] = Field(default_factory=dict)
+    tests: dict[str, SuiteReport] = Field(default_factory=dict)
+
+
+class ReportedWorkspace:
+    """The runner's working tree as it reported it, for a server that has no tree of its own.
+
+    It answers only what was reported: an unreported file is missing, an unreported test
+    run is an error, so validation fails safe.
+    """
+
+    def __init__(self, facts: WorkspaceFacts) -> None:
+        self.root = Path()
+        self.facts = facts
+
+    def exists(self, relative_path: str) -> bool:
+        return self.facts.files.get(relative_path, False)
+
+    def read_text(self, relative_path: str) -> str | None:
+        return None
+
+    def run_tests(self, test_path: str) -> SuiteReport:
+        reported = self.facts.tests.get(test_path)
+        if reported is None:
+            return SuiteReport(error=f"the runner reported no test run for {test_path}")
+        return reported

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -10,11 +11,12 @@ from codemyspec.commands import Result
 from codemyspec.components import component_files
 from codemyspec.graphs import find_cycle
 from codemyspec.scope import Scope
-from codemyspec.sessions import Session, SessionsEngine, SessionStatus, SessionUpdate
+from codemyspec.sessions import Session, SessionsPort, SessionStatus, SessionUpdate
 
 log = logging.getLogger(__name__)
 
 RunChild = Callable[[Scope, int], Session]
+Claim = Callable[[Scope, int], bool]
 
 
 def dependency_graph(children: list[Session]) -> dict[int, set[int]]:
@@ -31,14 +33,25 @@ def dependency_graph(children: list[Session]) -> dict[int, set[int]]:
 
 
 class ChildScheduler:
-    """Starts each child when its dependencies are complete; cancels it when one failed."""
+    """Starts each child when its dependencies are complete; cancels it when one failed.
+
+    A child is run here only once ``claim`` gets it; a child another runner holds is
+    watched (re-read every ``poll_seconds``) until it ends or its lease runs out.
+    """
 
     def __init__(
-        self, engine: SessionsEngine, run_child: RunChild, concurrency: int | None
+        self,
+        engine: SessionsPort,
+        run_child: RunChild,
+        concurrency: int | None,
+        claim: Claim,
+        poll_seconds: float = 1.0,
     ) -> None:
         self.engine = engine
         self.run_child = run_child
         self.concurrency = concurrency
+        self.claim = claim
+        self.poll_seconds = poll_seconds
 
     def run(
         self, scope: Scope, parent: Session, child_ids: list[int], stopping: Callable[[], bool]
@@ -49,40 +62,73 @@ class ChildScheduler:
         if (cycle := find_cycle({k: sorted(v) for k, v in sorted(graph.items())})) is not None:
             return Result.error("dependency cycle: " + " → ".join(names[i] for i in cycle))
         status = {c.id: c.status for c in children}
-        waiting = [c.id for c in children if not c.status.is_terminal]
-        workers = self.concurrency or max(len(waiting), 1)
+        workers = self.concurrency or max(sum(not s.is_terminal for s in status.values()), 1)
+        elsewhere: set[int] = set()
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="child") as pool:
             running: dict[Future[Session], int] = {}
-            while waiting or running:
-                for child_id in list(waiting):
-                    blockers = [
-                        d
-                        for d in graph[child_id]
-                        if status[d] in (SessionStatus.FAILED, SessionStatus.CANCELLED)
-                    ]
-                    if blockers:
-                        waiting.remove(child_id)
-                        reason = "dependency " + ", ".join(
-                            f"{names[d]} {status[d].value}" for d in sorted(blockers)
-                        )
-                        self.engine.update_session(
-                            scope,
-                            child_id,
-                            SessionUpdate(status=SessionStatus.CANCELLED, state={"error": reason}),
-                        )
+            while True:
+                for child_id in [i for i, s in status.items() if not s.is_terminal]:
+                    if child_id in running.values():
+                        continue
+                    if blocked := self._blocked_by(child_id, graph, status, names):
+                        self._cancel(scope, child_id, blocked)
                         status[child_id] = SessionStatus.CANCELLED
-                    elif not stopping() and all(
-                        status[d] is SessionStatus.COMPLETE for d in graph[child_id]
+                    elif (
+                        not stopping()
+                        and len(running) < workers
+                        and all(status[d] is SessionStatus.COMPLETE for d in graph[child_id])
                     ):
-                        waiting.remove(child_id)
-                        running[pool.submit(self.run_child, scope, child_id)] = child_id
-                if not running:
+                        if self.claim(scope, child_id):
+                            elsewhere.discard(child_id)
+                            running[pool.submit(self.run_child, scope, child_id)] = child_id
+                        else:
+                            elsewhere.add(child_id)
+                if not running and (stopping() or not elsewhere):
                     break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    child_id = running.pop(future)
-                    status[child_id] = self._finished_status(scope, child_id, future)
+                if running:
+                    timeout = self.poll_seconds if elsewhere else None
+                    finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        child_id = running.pop(future)
+                        status[child_id] = self._finished_status(scope, child_id, future)
+                else:
+                    time.sleep(self.poll_seconds)
+                if elsewhere:
+                    self._refresh(scope, parent.id, status, set(running.values()))
+                    elsewhere = {i for i in elsewhere if not status[i].is_terminal}
         return Result.ok(data={"children": {str(i): s.value for i, s in status.items()}})
+
+    @staticmethod
+    def _blocked_by(
+        child_id: int,
+        graph: dict[int, set[int]],
+        status: dict[int, SessionStatus],
+        names: dict[int, str],
+    ) -> str | None:
+        """Why the child can never start: a dependency failed or was cancelled."""
+        blockers = [
+            d
+            for d in graph[child_id]
+            if status[d] in (SessionStatus.FAILED, SessionStatus.CANCELLED)
+        ]
+        if not blockers:
+            return None
+        return "dependency " + ", ".join(f"{names[d]} {status[d].value}" for d in sorted(blockers))
+
+    def _cancel(self, scope: Scope, child_id: int, reason: str) -> None:
+        self.engine.update_session(
+            scope,
+            child_id,
+            SessionUpdate(status=SessionStatus.CANCELLED, state={"error": reason}),
+        )
+
+    def _refresh(
+        self, scope: Scope, parent_id: int, status: dict[int, SessionStatus], local: set[int]
+    ) -> None:
+        """Re-read the statuses of the children other runners are running."""
+        for child in self.engine.get_session(scope, parent_id).child_sessions:
+            if child.id in status and child.id not in local:
+                status[child.id] = child.status
 
     def _finished_status(
         self, scope: Scope, child_id: int, future: Future[Session]

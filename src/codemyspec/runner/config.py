@@ -8,7 +8,12 @@ from codemyspec.agents import DEFAULT_AGENT_TIMEOUT, DEFAULT_MAX_TURNS
 
 
 class RunnerConfig(BaseModel):
-    """``concurrency`` None means every ready child at once."""
+    """``concurrency`` None means every ready child at once.
+
+    ``share_branches`` is for runners on several machines sharing one server: branches go
+    through ``origin`` (the parent's before the children start, each child's when it is
+    done) so any runner can build on them.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -19,3 +24,6 @@ class RunnerConfig(BaseModel):
     program_timeout: float = Field(default=600.0, gt=0)
     test_timeout: float = Field(default=600.0, gt=0)
     default_agent: str = "claude_code"
+    lease_seconds: float = Field(default=60.0, gt=0)
+    poll_seconds: float = Field(default=1.0, gt=0)
+    share_branches: bool = False

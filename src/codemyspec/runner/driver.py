@@ -2,23 +2,29 @@
 
 Interrupting (``cancel``) stops agents, marks running children cancelled and leaves their
 pending interactions in place, so ``resume`` re-executes exactly those and nothing else.
+The engine is in process or a server's (``SessionsPort``); every session run is claimed,
+so several runners can share one parent's children.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from codemyspec.commands import CommandKind, Result, ResultStatus
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
 from codemyspec.component_coding_sessions import total_agent_usage
+from codemyspec.environments import WORKSPACE_FACTS_KEY
 from codemyspec.errors import SessionCompleteError, SessionNotActiveError
 from codemyspec.runner.children import ChildScheduler, integration_files
+from codemyspec.runner.claims import Claims
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.executor import CommandExecutor
 from codemyspec.scope import Scope
-from codemyspec.sessions import Interaction, Session, SessionsEngine, SessionStatus, SessionUpdate
+from codemyspec.sessions import Interaction, Session, SessionsPort, SessionStatus, SessionUpdate
 
 Observer = Callable[[Session, Interaction, Result | None], None]
 
@@ -28,7 +34,7 @@ class Runner:
 
     def __init__(
         self,
-        engine: SessionsEngine,
+        engine: SessionsPort,
         executor: CommandExecutor,
         config: RunnerConfig,
         *,
@@ -40,10 +46,24 @@ class Runner:
         self.config = config
         self.cancel = cancel or threading.Event()
         self.observer = observer
-        self.children = ChildScheduler(engine, self._run_child, config.concurrency)
+        self.claims = Claims(engine, config.lease_seconds)
+        self.children = ChildScheduler(
+            engine, self._run_child, config.concurrency, self.claims.take, config.poll_seconds
+        )
 
     def run(self, scope: Scope, session_id: int) -> Session:
-        """Drive the session until it is complete, failed, cancelled or needs a decision."""
+        """Drive the session until it is complete, failed, cancelled or needs a decision.
+
+        Raises ``SessionClaimedError`` when another runner is running it.
+        """
+        with self.claims.holding(scope, session_id):
+            self._drive(scope, session_id)
+        final = self.engine.get_session(scope, session_id)
+        if final.status is SessionStatus.COMPLETE:
+            self._clean_up(final)
+        return final
+
+    def _drive(self, scope: Scope, session_id: int) -> None:
         failed_step: str | None = None
         while not self.cancel.is_set():
             try:
@@ -53,8 +73,8 @@ class Runner:
             session = self.engine.get_session(scope, session_id)
             self._notify(session, interaction, None)
             result = self._execute(scope, session, interaction)
-            if self.cancel.is_set():
-                break
+            if self.cancel.is_set() or not self.claims.holds(session_id):
+                break  # interrupted, or the lease was lost to another runner
             updated = self.engine.handle_result(scope, session_id, interaction.id, result)
             stored = updated.interaction(interaction.id)
             self._notify(updated, interaction, stored.result if stored else result)
@@ -69,10 +89,6 @@ class Runner:
             if failed and failed_step == interaction.step:
                 break  # the same step failed twice in a row: stop rather than loop
             failed_step = interaction.step if failed else None
-        final = self.engine.get_session(scope, session_id)
-        if final.status is SessionStatus.COMPLETE:
-            self._clean_up(final)
-        return final
 
     def _notify(self, session: Session, interaction: Interaction, result: Result | None) -> None:
         if self.observer is not None:
@@ -83,25 +99,46 @@ class Runner:
         if command.command is not CommandKind.SPAWN_SESSIONS:
             return self.executor.execute(command, self.cancel)
         ids = [int(i) for i in command.metadata.get("child_session_ids", [])]
+        if self.config.share_branches and (branch := session.state.get("branch_name")):
+            published = self.executor.git.publish(str(branch))
+            if not published.ok:
+                return Result.error(
+                    f"could not push {branch} for the other runners: {published.failure_reason()}"
+                )
         result = self.children.run(scope, session, ids, self.cancel.is_set)
         if result.status is not ResultStatus.OK or self.cancel.is_set():
             return result
         return self._integrate(scope, session.id, result)
 
     def _integrate(self, scope: Scope, session_id: int, result: Result) -> Result:
-        """Bring every completed child's files into the parent's tree, uncommitted."""
+        """Bring every completed child's files into the parent's tree, uncommitted, and report
+        what the tree now holds (files, tests) for validation."""
         parent = self.engine.get_session(scope, session_id)
+        components: list[tuple[str, str]] = []
         for child in parent.child_sessions:
             branch = child.state.get("branch_name")
-            if child.status is SessionStatus.COMPLETE and branch:
-                done = self.executor.git.integrate(str(branch), integration_files(parent, child))
-                if not done.ok:
-                    name = child.component.name if child.component else f"session {child.id}"
-                    return Result.error(f"could not integrate {name}: {done.failure_reason()}")
-        usage = total_agent_usage(parent.child_sessions)
-        return result.model_copy(update={"data": {**result.data, "agent_usage": usage}})
+            if child.status is not SessionStatus.COMPLETE or not branch:
+                continue
+            files = integration_files(parent, child)
+            done = self.executor.git.fetch(str(branch)) if self.config.share_branches else None
+            if done is None or done.ok:
+                done = self.executor.git.integrate(str(branch), files)
+            if not done.ok:
+                name = child.component.name if child.component else f"session {child.id}"
+                return Result.error(f"could not integrate {name}: {done.failure_reason()}")
+            if len(files) == 2:
+                components.append((files[0], files[1]))
+        facts = self.executor.workspace_facts(components)
+        data = {
+            **result.data,
+            "agent_usage": total_agent_usage(parent.child_sessions),
+            WORKSPACE_FACTS_KEY: facts.model_dump(mode="json"),
+        }
+        return result.model_copy(update={"data": data})
 
     def _run_child(self, scope: Scope, child_id: int) -> Session:
+        if self._started_elsewhere(self.engine.get_session(scope, child_id)):
+            self._fresh_attempt(scope, self.engine.get_session(scope, child_id))
         child = self.run(scope, child_id)
         if self.cancel.is_set() and not child.status.is_terminal:
             child = self.engine.update_session(
@@ -111,12 +148,46 @@ class Runner:
             )
         elif child.status is SessionStatus.COMPLETE and child.state.get("worktree"):
             self.executor.git.remove_worktree_only(str(child.state["worktree"]))
+            if self.config.share_branches:
+                self._publish_child(scope, child)
         return child
+
+    def _started_elsewhere(self, child: Session) -> bool:
+        """An active child whose worktree is not here: another runner began it, then died."""
+        worktree = child.state.get("worktree")
+        return (
+            child.status is SessionStatus.ACTIVE
+            and bool(worktree)
+            and not (Path(self.executor.root) / str(worktree)).is_dir()
+        )
+
+    def _fresh_attempt(self, scope: Scope, child: Session) -> Session:
+        """Start the child over from its first step, keeping what its parent gave it."""
+        keep: dict[str, Any] = {
+            k: child.state[k] for k in ("parent_branch_name", "max_fix_rounds") if k in child.state
+        }
+        return self.engine.restart_session(scope, child.id, keep)
+
+    def _publish_child(self, scope: Scope, child: Session) -> None:
+        """Push a finished child's branch for the runner integrating and for dependents."""
+        branch = str(child.state.get("branch_name"))
+        pushed = self.executor.git.publish(branch, force=True)
+        if not pushed.ok:
+            reason = f"could not push {branch}: {pushed.failure_reason()}"
+            self.engine.update_session(scope, child.id, SessionUpdate(state={"error": reason}))
 
     def _clean_up(self, session: Session) -> None:
         """After a context completes: its children's worktrees and branches go."""
         for child in session.child_sessions:
             self._remove_workspace(child)
+        if self.config.share_branches:
+            self.executor.git.unpublish(
+                [
+                    str(c.state["branch_name"])
+                    for c in session.child_sessions
+                    if c.state.get("branch_name")
+                ]
+            )
 
     def _remove_workspace(self, child: Session) -> None:
         """Remove the child's worktree and branch, if Initialize recorded them."""
@@ -147,14 +218,26 @@ class Runner:
             ):
                 continue
             self._remove_workspace(child)
-            keep: dict[str, Any] = {
-                k: child.state[k]
-                for k in ("parent_branch_name", "max_fix_rounds")
-                if k in child.state
-            }
-            self.engine.restart_session(scope, child.id, keep)
+            self._fresh_attempt(scope, child)
         if session.status in (SessionStatus.FAILED, SessionStatus.CANCELLED):
             self.engine.update_session(
                 scope, session_id, SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None})
             )
         return self.run(scope, session_id)
+
+    def join(self, scope: Scope, session_id: int) -> Session:
+        """Help the runner driving ``session_id``: take its children until none is left.
+
+        Waits for the parent to reach its spawn step; never runs the parent's own steps.
+        """
+        while not self.cancel.is_set():
+            parent = self.engine.get_session(scope, session_id)
+            if parent.status.is_terminal:
+                return parent
+            pending = parent.pending_interaction()
+            if pending and pending.command.command is CommandKind.SPAWN_SESSIONS:
+                ids = [int(i) for i in pending.command.metadata.get("child_session_ids", [])]
+                self.children.run(scope, parent, ids, self.cancel.is_set)
+                return self.engine.get_session(scope, session_id)
+            time.sleep(self.config.poll_seconds)
+        return self.engine.get_session(scope, session_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 from codemyspec.agents import Agent, AgentRequest
 from codemyspec.commands import Command, CommandKind, Result
 from codemyspec.components import resolve_inside
-from codemyspec.environments import LocalWorkspace
+from codemyspec.environments import LocalWorkspace, WorkspaceFacts
 from codemyspec.projects import Project
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.shell_commands import execute_shell_command
@@ -65,6 +65,12 @@ class CommandExecutor:
     def _prepare(self, command: Command) -> Result:
         meta = command.metadata
         worktree = str(meta["worktree"])
+        if self.config.share_branches:
+            fetched = self._fetch_shared(
+                str(meta["base_branch"]), [str(b) for b in meta.get("merge_branches", [])]
+            )
+            if fetched is not None:
+                return fetched
         failed = self.git.prepare(
             worktree,
             str(meta["branch_name"]),
@@ -97,6 +103,29 @@ class CommandExecutor:
                 "test_file_sha256": digest,
             }
         )
+
+    def _fetch_shared(self, base: str, merges: list[str]) -> Result | None:
+        """Another runner may have made these: the base if it is missing, merges always."""
+        for branch, only_if_missing in [(base, True), *((m, False) for m in merges)]:
+            fetched = self.git.fetch(branch, only_if_missing=only_if_missing)
+            if fetched is not None and not fetched.ok:
+                return Result.error(
+                    f"could not fetch {branch} from origin: {fetched.failure_reason()}",
+                    stderr=fetched.stderr,
+                )
+        return None
+
+    def workspace_facts(self, components: list[tuple[str, str]]) -> WorkspaceFacts:
+        """For each (code, test) pair: do both exist in the main tree, and how do the tests run."""
+        workspace = LocalWorkspace(
+            self.project, self.root, self.shell, timeout=self.config.test_timeout
+        )
+        facts = WorkspaceFacts()
+        for code, test in components:
+            facts.files |= {code: workspace.exists(code), test: workspace.exists(test)}
+            if facts.files[code] and facts.files[test]:
+                facts.tests[test] = workspace.run_tests(test)
+        return facts
 
     def _agent(self, command: Command, cancel: threading.Event) -> Result:
         meta = command.metadata

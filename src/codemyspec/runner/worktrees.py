@@ -58,6 +58,23 @@ class GitWorktrees:
         """Bring ``files`` from ``branch`` into the main working tree, uncommitted."""
         return self._git("checkout", branch, "--", *files)
 
+    def publish(self, branch: str, *, force: bool = False) -> Completed:
+        """Push ``branch`` to origin so runners on other machines can build on it."""
+        ref = f"refs/heads/{branch}"
+        return self._git("push", *(["--force"] if force else []), "origin", f"{ref}:{ref}")
+
+    def fetch(self, branch: str, *, only_if_missing: bool = False) -> Completed | None:
+        """Make the local ``branch`` match origin's; None when nothing had to be fetched."""
+        ref = f"refs/heads/{branch}"
+        if only_if_missing and self._git("rev-parse", "--verify", "--quiet", ref).ok:
+            return None
+        return self._git("fetch", "--no-tags", "origin", f"+{ref}:{ref}")
+
+    def unpublish(self, branches: list[str]) -> None:
+        """Delete published branches from origin; what is already gone is fine."""
+        if branches:
+            self._git("push", "origin", "--delete", *branches)
+
     def has_changes(self, files: list[str]) -> bool:
         """Whether any of ``files`` differs from HEAD (staged or not, or untracked)."""
         diff = self._git("diff", "--quiet", "HEAD", "--", *files)

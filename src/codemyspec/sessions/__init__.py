@@ -16,6 +16,7 @@ from codemyspec.sessions.models import (
     SessionStatus,
     SessionUpdate,
 )
+from codemyspec.sessions.ports import SessionsPort
 from codemyspec.sessions.registry import OrchestratorRegistry
 from codemyspec.sessions.repository import SessionRepository
 from codemyspec.sessions.service import (
@@ -54,6 +55,7 @@ __all__ = [
     "SessionStatus",
     "SessionUpdate",
     "SessionsEngine",
+    "SessionsPort",
     "Step",
     "StepContext",
     "StepOutcome",

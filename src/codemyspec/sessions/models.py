@@ -72,6 +72,8 @@ class Session(BaseModel):
     state: dict[str, Any] = Field(default_factory=dict)
     external_conversation_id: str | None = None
     attempt: int = 1
+    claimed_by: str | None = None
+    claim_expires_at: datetime | None = None
     inserted_at: datetime
     updated_at: datetime
     component: Component | None = None

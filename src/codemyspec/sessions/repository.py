@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
@@ -75,6 +75,8 @@ def _session(
         state=dict(row.state or {}),
         external_conversation_id=row.external_conversation_id,
         attempt=row.attempt,
+        claimed_by=row.claimed_by,
+        claim_expires_at=row.claim_expires_at,
         inserted_at=row.inserted_at,
         updated_at=row.updated_at,
         component=Component.model_validate(row.component) if row.component else None,
@@ -218,6 +220,47 @@ class SessionRepository:
         self._orm.flush()
         self._emit(EventKind.SESSION_UPDATED, row)
         return self.get(scope, session_id)
+
+    def claim(
+        self,
+        scope: Scope,
+        session_id: int,
+        holder: str,
+        until: datetime,
+        *,
+        take_over_from: str | None = None,
+    ) -> bool:
+        """Claim (or renew) the session for ``holder`` in one conditional UPDATE.
+
+        It succeeds when nobody holds the session, ``holder`` already does, the lease ran
+        out, or the holder is ``take_over_from`` (a runner known to be dead).
+        """
+        row = self._row(scope, session_id)
+        now = utcnow()
+        free = [
+            SessionRow.claimed_by.is_(None),
+            SessionRow.claimed_by == holder,
+            SessionRow.claim_expires_at < now,
+        ]
+        if take_over_from is not None:
+            free.append(SessionRow.claimed_by == take_over_from)
+        claimed = self._orm.execute(
+            update(SessionRow)
+            .where(SessionRow.id == row.id, or_(*free))
+            .values(claimed_by=holder, claim_expires_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+    def release(self, scope: Scope, session_id: int, holder: str) -> None:
+        """Give up ``holder``'s claim; a claim someone else holds now is left alone."""
+        row = self._row(scope, session_id)
+        self._orm.execute(
+            update(SessionRow)
+            .where(SessionRow.id == row.id, SessionRow.claimed_by == holder)
+            .values(claimed_by=None, claim_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
 
     def delete(self, scope: Scope, session_id: int) -> None:
         row = self._row(scope, session_id)

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
+from codemyspec.clock import utcnow
 from codemyspec.commands import Result
 from codemyspec.components import ComponentRepository
 from codemyspec.environments import Workspace
 from codemyspec.errors import (
     NotFoundError,
     ResultAlreadyRecordedError,
+    SessionClaimedError,
     SessionCompleteError,
     SessionNotActiveError,
 )
@@ -116,6 +119,35 @@ class SessionsEngine:
             if session.status is not SessionStatus.CANCELLED:
                 work.sessions.update(scope, session_id, cancelled)
             return work.sessions.get(scope, session_id)
+
+    def claim_session(
+        self,
+        scope: Scope,
+        session_id: int,
+        holder: str,
+        lease_seconds: float,
+        *,
+        take_over_from: str | None = None,
+    ) -> Session:
+        """Claim or renew the right to run the session, for ``lease_seconds`` from now.
+
+        Raises ``SessionClaimedError`` naming the holder while another runner's lease holds.
+        """
+        until = utcnow() + timedelta(seconds=lease_seconds)
+        with self._unit_of_work() as work:
+            if work.sessions.claim(scope, session_id, holder, until, take_over_from=take_over_from):
+                return work.sessions.get(scope, session_id)
+            session = work.sessions.get(scope, session_id)
+        expires = session.claim_expires_at.isoformat() if session.claim_expires_at else "?"
+        raise SessionClaimedError(
+            f"session {session_id} is being run by {session.claimed_by} "
+            f"(its lease runs until {expires})"
+        )
+
+    def release_session(self, scope: Scope, session_id: int, holder: str) -> None:
+        """Give up ``holder``'s claim so another runner may take the session at once."""
+        with self._unit_of_work() as work:
+            work.sessions.release(scope, session_id, holder)
 
     def delete_session(self, scope: Scope, session_id: int) -> None:
         with self._unit_of_work() as work:

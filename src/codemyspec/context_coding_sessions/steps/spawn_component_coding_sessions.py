@@ -1,8 +1,8 @@
 """Spawn one ComponentCodingSession per component, then validate all of their work.
 
 ``get_command`` creates the children (or reuses them on a retry) and asks the runner to
-start them in parallel; ``handle_result`` never trusts the runner: it re-reads every
-child's status, checks every file exists and runs every component's unit tests.
+start them in parallel; ``handle_result`` re-reads every child's status and judges the
+files and unit tests: as the runner reported them from its tree, or in the engine's own.
 """
 
 from __future__ import annotations
@@ -10,10 +10,18 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+from pydantic import ValidationError as PydanticValidationError
+
 from codemyspec.clock import utcnow
 from codemyspec.context_coding_sessions.utils import CHILD_SESSION_TYPE
 from codemyspec.context_coding_sessions.validation import validate_children
-from codemyspec.errors import CodeMySpecError, NotFoundError, StepError
+from codemyspec.environments import (
+    WORKSPACE_FACTS_KEY,
+    ReportedWorkspace,
+    Workspace,
+    WorkspaceFacts,
+)
+from codemyspec.errors import CodeMySpecError, NotFoundError, StepError, ValidationError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
@@ -76,6 +84,17 @@ def _spawn_children(
     return child_ids
 
 
+def _workspace(result: Result, local: Workspace | None) -> Workspace | None:
+    """The tree as the runner reported it (``data.workspace``), else the engine's own view."""
+    facts = result.data.get(WORKSPACE_FACTS_KEY)
+    if facts is None:
+        return local
+    try:
+        return ReportedWorkspace(WorkspaceFacts.model_validate(facts))
+    except PydanticValidationError as exc:
+        raise ValidationError(f"result data.{WORKSPACE_FACTS_KEY} is malformed: {exc}") from None
+
+
 class SpawnComponentCodingSessions:
     """Creates the child sessions and validates their combined work."""
 
@@ -103,7 +122,7 @@ class SpawnComponentCodingSessions:
             fresh = context.sessions.get(scope, session.id)
         except NotFoundError:
             raise NotFoundError("Session not found") from None
-        report = validate_children(fresh, context.workspace)
+        report = validate_children(fresh, _workspace(result, context.workspace))
         data = {**result.data, "validation": report.model_dump(mode="json")}
         # The runner's own failure (a dependency cycle, an integration conflict) is kept.
         runner_error = result.error_message if result.status is ResultStatus.ERROR else None

@@ -1,0 +1,37 @@
+"""What a runner needs from the sessions engine: the in-process engine or its HTTP client."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from codemyspec.commands import Result
+from codemyspec.scope import Scope
+from codemyspec.sessions.models import Interaction, Session, SessionUpdate
+
+
+class SessionsPort(Protocol):
+    """The engine's calls a runner makes; ``SessionsEngine`` and ``RemoteSessions`` provide it."""
+
+    def get_session(self, scope: Scope, session_id: int) -> Session: ...
+
+    def next_command(self, scope: Scope, session_id: int) -> Interaction: ...
+
+    def handle_result(
+        self, scope: Scope, session_id: int, interaction_id: int, result: Result
+    ) -> Session: ...
+
+    def update_session(self, scope: Scope, session_id: int, changes: SessionUpdate) -> Session: ...
+
+    def restart_session(self, scope: Scope, session_id: int, state: dict[str, Any]) -> Session: ...
+
+    def claim_session(
+        self,
+        scope: Scope,
+        session_id: int,
+        holder: str,
+        lease_seconds: float,
+        *,
+        take_over_from: str | None = None,
+    ) -> Session: ...
+
+    def release_session(self, scope: Scope, session_id: int, holder: str) -> None: ...

@@ -1,0 +1,307 @@
+"""The session event stream, read over a real uvicorn on 127.0.0.1, on SQLite and PostgreSQL.
+
+FastAPI's test client cannot read an endless stream, so a server runs in a thread over the
+test's ``app`` and a reader thread parses the stream, each wait bounded by a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import socket
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from codemyspec.api import create_api
+from codemyspec.bootstrap import App
+from codemyspec.component_coding_sessions import SESSION_TYPE as COMPONENT_SESSION_TYPE
+from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
+from codemyspec.scope import Scope
+from codemyspec.sessions import SessionAttrs, SessionStatus, SessionUpdate
+from tests.integration.test_api import Caller, make_caller
+from tests.support.postgres import on_both_databases
+
+pytestmark = on_both_databases
+
+WAIT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Message:
+    """One server-sent event as a client sees it."""
+
+    event: str
+    id: int
+    data: dict[str, Any]
+
+
+def parse_messages(lines: Iterable[str]) -> Iterator[Message]:
+    """SSE wire lines to messages; comment lines (the pings) carry none."""
+    fields: dict[str, str] = {}
+    for line in lines:
+        if not line:
+            if "data" in fields:
+                yield Message(
+                    fields.get("event", "message"), int(fields["id"]), json.loads(fields["data"])
+                )
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            fields[name] = (
+                f"{fields[name]}\n{value}" if name == "data" and name in fields else value
+            )
+
+
+class EventStream:
+    """Reads one event stream in a thread, so a test waits with a timeout instead of hanging."""
+
+    def __init__(self, url: str, headers: dict[str, str], *, stop_after: int | None = None):
+        self._url = url
+        self._headers = headers
+        self._stop_after = stop_after
+        self._received: queue.Queue[Message | None] = queue.Queue()  # None: the stream ended
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            with httpx.stream(
+                "GET", self._url, headers=self._headers, timeout=WAIT_SECONDS
+            ) as response:
+                response.raise_for_status()
+                for count, message in enumerate(parse_messages(response.iter_lines()), 1):
+                    self._received.put(message)
+                    if count == self._stop_after:
+                        return  # leaving the block closes the connection: a client going away
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self._received.put(None)
+
+    def next(self) -> Message | None:
+        """The next message, or None once the stream has ended."""
+        return self._received.get(timeout=WAIT_SECONDS)
+
+    def rest(self) -> list[Message]:
+        """Every message until the server ends the stream."""
+        messages: list[Message] = []
+        while (message := self.next()) is not None:
+            messages.append(message)
+        self._thread.join(timeout=WAIT_SECONDS)
+        assert not self._thread.is_alive(), "the stream did not end"
+        assert self.error is None, repr(self.error)
+        return messages
+
+
+@pytest.fixture
+def server(app: App) -> Iterator[str]:
+    """A uvicorn serving the API over ``app`` on a free loopback port; its base URL."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+    config = uvicorn.Config(
+        create_api(app),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="none",
+        timeout_graceful_shutdown=2,
+    )
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not running.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=WAIT_SECONDS)
+        listener.close()
+        assert not thread.is_alive(), "uvicorn did not stop"
+
+
+@pytest.fixture
+def client(app: App) -> Iterator[TestClient]:
+    with TestClient(create_api(app)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def alice(app: App) -> Caller:
+    return make_caller(app, "acme", "alice@acme.test")
+
+
+def post(client: TestClient, caller: Caller, path: str, body: Any = None) -> Any:
+    response = client.post(path, json=body, headers=caller.headers)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+@dataclass(frozen=True)
+class Family:
+    """A context session with three component sessions, and an unrelated session beside it."""
+
+    scope: Scope
+    project_id: int
+    parent_id: int
+    child_ids: list[int]
+    other_id: int
+
+
+@pytest.fixture
+def family(app: App, client: TestClient, alice: Caller) -> Family:
+    project_id = post(client, alice, "/api/projects", {"name": "shop", "package": "shop"})["id"]
+    components = f"/api/projects/{project_id}/components"
+    context = post(client, alice, components, {"module_name": "Billing", "type": "context"})
+    children = [
+        post(
+            client,
+            alice,
+            components,
+            {"module_name": f"Billing.{name}", "parent_component_id": context["id"]},
+        )
+        for name in ("Money", "Ledger", "Tax")
+    ]
+    new_context_session = {
+        "type": CONTEXT_SESSION_TYPE,
+        "project_id": project_id,
+        "component_id": context["id"],
+    }
+    parent = post(client, alice, "/api/sessions", new_context_session)
+    other = post(client, alice, "/api/sessions", new_context_session)
+    # The API takes no parent session: child sessions are the engine's to create.
+    scope = Scope(account_id=alice.account_id, project_id=project_id, user_id=alice.user_id)
+    child_ids = [
+        app.sessions.create_session(
+            scope,
+            SessionAttrs(
+                type=COMPONENT_SESSION_TYPE, component_id=child["id"], session_id=parent["id"]
+            ),
+        ).id
+        for child in children
+    ]
+    return Family(scope, project_id, parent["id"], child_ids, other["id"])
+
+
+def test_a_watcher_of_a_parent_session_receives_its_childrens_status_changes_in_order(
+    app: App, server: str, alice: Caller, family: Family
+) -> None:
+    parent, (first, second, third) = family.parent_id, family.child_ids
+    stream = EventStream(f"{server}/api/sessions/{parent}/events", alice.headers)
+    snapshot = stream.next()
+    assert snapshot is not None and snapshot.event == "snapshot"
+    assert snapshot.data["id"] == parent
+    assert [child["id"] for child in snapshot.data["child_sessions"]] == family.child_ids
+
+    app.sessions.update_session(family.scope, first, SessionUpdate(status=SessionStatus.COMPLETE))
+    app.sessions.update_session(
+        family.scope, family.other_id, SessionUpdate(state={"note": "not watched"})
+    )
+    app.sessions.update_session(
+        family.scope, second, SessionUpdate(status=SessionStatus.FAILED, state={"error": "red"})
+    )
+    cancelled = httpx.post(
+        f"{server}/api/sessions/{parent}/cancel", headers=alice.headers, timeout=WAIT_SECONDS
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    messages = stream.rest()
+    assert [(m.event, m.data["session_id"], m.data["status"]) for m in messages] == [
+        ("session_updated", first, "complete"),
+        ("child_finished", first, "complete"),
+        ("session_updated", second, "failed"),
+        ("child_finished", second, "failed"),
+        ("session_updated", third, "cancelled"),
+        ("child_finished", third, "cancelled"),
+        ("session_updated", parent, "cancelled"),
+        ("session_finished", parent, "cancelled"),
+    ]
+    assert [m.id for m in [snapshot, *messages]] == list(range(1, 10))
+    assert {m.data["parent_session_id"] for m in messages[:6]} == {parent}
+
+
+def test_the_stream_ends_after_the_watched_session_is_cancelled(
+    server: str, alice: Caller, family: Family
+) -> None:
+    child = family.child_ids[0]
+    stream = EventStream(
+        f"{server}/api/sessions/{child}/events?project_id={family.project_id}", alice.headers
+    )
+    snapshot = stream.next()
+    assert snapshot is not None and snapshot.data["status"] == "active"
+
+    cancelled = httpx.post(
+        f"{server}/api/sessions/{child}/cancel", headers=alice.headers, timeout=WAIT_SECONDS
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    messages = stream.rest()
+    assert [(m.event, m.data["session_id"], m.data["status"]) for m in messages] == [
+        ("session_updated", child, "cancelled"),
+        ("session_finished", child, "cancelled"),
+    ]
+
+
+def test_a_session_already_over_gets_its_snapshot_and_the_stream_ends(
+    app: App, server: str, alice: Caller, family: Family
+) -> None:
+    child = family.child_ids[0]
+    app.sessions.update_session(family.scope, child, SessionUpdate(status=SessionStatus.COMPLETE))
+
+    stream = EventStream(f"{server}/api/sessions/{child}/events", alice.headers)
+
+    assert [(m.event, m.data["status"]) for m in stream.rest()] == [("snapshot", "complete")]
+
+
+def test_a_client_that_goes_away_is_unsubscribed(
+    app: App, server: str, alice: Caller, family: Family
+) -> None:
+    subscribers = app.events._subscribers
+    before = len(subscribers)
+    stream = EventStream(
+        f"{server}/api/sessions/{family.parent_id}/events", alice.headers, stop_after=1
+    )
+    snapshot = stream.next()
+    assert snapshot is not None and snapshot.event == "snapshot"
+    assert stream.next() is None, "the client closed its connection after the snapshot"
+
+    deadline = time.monotonic() + WAIT_SECONDS
+    while len(subscribers) != before:
+        assert time.monotonic() < deadline, "the stream's subscriber outlived its client"
+        time.sleep(0.02)
+
+
+def test_another_accounts_session_is_404_and_no_token_is_401_before_any_stream(
+    app: App, client: TestClient, family: Family
+) -> None:
+    mallory = make_caller(app, "evil", "mallory@evil.test")
+    path = f"/api/sessions/{family.parent_id}/events"
+
+    assert client.get(path, headers=mallory.headers).status_code == 404
+    foreign_project = client.get(
+        path, params={"project_id": family.project_id}, headers=mallory.headers
+    )
+    assert foreign_project.status_code == 404
+    anonymous = client.get(path)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"] == "Bearer"
+
+
+def test_the_openapi_schema_describes_the_event_stream(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/api/sessions/{session_id}/events"]
+    answer = operation["get"]["responses"]["200"]
+    assert list(answer["content"]) == ["text/event-stream"]
+    assert "child_finished" in answer["description"]
