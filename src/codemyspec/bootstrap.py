@@ -25,6 +25,7 @@ from codemyspec.sessions import (
     OrchestratorRegistry,
     SessionRepository,
     SessionsEngine,
+    SessionsPort,
 )
 from codemyspec.shell import Shell, SubprocessShell
 
@@ -82,8 +83,12 @@ class App:
         agents: dict[str, Agent] | None = None,
         cancel: threading.Event | None = None,
         observer: Observer | None = None,
+        engine: SessionsPort | None = None,
     ) -> Runner:
-        """A runner for a project with a local working tree (Claude Code unless told otherwise)."""
+        """A runner for a project with a local working tree (Claude Code unless told otherwise).
+
+        ``engine`` is where the sessions live: this app's own by default, or a server's.
+        """
         if project.root is None:
             raise ConfigurationError(f"project {project.name!r} has no local root to run in")
         config = config or RunnerConfig()
@@ -94,7 +99,7 @@ class App:
             agents if agents is not None else {ClaudeCodeAgent.name: ClaudeCodeAgent()},
             config,
         )
-        return Runner(self.sessions, executor, config, cancel=cancel, observer=observer)
+        return Runner(engine or self.sessions, executor, config, cancel=cancel, observer=observer)
 
     def close(self) -> None:
         self.database.dispose()

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,15 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from codemyspec.cli import app
+from tests.support.served import served
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -39,31 +29,8 @@ def admin(url: str, *args: str) -> str:
 
 @pytest.fixture
 def server(url: str, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    command = [sys.executable, "-c", "from codemyspec.cli import main; main()"]
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [*command, "serve", "--port", str(port), "--database-url", url],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start within 30 s")
+    with served(url, tmp_path / "server.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def test_a_token_made_with_admin_works_against_the_served_api_until_revoked(

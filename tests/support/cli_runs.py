@@ -90,16 +90,23 @@ def assert_one_commit_on_main_with_every_component(project: CliProject) -> None:
 
 
 class Implementing:
-    """``codemyspec implement`` in its own process, as in a second terminal."""
+    """``codemyspec implement`` (or another command) in its own process, as in a second terminal."""
 
-    def __init__(self, project: CliProject, *args: str) -> None:
+    def __init__(
+        self,
+        project: CliProject,
+        *args: str,
+        command: str = "implement",
+        root: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from codemyspec.cli import main; main()", "implement", *args],
-            cwd=project.root,
+            [sys.executable, "-c", "from codemyspec.cli import main; main()", command, *args],
+            cwd=root or project.root,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             start_new_session=True,
         )
         self.lines: list[str] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from codemyspec import __version__
-from codemyspec.api import design_docs, events
+from codemyspec.api import design_docs, events, runners
 from codemyspec.api.auth import AppDep, CallerScope
 from codemyspec.api.errors import install_error_handlers
 from codemyspec.api.limits import MAX_BODY_BYTES, BodyLimit
@@ -31,6 +31,7 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     install_error_handlers(api)
     api.include_router(events.router)
     api.include_router(design_docs.router)
+    api.include_router(runners.router)
 
     @api.get("/api/projects", response_model=list[Project], tags=["projects"])
     def list_projects(scope: CallerScope, app: AppDep) -> list[Project]:

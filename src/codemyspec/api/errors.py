@@ -38,7 +38,8 @@ async def codemyspec_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, CodeMySpecError)  # noqa: S101 - registered for this type only
     status = status_of(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+    body = {"detail": str(error), "error": type(error).__name__}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def install_error_handlers(api: FastAPI) -> None:

@@ -27,6 +27,7 @@ for _command in (
     setup_commands.sync,
     setup_commands.components,
     run_commands.implement,
+    run_commands.join,
     demo_command.demo,
     server_commands.serve,
 ):

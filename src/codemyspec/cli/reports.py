@@ -158,3 +158,17 @@ def print_next_steps(session: Session, console: Console) -> None:
         console.print(
             f"    kept for inspection: {worktree}", highlight=False, markup=False, soft_wrap=True
         )
+
+
+def print_joined(session: Session, console: Console, *, interrupted: bool = False) -> None:
+    """After ``join``: where the parent's children stand; the driving runner does the rest."""
+    counts: dict[str, int] = {}
+    for child in session.child_sessions:
+        counts[child.status.value] = counts.get(child.status.value, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no children"
+    verb = "interrupted; left" if interrupted else "done with"
+    console.print(
+        f"{verb} session {session.id} ({session_label(session)}): children {summary}. "
+        "The runner driving it validates, commits and pushes.",
+        highlight=False,
+    )

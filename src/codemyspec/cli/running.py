@@ -20,12 +20,15 @@ from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
 from codemyspec.cli.git import git, git_output
 from codemyspec.cli.local import Local
 from codemyspec.cli.progress import LogLines, ProgressBoard, session_label
-from codemyspec.cli.reports import print_outcome
+from codemyspec.cli.remote import Remote, SessionsClient
+from codemyspec.cli.reports import print_joined, print_outcome
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, ComponentType
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.errors import ConfigurationError, NotFoundError, ValidationError
+from codemyspec.remote import design_doc_files
 from codemyspec.runner import Runner, RunnerConfig, stop_on_signals
+from codemyspec.scope import Scope
 from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
 
 CLAUDE_CODE = "claude_code"
@@ -37,6 +40,7 @@ class Drive(StrEnum):
     RUN = "run"
     RESUME = "resume"
     RETRY = "retry"
+    JOIN = "join"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ def runner_config(settings: Settings, concurrency: int | None = None) -> RunnerC
         agent_timeout=settings.runner.agent_timeout,
         max_turns=settings.runner.max_turns,
         default_agent=settings.agent.default,
+        lease_seconds=settings.runner.lease_seconds,
     )
 
 
@@ -106,23 +111,18 @@ def check_agent(name: str, agents: dict[str, Agent]) -> None:
         raise ConfigurationError(f"agent {name!r}: program {agent.argv[0]!r} was not found")
 
 
-def find_context(local: Local, name: str) -> tuple[Component, list[Component]]:
-    """The context named ``name`` (module name, any case) and its components."""
-    with local.app.unit_of_work() as uow:
-        contexts = [
-            c
-            for c in uow.components.list_components(local.scope)
-            if c.type is ComponentType.CONTEXT
-        ]
-        match = [c for c in contexts if c.module_name == name] or [
-            c for c in contexts if name.lower() in (c.module_name.lower(), c.name.lower())
-        ]
-        if not match:
-            known = ", ".join(sorted(c.module_name for c in contexts))
-            hint = f"known contexts: {known}" if known else "no contexts yet: run `codemyspec sync`"
-            raise NotFoundError(f"unknown context {name!r}; {hint}")
-        context = match[0]
-        children = uow.components.list_child_components(local.scope, context.id)
+def pick_context(components: list[Component], name: str) -> tuple[Component, list[Component]]:
+    """The context named ``name`` (module name, any case) among ``components``, and its own."""
+    contexts = [c for c in components if c.type is ComponentType.CONTEXT]
+    match = [c for c in contexts if c.module_name == name] or [
+        c for c in contexts if name.lower() in (c.module_name.lower(), c.name.lower())
+    ]
+    if not match:
+        known = ", ".join(sorted(c.module_name for c in contexts))
+        hint = f"known contexts: {known}" if known else "no contexts yet: run `codemyspec sync`"
+        raise NotFoundError(f"unknown context {name!r}; {hint}")
+    context = match[0]
+    children = [c for c in components if c.parent_component_id == context.id]
     if not children:
         raise ValidationError(
             f"context {context.module_name} has no components: list them under "
@@ -131,13 +131,16 @@ def find_context(local: Local, name: str) -> tuple[Component, list[Component]]:
     return context, children
 
 
-def check_no_unfinished_session(local: Local, context: Component) -> None:
+def check_no_unfinished_session(sessions: list[Session], context: Component) -> None:
     """One session per context at a time: an unfinished one is resumed, retried or cancelled."""
     unfinished = (SessionStatus.ACTIVE, SessionStatus.FAILED)
-    for session in local.app.sessions.list_sessions(
-        local.scope, type=CONTEXT_SESSION_TYPE, roots_only=True
-    ):
-        if session.component_id == context.id and session.status in unfinished:
+    for session in sessions:
+        if (
+            session.type == CONTEXT_SESSION_TYPE
+            and session.session_id is None
+            and session.component_id == context.id
+            and session.status in unfinished
+        ):
             raise ValidationError(
                 f"session {session.id} for {context.module_name} is unfinished "
                 f"({session.status.value}): `codemyspec sessions resume {session.id}` "
@@ -156,33 +159,61 @@ def implement(
     push: bool = True,
     agents: dict[str, Agent] | None = None,
     console: Console | None = None,
+    remote: Remote | None = None,
 ) -> Driven:
-    """Check, create and run a context coding session; print how it ended."""
+    """Check, create and run a context coding session; print how it ended.
+
+    With ``remote`` the design docs are uploaded and the session lives on that server.
+    """
     if concurrency is not None and concurrency < 0:
         raise ValidationError(f"--concurrency must be 0 (all) or more, not {concurrency}")
     if max_fix_rounds is not None and max_fix_rounds < 0:
         raise ValidationError(f"--max-fix-rounds must be 0 or more, not {max_fix_rounds}")
+    if remote is not None and not push:
+        raise ValidationError(
+            "--no-push cannot be used with --server: runners share their branches through origin"
+        )
     agents = agents if agents is not None else configured_agents(local.settings)
     agent_name = agent or local.settings.agent.default
-    found, _ = find_context(local, context)
     check_agent(agent_name, agents)
-    check_no_unfinished_session(local, found)
     check_repository(local.root, push=push)
+    engine, scope = target(local, remote)
+    if remote is None:
+        with local.app.unit_of_work() as uow:
+            components = uow.components.list_components(local.scope)
+    else:
+        remote.catalog.sync(remote.project.id, design_doc_files(local.root, remote.project))
+        components = remote.catalog.components(remote.project.id)
+    found, _ = pick_context(components, context)
+    check_no_unfinished_session(engine.list_sessions(scope, type=CONTEXT_SESSION_TYPE), found)
     rounds = local.settings.runner.max_fix_rounds if max_fix_rounds is None else max_fix_rounds
-    session = local.app.sessions.create_session(
-        local.scope,
+    session = engine.create_session(
+        scope,
         SessionAttrs(
             type=CONTEXT_SESSION_TYPE,
             component_id=found.id,
-            project_id=local.project.id,
+            project_id=scope.project_id,
             execution_mode=ExecutionMode.AGENTIC,
             agent=agent_name,
             state={"max_fix_rounds": rounds, "push": push},
         ),
     )
     return drive(
-        local, session.id, Drive.RUN, agents=agents, concurrency=concurrency, console=console
+        local,
+        session.id,
+        Drive.RUN,
+        agents=agents,
+        concurrency=concurrency,
+        console=console,
+        remote=remote,
     )
+
+
+def target(local: Local, remote: Remote | None) -> tuple[SessionsClient, Scope]:
+    """Where the sessions live: this repository's database, or the server's."""
+    if remote is None:
+        return local.app.sessions, local.scope
+    return remote.sessions, remote.scope
 
 
 def drive(
@@ -193,10 +224,12 @@ def drive(
     agents: dict[str, Agent] | None = None,
     concurrency: int | None = None,
     console: Console | None = None,
+    remote: Remote | None = None,
 ) -> Driven:
-    """Run, resume or retry the session with a live view; Ctrl-C stops it cleanly."""
+    """Run, resume, retry or join the session with a live view; Ctrl-C stops it cleanly."""
     console = console or Console()
-    session = local.app.sessions.get_session(local.scope, session_id)
+    engine, scope = target(local, remote)
+    session = engine.get_session(scope, session_id)
     if session.type != CONTEXT_SESSION_TYPE or session.session_id is not None:
         raise ValidationError(
             f"session {session_id} is a {session.type} session; "
@@ -208,23 +241,32 @@ def drive(
     title = f"{session_label(session)} · session {session.id}"
     board = ProgressBoard(title)
     live = console.is_terminal
+    config = runner_config(local.settings, concurrency).model_copy(
+        update={"share_branches": remote is not None}
+    )
     runner: Runner = local.app.runner(
         local.project,
-        runner_config(local.settings, concurrency),
+        config,
         agents=agents,
         cancel=cancel,
         observer=board.observe if live else LogLines(console).observe,
+        engine=engine,
     )
     console.print(f"[bold]{how.value}[/] {title}", highlight=False)
     view = Live(board, console=console, refresh_per_second=4) if live else nullcontext()
     with stop_on_signals(cancel), view:
         match how:
             case Drive.RUN:
-                final = runner.run(local.scope, session_id)
+                final = runner.run(scope, session_id)
             case Drive.RESUME:
-                final = runner.resume(local.scope, session_id)
+                final = runner.resume(scope, session_id)
             case Drive.RETRY:
-                final = runner.retry(local.scope, session_id)
+                final = runner.retry(scope, session_id)
+            case Drive.JOIN:
+                final = runner.join(scope, session_id)
     driven = Driven(final, cancel.is_set())
-    print_outcome(local.root, driven.session, console, interrupted=driven.interrupted)
+    if how is Drive.JOIN:
+        print_joined(driven.session, console, interrupted=driven.interrupted)
+    else:
+        print_outcome(local.root, driven.session, console, interrupted=driven.interrupted)
     return driven

@@ -43,6 +43,15 @@ class RunnerSettings(BaseModel):
     worktree_setup: list[str] = Field(default_factory=list)
     agent_timeout: float = Field(default=1800.0, gt=0)
     max_turns: int = Field(default=60, ge=1)
+    lease_seconds: float = Field(default=60.0, gt=0)
+
+
+class ServerSettings(BaseModel):
+    """``[server]``: where remote mode keeps the sessions (the token is never stored here)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
 
 
 class Settings(BaseModel):
@@ -53,6 +62,7 @@ class Settings(BaseModel):
     project: ProjectSettings
     agent: AgentSettings = Field(default_factory=AgentSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
 
 def find_root(start: Path) -> Path:
@@ -121,4 +131,10 @@ max_fix_rounds = {r.max_fix_rounds}        # fix rounds before a component fails
 worktree_setup = {_toml(r.worktree_setup)}
 agent_timeout = {r.agent_timeout:g}      # seconds per agent run
 max_turns = {r.max_turns}            # agent turns per run
+lease_seconds = {r.lease_seconds:g}      # a dead runner's sessions go to another after this
+
+[server]
+# The server of `implement --server` (the token comes from $CODEMYSPEC_TOKEN or
+# .codemyspec/token, never from this file).
+{f"url = {_toml(settings.server.url)}" if settings.server.url else '# url = "https://codemyspec.example.com"'}
 """

@@ -1,0 +1,14 @@
+"""Remote mode: the runner works here, the sessions live on a codemyspec server."""
+
+from codemyspec.remote.catalog import RemoteCatalog, design_doc_files
+from codemyspec.remote.client import TOKEN_ENV, ServerClient, error_from
+from codemyspec.remote.sessions import RemoteSessions
+
+__all__ = [
+    "TOKEN_ENV",
+    "RemoteCatalog",
+    "RemoteSessions",
+    "ServerClient",
+    "design_doc_files",
+    "error_from",
+]

@@ -1,0 +1,220 @@
+"""Remote mode end to end: ``codemyspec serve`` on 127.0.0.1, runners on their own clones.
+
+The sessions live on the server only; the runners execute commands in their repositories
+and share branches through the bare ``origin``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from codemyspec.runner.claims import RUNNER_NAME_ENV
+from tests.support.cli_project import BRANCH, CliProject, make_cli_project
+from tests.support.cli_runs import (
+    NAMES,
+    Implementing,
+    assert_one_commit_on_main_with_every_component,
+    calls,
+    flat,
+    invoke,
+    use,
+)
+from tests.support.git_repos import git
+from tests.support.postgres import on_both_databases
+from tests.support.sample_project import BILLING, code_path
+from tests.support.served import make_token, served
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def token(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    made = make_token(database_url, "acme", "alice@acme.test")
+    monkeypatch.setenv("CODEMYSPEC_TOKEN", made)
+    return made
+
+
+@pytest.fixture
+def server(database_url: str, token: str, tmp_path: Path) -> Iterator[str]:
+    with served(database_url, tmp_path / "server.log") as base:
+        yield base
+
+
+def api(server: str, token: str, path: str, **params: Any) -> Any:
+    response = httpx.get(
+        f"{server}{path}", params=params, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def context_sessions(server: str, token: str) -> list[dict[str, Any]]:
+    return [s for s in api(server, token, "/api/sessions") if s["session_id"] is None]
+
+
+@on_both_databases
+def test_implement_against_a_server_completes_and_pushes_with_the_state_on_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str, token: str
+) -> None:
+    project = make_cli_project(tmp_path / "a", NAMES)
+    use(project, monkeypatch)
+
+    ran = invoke("implement", "Billing", "--server", server)
+
+    assert ran.exit_code == 0, ran.output
+    assert_one_commit_on_main_with_every_component(project)
+    (parent,) = context_sessions(server, token)
+    assert parent["status"] == "complete"
+    detail = api(server, token, f"/api/sessions/{parent['id']}")
+    assert {c["status"] for c in detail["child_sessions"]} == {"complete"}
+    assert {c["component"]["name"] for c in detail["child_sessions"]} == set(NAMES)
+    assert all(len(calls(project, name)) == 1 for name in NAMES)
+    # The design docs were uploaded: the server's components are the repository's.
+    components = api(server, token, f"/api/projects/{parent['project_id']}/components")
+    assert {c["name"] for c in components} >= {"Billing", *NAMES}
+    # Nothing about it is kept in the repository's own database.
+    listed = invoke("sessions", "list", "--json")
+    assert json.loads(listed.stdout) == []
+    # The child branches were shared through origin and are gone again.
+    assert project.git.remote_branches() == sorted(["main", BRANCH])
+
+
+def test_implement_against_a_server_refuses_without_a_token_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str, token: str
+) -> None:
+    project = make_cli_project(tmp_path / "a", NAMES)
+    use(project, monkeypatch)
+    monkeypatch.setenv("CODEMYSPEC_TOKEN", "cms_not-a-token")
+
+    refused = invoke("implement", "Billing", "--server", server)
+
+    assert refused.exit_code == 1
+    assert "token" in flat(refused.output)
+    monkeypatch.delenv("CODEMYSPEC_TOKEN")
+    missing = invoke("implement", "Billing", "--server", server)
+    assert missing.exit_code == 1
+    assert "CODEMYSPEC_TOKEN" in flat(missing.output)
+    assert context_sessions(server, token) == []
+    assert project.git.remote_branches() == ["main"]
+
+
+def test_implement_against_an_unreachable_server_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_cli_project(tmp_path / "a", NAMES)
+    use(project, monkeypatch)
+    monkeypatch.setenv("CODEMYSPEC_TOKEN", "cms_whatever")
+    monkeypatch.setattr("codemyspec.remote.client.RETRY_DELAYS", (0.01,))
+
+    refused = invoke("implement", "Billing", "--server", "http://127.0.0.1:9")
+
+    assert refused.exit_code == 1
+    assert "could not be reached" in flat(refused.output)
+    assert project.git.remote_branches() == ["main"]
+
+
+# Two runners on two clones of one repository, against PostgreSQL.
+
+
+on_postgresql = pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True)
+
+
+def two_clones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delay: float) -> CliProject:
+    """Runner a's repository (the project) and runner b's clone of it at ``tmp_path/b``."""
+    project = make_cli_project(tmp_path / "a", NAMES, runner={"lease_seconds": 3, "concurrency": 1})
+    use(project, monkeypatch)
+    script = {code_path(n): [{"delay": delay, "write": BILLING[n][0]}] for n in NAMES}
+    project.script_path.write_text(json.dumps(script), encoding="utf-8")
+    git("clone", "-q", str(project.git.remote), str(tmp_path / "b"), cwd=tmp_path)
+    return project
+
+
+def start_two_runners(
+    project: CliProject, tmp_path: Path, server: str, token: str, started: list[Implementing]
+) -> tuple[Implementing, Implementing, int]:
+    a = Implementing(project, "Billing", "--server", server, env={RUNNER_NAME_ENV: "a"})
+    started.append(a)
+    deadline = time.monotonic() + 60
+    while not (found := context_sessions(server, token)):
+        assert time.monotonic() < deadline, f"no session on the server:\n{a.output}"
+        time.sleep(0.1)
+    session_id = int(found[0]["id"])
+    b = Implementing(
+        project,
+        str(session_id),
+        "--server",
+        server,
+        command="join",
+        root=tmp_path / "b",
+        env={RUNNER_NAME_ENV: "b"},
+    )
+    started.append(b)
+    return a, b, session_id
+
+
+def runs_by_clone(project: CliProject, tmp_path: Path) -> dict[str, list[str]]:
+    """For each component, which clone ('a' or 'b') each agent call ran in."""
+    return {
+        name: [Path(c["cwd"]).relative_to(tmp_path).parts[0] for c in calls(project, name)]
+        for name in NAMES
+    }
+
+
+@on_postgresql
+def test_two_runners_share_the_children_and_run_each_exactly_once(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: str,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = two_clones(tmp_path, monkeypatch, delay=2)
+
+    a, b, session_id = start_two_runners(project, tmp_path, server, token, implementing)
+
+    assert a.finish(timeout=180) == 0, a.output
+    assert b.finish(timeout=60) == 0, b.output
+    by_clone = runs_by_clone(project, tmp_path)
+    assert all(len(runs) == 1 for runs in by_clone.values()), by_clone
+    assert {runs[0] for runs in by_clone.values()} == {"a", "b"}, by_clone
+    assert_one_commit_on_main_with_every_component(project)
+    detail = api(server, token, f"/api/sessions/{session_id}")
+    assert detail["status"] == "complete"
+    assert {c["status"] for c in detail["child_sessions"]} == {"complete"}
+    assert f"done with session {session_id}" in flat(b.output)
+
+
+@on_postgresql
+def test_a_killed_runners_child_is_finished_by_the_other_after_the_lease(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: str,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = two_clones(tmp_path, monkeypatch, delay=4)
+    a, b, session_id = start_two_runners(project, tmp_path, server, token, implementing)
+    deadline = time.monotonic() + 60
+    while not any("b" in runs for runs in runs_by_clone(project, tmp_path).values()):
+        assert time.monotonic() < deadline, f"runner b never started a child:\n{b.output}"
+        time.sleep(0.05)
+    (abandoned,) = [n for n, runs in runs_by_clone(project, tmp_path).items() if "b" in runs]
+
+    b.kill()  # mid-agent: its claim is no longer renewed
+
+    assert a.finish(timeout=180) == 0, a.output
+    by_clone = runs_by_clone(project, tmp_path)
+    assert by_clone[abandoned] == ["b", "a"], by_clone
+    assert all(by_clone[n] == ["a"] for n in NAMES if n != abandoned), by_clone
+    assert_one_commit_on_main_with_every_component(project)
+    detail = api(server, token, f"/api/sessions/{session_id}")
+    assert detail["status"] == "complete"
+    taken_over = next(c for c in detail["child_sessions"] if c["component"]["name"] == abandoned)
+    assert taken_over["attempt"] == 2, "the other runner started it over"
