@@ -39,10 +39,7 @@ import argparse
 import contextlib
 import math
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -52,6 +49,7 @@ from pathlib import Path
 
 import httpx
 from tests.support.postgres import running_postgres
+from tests.support.served import served
 
 from codemyspec.bootstrap import App, bootstrap
 from codemyspec.commands import Result
@@ -97,12 +95,6 @@ class Row:
             f"{cuts[49] * 1000:.1f}",
             f"{cuts[98] * 1000:.1f}",
         ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def prepare(app: App, clients: int) -> Fixture:
@@ -207,46 +199,12 @@ def measure(
     return Row(mode, clients, len(flat), wall, flat)
 
 
-@contextlib.contextmanager
-def served(url: str, log: Path) -> Iterator[str]:
-    """``codemyspec serve`` on a free loopback port until the block ends; yields its base URL."""
-    port = _free_port()
-    argv = [sys.executable, "-m", "codemyspec", "serve", "--host", "127.0.0.1"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [*argv, "--port", str(port), "--database-url", url],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ},
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + SERVER_START_TIMEOUT
-            while True:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    tail = log.read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"codemyspec serve did not start:\n{tail}")
-                try:
-                    if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 def run(url: str, clients: list[int], total: int, log: Path) -> list[Row]:
     app = bootstrap(url)  # migrates before the server opens the same database
     try:
         fixture = prepare(app, max(clients))
         rows = []
-        with served(url, log) as base:
+        with served(url, log, timeout=SERVER_START_TIMEOUT) as base:
 
             @contextlib.contextmanager
             def over_http(k: int) -> Iterator[RoundTrip]:

@@ -1,4 +1,4 @@
-"""Fixtures the command-line tests share: a synced repository, and runs to clean up."""
+"""Fixtures the integration tests share: a synced repository, runs to clean up, API callers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from codemyspec.api import create_api
+from codemyspec.bootstrap import App
+from tests.support.api_callers import Caller, make_caller
 from tests.support.cli_project import CliProject, make_cli_project
 from tests.support.cli_runs import NAMES, Implementing, invoke, use
 
@@ -27,3 +31,20 @@ def implementing() -> Iterator[list[Implementing]]:
     yield started
     for run in started:
         run.kill()
+
+
+@pytest.fixture
+def client(app: App) -> Iterator[TestClient]:
+    """The API over the test's app, in process, with a 64 KiB body limit."""
+    with TestClient(create_api(app, max_body_bytes=64 * 1024)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def alice(app: App) -> Caller:
+    return make_caller(app, "acme", "alice@acme.test")
+
+
+@pytest.fixture
+def mallory(app: App) -> Caller:
+    return make_caller(app, "evil", "mallory@evil.test")

@@ -2,62 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from codemyspec.api import create_api
 from codemyspec.bootstrap import App
 from codemyspec.commands import Result
 from codemyspec.context_coding_sessions import SESSION_TYPE
+from tests.support.api_callers import Caller, post
 from tests.support.postgres import on_both_databases
 
 pytestmark = on_both_databases
-
-
-@dataclass(frozen=True)
-class Caller:
-    """A member of one account, with its bearer token."""
-
-    account_id: int
-    user_id: int
-    token_id: int
-    headers: dict[str, str]
-
-
-def make_caller(app: App, account: str, email: str) -> Caller:
-    with app.unit_of_work() as uow:
-        made = uow.accounts.create_account(account)
-        user = uow.accounts.create_user(email)
-        uow.accounts.add_member(made.id, user.id)
-        token = uow.accounts.create_token(made.id, user.id, "tests")
-    assert token.token is not None
-    return Caller(made.id, user.id, token.id, {"Authorization": f"Bearer {token.token}"})
-
-
-@pytest.fixture
-def client(app: App) -> Iterator[TestClient]:
-    with TestClient(create_api(app, max_body_bytes=64 * 1024)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def alice(app: App) -> Caller:
-    return make_caller(app, "acme", "alice@acme.test")
-
-
-@pytest.fixture
-def mallory(app: App) -> Caller:
-    return make_caller(app, "evil", "mallory@evil.test")
-
-
-def post(client: TestClient, caller: Caller, path: str, body: Any = None) -> Any:
-    response = client.post(path, json=body, headers=caller.headers)
-    assert response.status_code in (200, 201), response.text
-    return response.json()
 
 
 @dataclass(frozen=True)
@@ -177,30 +134,59 @@ def test_tokens_are_stored_hashed(app: App, alice: Caller) -> None:
     assert all(len(h) == 64 for h in stored)
 
 
+OK_RESULT = Result.ok().model_dump(mode="json")
+# Every endpoint on one object, as (method, path template, body); listings are checked apart.
+FOREIGN_ATTEMPTS: list[tuple[str, str, Any]] = [
+    ("get", "/api/projects/{project_id}", None),
+    ("get", "/api/projects/{project_id}/components", None),
+    ("post", "/api/projects/{project_id}/components", {"module_name": "Billing.Evil"}),
+    ("post", "/api/projects/{project_id}/components/sync", {"files": {}}),
+    ("get", "/api/projects/{project_id}/components/{component_id}", None),
+    ("get", "/api/sessions/{session_id}", None),
+    ("get", "/api/sessions/{session_id}?project_id={project_id}", None),
+    ("patch", "/api/sessions/{session_id}", {"state": {"evil": True}}),
+    ("post", "/api/sessions/{session_id}/next-command", None),
+    ("post", "/api/sessions/{session_id}/interactions/{interaction_id}/result", OK_RESULT),
+    ("post", "/api/sessions/{session_id}/cancel", None),
+    ("post", "/api/sessions/{session_id}/restart", {"state": {}}),
+    ("post", "/api/sessions/{session_id}/claim", {"holder": "evil", "lease_seconds": 60}),
+    ("post", "/api/sessions/{session_id}/release", {"holder": "evil"}),
+    ("get", "/api/sessions/{session_id}/events", None),
+    ("post", "/api/sessions", {"type": SESSION_TYPE, "project_id": "{project_id}"}),
+    ("get", "/api/sessions?project_id={project_id}", None),
+]
+
+
 def test_another_accounts_objects_are_404_on_every_endpoint_and_never_listed(
-    client: TestClient, mallory: Caller, objects: Objects
+    client: TestClient, alice: Caller, mallory: Caller, objects: Objects
 ) -> None:
-    pid, cid = objects.project["id"], objects.context["id"]
-    sid, iid = objects.session["id"], objects.interaction["id"]
-    ok = Result.ok().model_dump(mode="json")
-    attempts = [
-        ("get", f"/api/projects/{pid}", None),
-        ("get", f"/api/projects/{pid}/components", None),
-        ("post", f"/api/projects/{pid}/components", {"module_name": "Billing.Evil"}),
-        ("get", f"/api/projects/{pid}/components/{cid}", None),
-        ("get", f"/api/sessions/{sid}", None),
-        ("get", f"/api/sessions/{sid}?project_id={pid}", None),
-        ("post", f"/api/sessions/{sid}/next-command", None),
-        ("post", f"/api/sessions/{sid}/interactions/{iid}/result", ok),
-        ("post", f"/api/sessions/{sid}/cancel", None),
-        ("post", "/api/sessions", {"type": SESSION_TYPE, "project_id": pid}),
-        ("get", f"/api/sessions?project_id={pid}", None),
-    ]
-    for method, path, body in attempts:
+    ids = {
+        "project_id": objects.project["id"],
+        "component_id": objects.context["id"],
+        "session_id": objects.session["id"],
+        "interaction_id": objects.interaction["id"],
+    }
+    for method, template, body in FOREIGN_ATTEMPTS:
+        path = template.format(**ids)
+        if isinstance(body, dict) and body.get("project_id") == "{project_id}":
+            body = {**body, "project_id": ids["project_id"]}
         response = client.request(method, path, json=body, headers=mallory.headers)
         assert response.status_code == 404, (method, path, response.text)
     assert client.get("/api/projects", headers=mallory.headers).json() == []
     assert client.get("/api/sessions", headers=mallory.headers).json() == []
+    stored = client.get(f"/api/sessions/{ids['session_id']}", headers=alice.headers).json()
+    assert stored["status"] == "active"
+    assert "evil" not in stored["state"]
+    assert stored["claimed_by"] is None
+
+
+def test_the_cross_account_check_covers_every_endpoint(client: TestClient) -> None:
+    """A new endpoint must be added to FOREIGN_ATTEMPTS, or this fails."""
+    schema = client.get("/openapi.json").json()
+    served = {(m, path) for path, item in schema["paths"].items() for m in item}
+    listings = {("get", "/api/projects"), ("post", "/api/projects")}
+    tried = {(m, t.split("?")[0]) for m, t, _ in FOREIGN_ATTEMPTS}
+    assert served - listings <= tried, served - listings - tried
 
 
 def test_validation_errors_are_422_naming_the_field(client: TestClient, alice: Caller) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,14 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from codemyspec.api import create_api
 from codemyspec.bootstrap import App
 from codemyspec.commands import Result
 from codemyspec.context_coding_sessions import SESSION_TYPE
 from codemyspec.sessions import EventKind, SessionEvent
-from tests.integration.test_api import Caller, make_caller
+from tests.support.api_callers import Caller, api_in_thread
 from tests.support.postgres import on_both_databases
 
 pytestmark = on_both_databases
@@ -29,30 +25,8 @@ RACERS = 16
 
 @pytest.fixture
 def base_url(app: App) -> Iterator[str]:
-    """The API served by uvicorn in a thread, on a loopback socket bound before it starts."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = int(listener.getsockname()[1])
-    config = uvicorn.Config(create_api(app), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start within 30 s")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        listener.close()
-
-
-@pytest.fixture
-def alice(app: App) -> Caller:
-    return make_caller(app, "acme", "alice@acme.test")
+    with api_in_thread(app) as base:
+        yield base
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from codemyspec.api import create_api
 from codemyspec.bootstrap import App
-from tests.integration.test_api import Caller, make_caller
+from tests.support.api_callers import Caller, make_caller
 from tests.support.postgres import on_both_databases
 
 pytestmark = on_both_databases
@@ -39,17 +37,6 @@ UPLOAD = {
     "docs/design/shop/billing/ledger.md": component_doc("Ledger", "Money"),
     "docs/design/shop/billing/tax.md": component_doc("Tax", "Money", "Ledger"),
 }
-
-
-@pytest.fixture
-def client(app: App) -> Iterator[TestClient]:
-    with TestClient(create_api(app, max_body_bytes=64 * 1024)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def alice(app: App) -> Caller:
-    return make_caller(app, "acme", "alice@acme.test")
 
 
 @pytest.fixture

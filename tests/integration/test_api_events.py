@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import queue
-import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -17,16 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
-from codemyspec.api import create_api
 from codemyspec.bootstrap import App
 from codemyspec.component_coding_sessions import SESSION_TYPE as COMPONENT_SESSION_TYPE
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.scope import Scope
 from codemyspec.sessions import SessionAttrs, SessionStatus, SessionUpdate
-from tests.integration.test_api import Caller, make_caller
+from tests.support.api_callers import Caller, api_in_thread, make_caller, post
 from tests.support.postgres import on_both_databases
 
 pytestmark = on_both_databases
@@ -105,49 +102,8 @@ class EventStream:
 
 @pytest.fixture
 def server(app: App) -> Iterator[str]:
-    """A uvicorn serving the API over ``app`` on a free loopback port; its base URL."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = int(listener.getsockname()[1])
-    config = uvicorn.Config(
-        create_api(app),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="none",
-        timeout_graceful_shutdown=2,
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not running.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join(timeout=WAIT_SECONDS)
-        listener.close()
-        assert not thread.is_alive(), "uvicorn did not stop"
-
-
-@pytest.fixture
-def client(app: App) -> Iterator[TestClient]:
-    with TestClient(create_api(app)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def alice(app: App) -> Caller:
-    return make_caller(app, "acme", "alice@acme.test")
-
-
-def post(client: TestClient, caller: Caller, path: str, body: Any = None) -> Any:
-    response = client.post(path, json=body, headers=caller.headers)
-    assert response.status_code in (200, 201), response.text
-    return response.json()
+    with api_in_thread(app, wait_seconds=WAIT_SECONDS) as base:
+        yield base
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ and share branches through the bare ``origin``.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,6 +86,40 @@ def test_implement_against_a_server_completes_and_pushes_with_the_state_on_the_s
     assert json.loads(listed.stdout) == []
     # The child branches were shared through origin and are gone again.
     assert project.git.remote_branches() == sorted(["main", BRANCH])
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
+def test_an_interrupted_remote_implement_is_resumed_from_the_servers_record(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: str,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = make_cli_project(tmp_path / "a", NAMES)
+    use(project, monkeypatch)
+    project.set_script("Tax", {"hang": 30})
+    run = Implementing(project, "Billing", "--server", server)
+    implementing.append(run)
+    run.wait_for("Billing.Money complete", "Billing.Tax: GenerateImplementation started")
+
+    os.killpg(run.proc.pid, signal.SIGINT)
+
+    assert run.finish(timeout=20) == 130, run.output
+    (parent,) = context_sessions(server, token)
+    assert f"sessions resume {parent['id']} --server {server}" in flat(run.output)
+    listed = invoke("sessions", "list", "--server", server, "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [s["id"] for s in json.loads(listed.stdout)] == [parent["id"]]
+    project.set_script("Tax", {"write": BILLING["Tax"][0]})
+
+    resumed = invoke("sessions", "resume", str(parent["id"]), "--server", server)
+
+    assert resumed.exit_code == 0, resumed.output
+    assert_one_commit_on_main_with_every_component(project)
+    assert [len(calls(project, n)) for n in NAMES] == [1, 1, 2], "completed ones never re-ran"
+    shown = invoke("sessions", "show", str(parent["id"]), "--server", server, "--json")
+    assert json.loads(shown.stdout)["status"] == "complete"
 
 
 def test_implement_against_a_server_refuses_without_a_token_and_changes_nothing(

@@ -26,11 +26,15 @@ def free_port() -> int:
 
 @contextmanager
 def served(database_url: str, log_path: Path, *, timeout: float = 30) -> Iterator[str]:
-    """The server's base URL while it runs; its output goes to ``log_path``."""
+    """``codemyspec serve`` on a free loopback port until the block ends; yields its base URL.
+
+    Its output goes to ``log_path``; the end of it is in the error if it does not start.
+    """
     port = free_port()
+    argv = [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), "--database-url", database_url],
+            [*argv, "--database-url", database_url],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ},
@@ -39,17 +43,22 @@ def served(database_url: str, log_path: Path, *, timeout: float = 30) -> Iterato
         try:
             deadline = time.monotonic() + timeout
             while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    tail = log_path.read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"codemyspec serve did not start:\n{tail}")
                 try:
                     if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
                         break
                 except httpx.TransportError:
                     time.sleep(0.1)
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"the server did not start: {log_path.read_text()}")
             yield base
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def make_token(database_url: str, account: str, email: str) -> str:

@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Annotated, Protocol
+
+import typer
 
 from codemyspec.cli.local import Local, project_attrs
 from codemyspec.cli.settings import STATE_DIR
@@ -21,6 +23,13 @@ from codemyspec.remote import TOKEN_ENV, RemoteCatalog, RemoteSessions, ServerCl
 from codemyspec.scope import Scope
 from codemyspec.sessions import Session, SessionAttrs, SessionsPort, SessionStatus
 
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        help="a codemyspec server's URL (default [server] url); token: $CODEMYSPEC_TOKEN",
+    ),
+]
 TOKEN_FILE = "token"  # noqa: S105 - a file name under .codemyspec/
 
 
@@ -37,6 +46,10 @@ class SessionsClient(SessionsPort, Protocol):
         type: str | None = None,
         parent_id: int | None = None,
     ) -> list[Session]: ...
+
+    def cancel_session(
+        self, scope: Scope, session_id: int, reason: str = "cancelled by user"
+    ) -> Session: ...
 
 
 @dataclass(frozen=True)

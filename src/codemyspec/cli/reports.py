@@ -38,11 +38,21 @@ def last_error(session: Session) -> Interaction | None:
     )
 
 
+def session_ref(session_id: int, server: str | None) -> str:
+    """How to name the session in a suggested command: with ``--server`` when remote."""
+    return f"{session_id} --server {server}" if server else str(session_id)
+
+
 def print_outcome(
-    root: Path, session: Session, console: Console, *, interrupted: bool = False
+    root: Path,
+    session: Session,
+    console: Console,
+    *,
+    interrupted: bool = False,
+    server: str | None = None,
 ) -> None:
     """Success with branch, commit and remote; or what failed and the next steps."""
-    ident = session.id
+    ident = session_ref(session.id, server)
     if interrupted:
         console.print(
             f"[yellow]interrupted:[/] running components were stopped and marked cancelled; "
@@ -68,7 +78,7 @@ def print_outcome(
             markup=False,
             soft_wrap=True,
         )
-    print_next_steps(session, console)
+    print_next_steps(session, console, ident)
 
 
 def print_success(root: Path, session: Session, console: Console) -> None:
@@ -125,8 +135,7 @@ def print_validation(report: dict[str, Any], console: Console) -> None:
             )
 
 
-def print_next_steps(session: Session, console: Console) -> None:
-    ident = session.id
+def print_next_steps(session: Session, console: Console, ident: str) -> None:
     kept = [
         f"{session_label(c)}: {c.state['worktree']}"
         for c in session.child_sessions

@@ -11,17 +11,10 @@ from typing import Annotated
 import typer
 
 from codemyspec.cli.local import open_here
-from codemyspec.cli.remote import open_remote, remote_or_local
+from codemyspec.cli.remote import ServerOption, open_remote, remote_or_local
 from codemyspec.cli.running import Drive, drive
 from codemyspec.cli.running import implement as implement_context
 
-ServerOption = Annotated[
-    str | None,
-    typer.Option(
-        "--server",
-        help="a codemyspec server's URL (default [server] url); token: $CODEMYSPEC_TOKEN",
-    ),
-]
 ConcurrencyOption = Annotated[
     int | None, typer.Option(help="components at once (0 = all; default from settings)")
 ]

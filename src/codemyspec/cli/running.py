@@ -21,7 +21,7 @@ from codemyspec.cli.git import git, git_output
 from codemyspec.cli.local import Local
 from codemyspec.cli.progress import LogLines, ProgressBoard, session_label
 from codemyspec.cli.remote import Remote, SessionsClient
-from codemyspec.cli.reports import print_joined, print_outcome
+from codemyspec.cli.reports import print_joined, print_outcome, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, ComponentType
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
@@ -131,7 +131,9 @@ def pick_context(components: list[Component], name: str) -> tuple[Component, lis
     return context, children
 
 
-def check_no_unfinished_session(sessions: list[Session], context: Component) -> None:
+def check_no_unfinished_session(
+    sessions: list[Session], context: Component, server: str | None = None
+) -> None:
     """One session per context at a time: an unfinished one is resumed, retried or cancelled."""
     unfinished = (SessionStatus.ACTIVE, SessionStatus.FAILED)
     for session in sessions:
@@ -141,11 +143,12 @@ def check_no_unfinished_session(sessions: list[Session], context: Component) -> 
             and session.component_id == context.id
             and session.status in unfinished
         ):
+            ident = session_ref(session.id, server)
             raise ValidationError(
                 f"session {session.id} for {context.module_name} is unfinished "
-                f"({session.status.value}): `codemyspec sessions resume {session.id}` "
-                f"continues it, `codemyspec sessions retry {session.id}` re-runs its failed "
-                f"components, `codemyspec sessions cancel {session.id}` abandons it"
+                f"({session.status.value}): `codemyspec sessions resume {ident}` "
+                f"continues it, `codemyspec sessions retry {ident}` re-runs its failed "
+                f"components, `codemyspec sessions cancel {ident}` abandons it"
             )
 
 
@@ -185,7 +188,11 @@ def implement(
         remote.catalog.sync(remote.project.id, design_doc_files(local.root, remote.project))
         components = remote.catalog.components(remote.project.id)
     found, _ = pick_context(components, context)
-    check_no_unfinished_session(engine.list_sessions(scope, type=CONTEXT_SESSION_TYPE), found)
+    check_no_unfinished_session(
+        engine.list_sessions(scope, type=CONTEXT_SESSION_TYPE),
+        found,
+        remote.sessions.client.url if remote else None,
+    )
     rounds = local.settings.runner.max_fix_rounds if max_fix_rounds is None else max_fix_rounds
     session = engine.create_session(
         scope,
@@ -268,5 +275,11 @@ def drive(
     if how is Drive.JOIN:
         print_joined(driven.session, console, interrupted=driven.interrupted)
     else:
-        print_outcome(local.root, driven.session, console, interrupted=driven.interrupted)
+        print_outcome(
+            local.root,
+            driven.session,
+            console,
+            interrupted=driven.interrupted,
+            server=remote.sessions.client.url if remote else None,
+        )
     return driven

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -11,10 +14,12 @@ from rich.console import Console
 
 from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.progress import session_label, step_label, tests_summary
+from codemyspec.cli.remote import Remote, ServerOption, SessionsClient, remote_or_local
 from codemyspec.cli.reported import reported
-from codemyspec.cli.running import Drive, drive
+from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommandKind, ResultStatus
 from codemyspec.errors import ValidationError
+from codemyspec.scope import Scope
 from codemyspec.sessions import Interaction, Session, SessionStatus
 
 sessions_app = typer.Typer(
@@ -26,10 +31,28 @@ JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable outpu
 SessionId = Annotated[int, typer.Argument(help="the session id (see `sessions list`)")]
 
 
-def full_record(local: Local, session_id: int) -> Session:
+@dataclass(frozen=True)
+class Here:
+    """The repository, and where its sessions live: its own database or a server."""
+
+    local: Local
+    remote: Remote | None
+    engine: SessionsClient
+    scope: Scope
+
+
+@contextmanager
+def opened(server: str | None) -> Iterator[Here]:
+    local = open_here()
+    with remote_or_local(local, server) as remote:
+        engine, scope = target(local, remote)
+        yield Here(local, remote, engine, scope)
+
+
+def full_record(here: Here, session_id: int) -> Session:
     """The session with every child's own interactions loaded too."""
-    session = local.app.sessions.get_session(local.scope, session_id)
-    children = [local.app.sessions.get_session(local.scope, c.id) for c in session.child_sessions]
+    session = here.engine.get_session(here.scope, session_id)
+    children = [here.engine.get_session(here.scope, c.id) for c in session.child_sessions]
     return session.model_copy(update={"child_sessions": children})
 
 
@@ -84,11 +107,11 @@ def _children_summary(session: Session) -> str:
 
 @sessions_app.command("list")
 @reported
-def list_sessions(as_json: JsonOption = False) -> None:
+def list_sessions(as_json: JsonOption = False, server: ServerOption = None) -> None:
     """Every context session of this repository, newest first."""
-    local = open_here()
-    roots = local.app.sessions.list_sessions(local.scope, roots_only=True)
-    records = [full_record(local, s.id) for s in reversed(roots)]
+    with opened(server) as here:
+        roots = [s for s in here.engine.list_sessions(here.scope) if s.session_id is None]
+        records = [full_record(here, s.id) for s in reversed(roots)]
     if as_json:
         _echo_json(
             [
@@ -138,10 +161,10 @@ def timeline(session: Session, indent: str = "  ") -> list[str]:
 
 @sessions_app.command()
 @reported
-def show(session_id: SessionId, as_json: JsonOption = False) -> None:
+def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOption = None) -> None:
     """A session's interaction timeline and its child tree."""
-    local = open_here()
-    record = full_record(local, session_id)
+    with opened(server) as here:
+        record = full_record(here, session_id)
     if as_json:
         _echo_json(record.model_dump(mode="json"))
         return
@@ -177,41 +200,44 @@ def _print_lines(lines: list[str]) -> None:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def _steer(session_id: int, how: Drive, as_json: bool) -> None:
-    local = open_here()
-    session = local.app.sessions.get_session(local.scope, session_id)
-    if session.status is SessionStatus.COMPLETE:
-        raise ValidationError(f"session {session_id} is complete; there is nothing to {how.value}")
-    out = Console(stderr=True) if as_json else console
-    driven = drive(local, session_id, how, console=out)
-    if as_json:
-        _echo_json(full_record(local, session_id).model_dump(mode="json"))
+def _steer(session_id: int, how: Drive, as_json: bool, server: str | None) -> None:
+    with opened(server) as here:
+        session = here.engine.get_session(here.scope, session_id)
+        if session.status is SessionStatus.COMPLETE:
+            raise ValidationError(
+                f"session {session_id} is complete; there is nothing to {how.value}"
+            )
+        out = Console(stderr=True) if as_json else console
+        driven = drive(here.local, session_id, how, console=out, remote=here.remote)
+        if as_json:
+            _echo_json(full_record(here, session_id).model_dump(mode="json"))
     if driven.exit_code:
         raise typer.Exit(driven.exit_code)
 
 
 @sessions_app.command()
 @reported
-def retry(session_id: SessionId, as_json: JsonOption = False) -> None:
+def retry(session_id: SessionId, as_json: JsonOption = False, server: ServerOption = None) -> None:
     """Run the failed and cancelled components again, then validate and finish."""
-    _steer(session_id, Drive.RETRY, as_json)
+    _steer(session_id, Drive.RETRY, as_json, server)
 
 
 @sessions_app.command()
 @reported
-def resume(session_id: SessionId, as_json: JsonOption = False) -> None:
+def resume(session_id: SessionId, as_json: JsonOption = False, server: ServerOption = None) -> None:
     """Continue a session from its record; a pending step runs again, finished ones never."""
-    _steer(session_id, Drive.RESUME, as_json)
+    _steer(session_id, Drive.RESUME, as_json, server)
 
 
 @sessions_app.command()
 @reported
-def cancel(session_id: SessionId, as_json: JsonOption = False) -> None:
+def cancel(session_id: SessionId, as_json: JsonOption = False, server: ServerOption = None) -> None:
     """Abandon a session: it and its unfinished components become cancelled."""
-    local = open_here()
-    local.app.sessions.cancel_session(local.scope, session_id)
+    with opened(server) as here:
+        here.engine.cancel_session(here.scope, session_id)
+        record = full_record(here, session_id)
     if as_json:
-        _echo_json(full_record(local, session_id).model_dump(mode="json"))
+        _echo_json(record.model_dump(mode="json"))
         return
     console.print(
         f"session {session_id} cancelled; a running `implement` stops at its next step. "

@@ -18,6 +18,9 @@ from codemyspec.errors import ConfigurationError
 
 DATABASE_URL_ENV = "CODEMYSPEC_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
+# A server runs up to 40 requests at once (the thread pool FastAPI's sync routes share);
+# each holds one connection, so the pool has room for all of them instead of queueing.
+SERVER_POOL = {"pool_size": 10, "max_overflow": 30, "pool_pre_ping": True}
 
 
 def database_url(default_path: Path) -> str:
@@ -59,7 +62,8 @@ class Database:
     def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
         self.url = url
         try:
-            self.engine = create_engine(url)
+            options = {} if url.startswith("sqlite") else SERVER_POOL
+            self.engine = create_engine(url, **options)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise ConfigurationError(f"cannot open database {url!r}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
