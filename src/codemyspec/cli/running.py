@@ -179,7 +179,8 @@ def implement(
     agents = agents if agents is not None else configured_agents(local.settings)
     agent_name = agent or local.settings.agent.default
     check_agent(agent_name, agents)
-    check_repository(local.root, push=push)
+    if remote is not None:  # before the docs go to the server
+        check_repository(local.root, push=push)
     engine, scope = target(local, remote)
     if remote is None:
         with local.app.unit_of_work() as uow:
@@ -193,6 +194,8 @@ def implement(
         found,
         remote.sessions.client.url if remote else None,
     )
+    if remote is None:  # an unfinished session explains a dirty tree: named first
+        check_repository(local.root, push=push)
     rounds = local.settings.runner.max_fix_rounds if max_fix_rounds is None else max_fix_rounds
     session = engine.create_session(
         scope,

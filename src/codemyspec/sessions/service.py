@@ -202,5 +202,5 @@ class SessionsEngine:
             )
             work.sessions.record_result(scope, session_id, interaction_id, outcome.result)
             if not outcome.updates.is_empty:
-                work.sessions.update(scope, session_id, outcome.updates)
+                return work.sessions.update(scope, session_id, outcome.updates)  # reloaded
             return work.sessions.get(scope, session_id)
