@@ -76,6 +76,17 @@ class Command(BaseModel):
         return self.command.value
 
 
+def replace_nul(value: Any) -> Any:
+    """``value`` with every NUL character in its strings (and keys) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {replace_nul(k): replace_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_nul(v) for v in value]
+    return value
+
+
 class Result(BaseModel):
     """What came of a command; ``status`` error is failed work, not broken machinery."""
 
@@ -89,6 +100,11 @@ class Result(BaseModel):
     stderr: str = ""
     duration_ms: int | None = None
     timestamp: datetime = Field(default_factory=utcnow)
+
+    def storable(self) -> Result:
+        """The same result without NUL characters, which process output may hold but no
+        database stores in text (and the server refuses)."""
+        return Result.model_validate(replace_nul(self.model_dump(mode="json")))
 
     @classmethod
     def ok(cls, **fields: Any) -> Result:

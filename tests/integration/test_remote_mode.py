@@ -122,6 +122,29 @@ def test_an_interrupted_remote_implement_is_resumed_from_the_servers_record(
     assert json.loads(shown.stdout)["status"] == "complete"
 
 
+def test_agent_output_with_nul_characters_is_stored_on_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str, token: str
+) -> None:
+    project = make_cli_project(tmp_path / "a", NAMES)
+    use(project, monkeypatch)
+    project.set_script("Money", {"say": "bin\x00ary", "write": BILLING["Money"][0]})
+
+    ran = invoke("implement", "Billing", "--server", server)
+
+    assert ran.exit_code == 0, ran.output
+    (parent,) = context_sessions(server, token)
+    money = next(
+        c
+        for c in api(server, token, f"/api/sessions/{parent['id']}")["child_sessions"]
+        if c["component"]["name"] == "Money"
+    )
+    outputs = [
+        i["result"]["stdout"]
+        for i in api(server, token, f"/api/sessions/{money['id']}")["interactions"]
+    ]
+    assert any("bin\ufffdary" in out for out in outputs), outputs
+
+
 def test_implement_against_a_server_refuses_without_a_token_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str, token: str
 ) -> None:

@@ -10,7 +10,8 @@ for this call (the n-th time it is asked about it), and does that:
     ],
      "src/shop/billing/ledger.py": [{"crash": "out of tokens"}],
      "src/shop/billing/tax.py": [{"hang": 30}],
-     "src/shop/billing/fee.py": [{"write": "...", "also_write": {"tests/...": "..."}}]}
+     "src/shop/billing/fee.py": [{"write": "...", "also_write": {"tests/...": "..."}}],
+     "src/shop/billing/vat.py": [{"write": "...", "say": "printed first"}]}
 
 Steps beyond the list repeat the last one. The script file is named by
 ``SCRIPTED_AGENT_SCRIPT``; every call is appended to ``<script>.calls`` as a JSON line.
@@ -60,6 +61,8 @@ def main() -> int:
     if "crash" in step:
         print(step["crash"], file=sys.stderr)
         return 3
+    if "say" in step:
+        print(step["say"])
     writes = dict(step.get("also_write", {}))
     if "write" in step:
         writes[code_file] = step["write"]

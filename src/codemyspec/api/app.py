@@ -11,10 +11,20 @@ from fastapi import FastAPI
 from codemyspec import __version__
 from codemyspec.api import design_docs, events, runners
 from codemyspec.api.auth import AppDep, CallerScope
-from codemyspec.api.errors import install_error_handlers
+from codemyspec.api.errors import error_responses, install_error_handlers
+from codemyspec.api.inputs import CheckedRoute
 from codemyspec.api.limits import MAX_BODY_BYTES, BodyLimit
+from codemyspec.api.params import (
+    ComponentId,
+    InteractionId,
+    ParentFilter,
+    ProjectFilter,
+    ProjectId,
+    SessionId,
+    TypeFilter,
+)
 from codemyspec.api.schemas import SessionIn
-from codemyspec.api.scoping import ProjectFilter, in_project, narrowed
+from codemyspec.api.scoping import in_project, narrowed
 from codemyspec.bootstrap import App
 from codemyspec.commands import Result
 from codemyspec.components import Component, ComponentAttrs
@@ -26,6 +36,7 @@ from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatu
 def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The HTTP API over ``app``'s engine; OpenAPI at ``/openapi.json``."""
     api = FastAPI(title="codemyspec", version=__version__)
+    api.router.route_class = CheckedRoute
     api.state.codemyspec = app
     api.add_middleware(BodyLimit, limit=max_body_bytes)
     install_error_handlers(api)
@@ -33,18 +44,34 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     api.include_router(design_docs.router)
     api.include_router(runners.router)
 
-    @api.get("/api/projects", response_model=list[Project], tags=["projects"])
+    @api.get(
+        "/api/projects",
+        response_model=list[Project],
+        tags=["projects"],
+        responses=error_responses(401),
+    )
     def list_projects(scope: CallerScope, app: AppDep) -> list[Project]:
         with app.unit_of_work() as uow:
             return uow.projects.list_projects(scope)
 
-    @api.post("/api/projects", response_model=Project, status_code=201, tags=["projects"])
+    @api.post(
+        "/api/projects",
+        response_model=Project,
+        status_code=201,
+        tags=["projects"],
+        responses=error_responses(401, 413, 422),
+    )
     def create_project(attrs: ProjectAttrs, scope: CallerScope, app: AppDep) -> Project:
         with app.unit_of_work() as uow:
             return uow.projects.create(scope, attrs)
 
-    @api.get("/api/projects/{project_id}", response_model=Project, tags=["projects"])
-    def get_project(project_id: int, scope: CallerScope, app: AppDep) -> Project:
+    @api.get(
+        "/api/projects/{project_id}",
+        response_model=Project,
+        tags=["projects"],
+        responses=error_responses(401, 404, 422),
+    )
+    def get_project(project_id: ProjectId, scope: CallerScope, app: AppDep) -> Project:
         with app.unit_of_work() as uow:
             return uow.projects.get(scope, project_id)
 
@@ -52,8 +79,9 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         "/api/projects/{project_id}/components",
         response_model=list[Component],
         tags=["components"],
+        responses=error_responses(401, 404, 422),
     )
-    def list_components(project_id: int, scope: CallerScope, app: AppDep) -> list[Component]:
+    def list_components(project_id: ProjectId, scope: CallerScope, app: AppDep) -> list[Component]:
         with app.unit_of_work() as uow:
             return uow.components.list_components(in_project(uow, scope, project_id))
 
@@ -62,9 +90,10 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         response_model=Component,
         status_code=201,
         tags=["components"],
+        responses=error_responses(401, 404, 413, 422),
     )
     def create_component(
-        project_id: int, attrs: ComponentAttrs, scope: CallerScope, app: AppDep
+        project_id: ProjectId, attrs: ComponentAttrs, scope: CallerScope, app: AppDep
     ) -> Component:
         with app.unit_of_work() as uow:
             return uow.components.create(in_project(uow, scope, project_id), attrs)
@@ -73,14 +102,21 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         "/api/projects/{project_id}/components/{component_id}",
         response_model=Component,
         tags=["components"],
+        responses=error_responses(401, 404, 422),
     )
     def get_component(
-        project_id: int, component_id: int, scope: CallerScope, app: AppDep
+        project_id: ProjectId, component_id: ComponentId, scope: CallerScope, app: AppDep
     ) -> Component:
         with app.unit_of_work() as uow:
             return uow.components.get(in_project(uow, scope, project_id), component_id)
 
-    @api.post("/api/sessions", response_model=Session, status_code=201, tags=["sessions"])
+    @api.post(
+        "/api/sessions",
+        response_model=Session,
+        status_code=201,
+        tags=["sessions"],
+        responses=error_responses(401, 404, 409, 413, 422),
+    )
     def create_session(body: SessionIn, scope: CallerScope, app: AppDep) -> Session:
         project_scope = narrowed(scope, body.project_id, app)
         if body.type not in app.registry.types():
@@ -90,30 +126,43 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
             project_scope, SessionAttrs(**body.model_dump(exclude_unset=False))
         )
 
-    @api.get("/api/sessions", response_model=list[Session], tags=["sessions"])
+    @api.get(
+        "/api/sessions",
+        response_model=list[Session],
+        tags=["sessions"],
+        responses=error_responses(401, 404, 422),
+    )
     def list_sessions(
         scope: CallerScope,
         app: AppDep,
         project_id: ProjectFilter = None,
         status: SessionStatus | None = None,
-        type: str | None = None,
-        parent_id: int | None = None,
+        type: TypeFilter = None,
+        parent_id: ParentFilter = None,
     ) -> list[Session]:
         return app.sessions.list_sessions(
             narrowed(scope, project_id, app), status=status, type=type, parent_id=parent_id
         )
 
-    @api.get("/api/sessions/{session_id}", response_model=Session, tags=["sessions"])
+    @api.get(
+        "/api/sessions/{session_id}",
+        response_model=Session,
+        tags=["sessions"],
+        responses=error_responses(401, 404, 422),
+    )
     def get_session(
-        session_id: int, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+        session_id: SessionId, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
     ) -> Session:
         return app.sessions.get_session(narrowed(scope, project_id, app), session_id)
 
     @api.post(
-        "/api/sessions/{session_id}/next-command", response_model=Interaction, tags=["sessions"]
+        "/api/sessions/{session_id}/next-command",
+        response_model=Interaction,
+        tags=["sessions"],
+        responses=error_responses(401, 404, 409, 422),
     )
     def next_command(
-        session_id: int, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+        session_id: SessionId, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
     ) -> Interaction:
         return app.sessions.next_command(narrowed(scope, project_id, app), session_id)
 
@@ -121,10 +170,11 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         "/api/sessions/{session_id}/interactions/{interaction_id}/result",
         response_model=Session,
         tags=["sessions"],
+        responses=error_responses(401, 404, 409, 413, 422),
     )
     def submit_result(
-        session_id: int,
-        interaction_id: int,
+        session_id: SessionId,
+        interaction_id: InteractionId,
         result: Result,
         scope: CallerScope,
         app: AppDep,
@@ -134,9 +184,14 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
             narrowed(scope, project_id, app), session_id, interaction_id, result
         )
 
-    @api.post("/api/sessions/{session_id}/cancel", response_model=Session, tags=["sessions"])
+    @api.post(
+        "/api/sessions/{session_id}/cancel",
+        response_model=Session,
+        tags=["sessions"],
+        responses=error_responses(401, 404, 409, 422),
+    )
     def cancel_session(
-        session_id: int, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+        session_id: SessionId, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
     ) -> Session:
         """The session and its unfinished children become cancelled."""
         return app.sessions.cancel_session(narrowed(scope, project_id, app), session_id)

@@ -6,6 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from codemyspec.api.auth import AppDep, CallerScope
+from codemyspec.api.errors import error_responses
+from codemyspec.api.inputs import CheckedRoute
+from codemyspec.api.params import ProjectId
 from codemyspec.api.scoping import in_project
 from codemyspec.components import ComponentType
 from codemyspec.design_docs import SyncReport, sync_uploaded_design_docs
@@ -13,7 +16,7 @@ from codemyspec.design_docs import SyncReport, sync_uploaded_design_docs
 #: More files than any project's design folder holds; the body limit caps their total size.
 MAX_FILES = 2000
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 class DesignDocsIn(BaseModel):
@@ -61,9 +64,10 @@ class SyncReportOut(BaseModel):
     "/api/projects/{project_id}/components/sync",
     response_model=SyncReportOut,
     tags=["components"],
+    responses=error_responses(401, 404, 413, 422),
 )
 def sync_components(
-    project_id: int, body: DesignDocsIn, scope: CallerScope, app: AppDep
+    project_id: ProjectId, body: DesignDocsIn, scope: CallerScope, app: AppDep
 ) -> SyncReportOut:
     """Make the project's components match the uploaded docs; a bad doc changes nothing."""
     with app.unit_of_work() as uow:

@@ -23,7 +23,10 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from codemyspec.api.auth import AppDep, CallerScope
-from codemyspec.api.scoping import ProjectFilter, narrowed
+from codemyspec.api.errors import error_responses
+from codemyspec.api.inputs import CheckedRoute
+from codemyspec.api.params import ProjectFilter, SessionId
+from codemyspec.api.scoping import narrowed
 from codemyspec.bootstrap import App
 from codemyspec.errors import NotFoundError
 from codemyspec.scope import Scope
@@ -34,11 +37,11 @@ CHILD_FINISHED = "child_finished"
 SESSION_FINISHED = "session_finished"
 PING_SECONDS = 15
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 def watched_scope(
-    session_id: int, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+    session_id: SessionId, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
 ) -> Scope:
     """The caller's scope that holds the session, checked before a stream starts (401, 404)."""
     session_scope = narrowed(scope, project_id, app)
@@ -126,9 +129,12 @@ async def _messages(app: App, scope: Scope, session_id: int) -> AsyncIterator[Se
                 "child reaches a terminal status, and `session_finished` when the session does, "
                 "after which the stream ends. `data` is JSON; `id` counts up per stream."
             ),
-        }
+        },
+        **error_responses(401, 404, 422),
     },
 )
-async def watch_session(session_id: int, scope: WatchedScope, app: AppDep) -> EventSourceResponse:
+async def watch_session(
+    session_id: SessionId, scope: WatchedScope, app: AppDep
+) -> EventSourceResponse:
     """Stream the session's and its children's changes until the session is over."""
     return EventSourceResponse(_messages(app, scope, session_id), ping=PING_SECONDS)

@@ -52,7 +52,8 @@ class BodyLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body over {self.limit} bytes"}).encode()
+        detail = f"request body over {self.limit} bytes"
+        body = json.dumps({"detail": detail, "error": BodyTooLargeError.__name__}).encode()
         await send(
             {
                 "type": "http.response.start",

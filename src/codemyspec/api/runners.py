@@ -11,10 +11,13 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from codemyspec.api.auth import AppDep, CallerScope
-from codemyspec.api.scoping import ProjectFilter, narrowed
+from codemyspec.api.errors import ErrorOut, error_responses
+from codemyspec.api.inputs import CheckedRoute
+from codemyspec.api.params import ProjectFilter, SessionId
+from codemyspec.api.scoping import narrowed
 from codemyspec.sessions import Session, SessionUpdate
 
-router = APIRouter(tags=["runners"])
+router = APIRouter(tags=["runners"], route_class=CheckedRoute)
 
 MAX_LEASE_SECONDS = 24 * 3600.0
 
@@ -45,9 +48,13 @@ class ReleaseIn(BaseModel):
     holder: str = Field(min_length=1, max_length=200)
 
 
-@router.patch("/api/sessions/{session_id}", response_model=Session)
+@router.patch(
+    "/api/sessions/{session_id}",
+    response_model=Session,
+    responses=error_responses(401, 404, 413, 422),
+)
 def update_session(
-    session_id: int,
+    session_id: SessionId,
     changes: SessionUpdate,
     scope: CallerScope,
     app: AppDep,
@@ -57,9 +64,13 @@ def update_session(
     return app.sessions.update_session(narrowed(scope, project_id, app), session_id, changes)
 
 
-@router.post("/api/sessions/{session_id}/restart", response_model=Session)
+@router.post(
+    "/api/sessions/{session_id}/restart",
+    response_model=Session,
+    responses=error_responses(401, 404, 413, 422),
+)
 def restart_session(
-    session_id: int,
+    session_id: SessionId,
     body: RestartIn,
     scope: CallerScope,
     app: AppDep,
@@ -72,10 +83,16 @@ def restart_session(
 @router.post(
     "/api/sessions/{session_id}/claim",
     response_model=Session,
-    responses={409: {"description": "another runner's lease holds"}},
+    responses={
+        **error_responses(401, 404, 413, 422),
+        409: {
+            "model": ErrorOut,
+            "description": "another runner's lease holds (`SessionClaimedError`)",
+        },
+    },
 )
 def claim_session(
-    session_id: int,
+    session_id: SessionId,
     body: ClaimIn,
     scope: CallerScope,
     app: AppDep,
@@ -91,9 +108,13 @@ def claim_session(
     )
 
 
-@router.post("/api/sessions/{session_id}/release", status_code=204)
+@router.post(
+    "/api/sessions/{session_id}/release",
+    status_code=204,
+    responses=error_responses(401, 404, 413, 422),
+)
 def release_session(
-    session_id: int,
+    session_id: SessionId,
     body: ReleaseIn,
     scope: CallerScope,
     app: AppDep,

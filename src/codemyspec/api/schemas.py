@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from codemyspec.environments import EnvironmentType
+from codemyspec.projects import RowId
 from codemyspec.sessions import ExecutionMode
 
 
@@ -15,9 +16,9 @@ class SessionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(min_length=1, max_length=200)
-    project_id: int
-    component_id: int | None = None
+    type: str = Field(min_length=1, max_length=100)
+    project_id: RowId
+    component_id: RowId | None = None
     agent: str | None = Field(default=None, max_length=100)
     execution_mode: ExecutionMode = ExecutionMode.AGENTIC
     environment_type: EnvironmentType = EnvironmentType.LOCAL

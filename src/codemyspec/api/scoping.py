@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query
-
 from codemyspec.bootstrap import App, UnitOfWork
 from codemyspec.scope import Scope
-
-ProjectFilter = Annotated[int | None, Query(description="narrow the scope to one project")]
 
 
 def in_project(uow: UnitOfWork, scope: Scope, project_id: int) -> Scope:

@@ -6,7 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from codemyspec.projects import validate_module_name
+from codemyspec.errors import ValidationError
+from codemyspec.projects import MAX_INT, RowId, validate_module_name
 
 
 class ComponentType(StrEnum):
@@ -52,13 +53,21 @@ class ComponentAttrs(BaseModel):
     type: ComponentType = ComponentType.OTHER
     description: str | None = None
     priority: int | None = None
-    parent_component_id: int | None = None
+    parent_component_id: RowId | None = None
     dependencies: list[str] = Field(default_factory=list)
 
     @field_validator("module_name")
     @classmethod
     def _module_name_is_valid(cls, value: str) -> str:
         return validate_module_name(value)
+
+    @field_validator("priority")
+    @classmethod
+    def _priority_fits_its_column(cls, value: int | None) -> int | None:
+        # Our ValidationError, like the module name's: a design doc's priority lands here too.
+        if value is not None and not -MAX_INT - 1 <= value <= MAX_INT:
+            raise ValidationError(f"priority: {value} is outside {-MAX_INT - 1}..{MAX_INT}")
+        return value
 
     @field_validator("dependencies")
     @classmethod

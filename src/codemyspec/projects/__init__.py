@@ -1,6 +1,6 @@
 """Projects: the repositories codemyspec works on, and their language profiles."""
 
-from codemyspec.projects.models import Language, Project, ProjectAttrs
+from codemyspec.projects.models import MAX_INT, Language, Project, ProjectAttrs, RowId
 from codemyspec.projects.profiles import (
     ComponentPaths,
     component_paths,
@@ -11,11 +11,13 @@ from codemyspec.projects.profiles import (
 from codemyspec.projects.repository import ProjectRepository
 
 __all__ = [
+    "MAX_INT",
     "ComponentPaths",
     "Language",
     "Project",
     "ProjectAttrs",
     "ProjectRepository",
+    "RowId",
     "component_paths",
     "underscore",
     "unit_test_argv",

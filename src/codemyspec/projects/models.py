@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+#: The largest value of an id or number column: they are 32-bit ``INTEGER`` (PostgreSQL's
+#: ``integer``), so attrs refuse anything larger rather than let the database fail on it.
+MAX_INT = 2**31 - 1
+
+#: An id the caller names in attrs (a parent, a component, a project).
+RowId = Annotated[int, Field(ge=1, le=MAX_INT)]
 
 
 class Language(StrEnum):
@@ -37,7 +45,7 @@ class ProjectAttrs(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     root: str | None = None
-    package: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    package: str = Field(max_length=200, pattern=r"^[a-z_][a-z0-9_]*$")
     language: Language = Language.PYTHON
     code_repo: str | None = None
     design_root: str = "docs/design"

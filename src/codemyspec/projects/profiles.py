@@ -14,11 +14,17 @@ from codemyspec.errors import ValidationError
 from codemyspec.projects.models import Language, Project
 
 MODULE_SEGMENT = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+#: ``components.module_name`` is a ``VARCHAR(400)``, which PostgreSQL enforces.
+MAX_MODULE_NAME = 400
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def validate_module_name(module_name: str) -> str:
     """Accept ``Context.Component`` names made of CamelCase segments, nothing else."""
+    if len(module_name) > MAX_MODULE_NAME:
+        raise ValidationError(
+            f"invalid module name {module_name[:40]!r}...: over {MAX_MODULE_NAME} characters"
+        )
     segments = module_name.split(".")
     if not module_name or not all(MODULE_SEGMENT.match(segment) for segment in segments):
         raise ValidationError(

@@ -72,7 +72,7 @@ class Runner:
                 break
             session = self.engine.get_session(scope, session_id)
             self._notify(session, interaction, None)
-            result = self._execute(scope, session, interaction)
+            result = self._execute(scope, session, interaction).storable()
             if self.cancel.is_set() or not self.claims.holds(session_id):
                 break  # interrupted, or the lease was lost to another runner
             updated = self.engine.handle_result(scope, session_id, interaction.id, result)

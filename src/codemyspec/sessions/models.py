@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from codemyspec.commands import Command, Result
 from codemyspec.components import Component
 from codemyspec.environments import EnvironmentType
-from codemyspec.projects import Project
+from codemyspec.projects import Project, RowId
 
 
 class SessionStatus(StrEnum):
@@ -94,16 +94,16 @@ class SessionAttrs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(min_length=1)
+    type: str = Field(min_length=1, max_length=100)
     status: SessionStatus = SessionStatus.ACTIVE
     execution_mode: ExecutionMode = ExecutionMode.MANUAL
-    agent: str | None = None
+    agent: str | None = Field(default=None, max_length=100)
     environment_type: EnvironmentType = EnvironmentType.LOCAL
     state: dict[str, Any] = Field(default_factory=dict)
-    component_id: int | None = None
-    project_id: int | None = None
-    session_id: int | None = None
-    external_conversation_id: str | None = None
+    component_id: RowId | None = None
+    project_id: RowId | None = None
+    session_id: RowId | None = None
+    external_conversation_id: str | None = Field(default=None, max_length=200)
 
 
 class SessionUpdate(BaseModel):
@@ -113,8 +113,8 @@ class SessionUpdate(BaseModel):
 
     status: SessionStatus | None = None
     state: dict[str, Any] = Field(default_factory=dict)
-    agent: str | None = None
-    external_conversation_id: str | None = None
+    agent: str | None = Field(default=None, max_length=100)
+    external_conversation_id: str | None = Field(default=None, max_length=200)
 
     @property
     def is_empty(self) -> bool:
