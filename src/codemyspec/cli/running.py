@@ -25,8 +25,8 @@ from codemyspec.cli.reports import print_joined, print_outcome, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, ComponentType
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
+from codemyspec.design_docs import design_doc_files
 from codemyspec.errors import ConfigurationError, NotFoundError, ValidationError
-from codemyspec.remote import design_doc_files
 from codemyspec.runner import Runner, RunnerConfig, stop_on_signals
 from codemyspec.scope import Scope
 from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
@@ -186,7 +186,7 @@ def implement(
         with local.app.unit_of_work() as uow:
             components = uow.components.list_components(local.scope)
     else:
-        remote.catalog.sync(remote.project.id, design_doc_files(local.root, remote.project))
+        remote.catalog.sync(remote.project.id, design_doc_files(remote.project, local.root))
         components = remote.catalog.components(remote.project.id)
     found, _ = pick_context(components, context)
     check_no_unfinished_session(

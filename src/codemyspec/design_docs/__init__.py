@@ -10,6 +10,7 @@ from codemyspec.design_docs.parser import (
 from codemyspec.design_docs.sync import (
     SyncReport,
     TreeNode,
+    design_doc_files,
     load_design_docs,
     sync_design_docs,
     sync_uploaded_design_docs,
@@ -21,6 +22,7 @@ __all__ = [
     "Dependency",
     "SyncReport",
     "TreeNode",
+    "design_doc_files",
     "load_design_docs",
     "parse_component_dependencies",
     "parse_context_doc",

@@ -186,6 +186,11 @@ def _checked_uploads(project: Project, files: DocFiles) -> DocFiles:
     return files
 
 
+def design_doc_files(project: Project, root: Path) -> dict[str, str]:
+    """Every design doc of the working tree by relative path: what a client uploads."""
+    return dict(_read_folder(project, root))
+
+
 def load_design_docs(project: Project, root: Path) -> list[ContextDoc]:
     """Parse every context doc (and its components' docs) under the working tree, or raise."""
     return _parse(project, _read_folder(project, root))

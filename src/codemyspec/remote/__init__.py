@@ -1,6 +1,6 @@
 """Remote mode: the runner works here, the sessions live on a codemyspec server."""
 
-from codemyspec.remote.catalog import RemoteCatalog, design_doc_files
+from codemyspec.remote.catalog import RemoteCatalog
 from codemyspec.remote.client import TOKEN_ENV, ServerClient, error_from
 from codemyspec.remote.sessions import RemoteSessions
 
@@ -9,6 +9,5 @@ __all__ = [
     "RemoteCatalog",
     "RemoteSessions",
     "ServerClient",
-    "design_doc_files",
     "error_from",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -13,18 +12,6 @@ from codemyspec.remote.client import ServerClient
 
 _projects = TypeAdapter(list[Project])
 _components = TypeAdapter(list[Component])
-
-
-def design_doc_files(root: Path, project: Project | ProjectAttrs) -> dict[str, str]:
-    """Every design doc of the project, by path relative to ``root``, as the server takes them."""
-    folder = root / project.design_root / project.package
-    if not folder.is_dir():
-        return {}
-    return {
-        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
-        for path in sorted(folder.rglob("*.md"))
-        if path.is_file()
-    }
 
 
 class RemoteCatalog:

@@ -27,10 +27,8 @@ class RemoteSessions:
         self.client = client
 
     def create_session(self, scope: Scope, attrs: SessionAttrs) -> Session:
-        body = attrs.model_dump(
-            mode="json", include={"type", "project_id", "component_id", "agent", "state"}
-        )
-        body |= {"execution_mode": attrs.execution_mode.value, "project_id": scope.project_id}
+        fields = {"type", "component_id", "agent", "execution_mode", "environment_type", "state"}
+        body = attrs.model_dump(mode="json", include=fields) | {"project_id": scope.project_id}
         return Session.model_validate(self.client.call("POST", "/api/sessions", json=body))
 
     def get_session(self, scope: Scope, session_id: int) -> Session:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from codemyspec.commands import CommandKind, Result, ResultStatus
+from codemyspec.commands import Command, CommandKind, Result, ResultStatus
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
 from codemyspec.component_coding_sessions import total_agent_usage
 from codemyspec.environments import WORKSPACE_FACTS_KEY
@@ -27,6 +27,11 @@ from codemyspec.scope import Scope
 from codemyspec.sessions import Interaction, Session, SessionsPort, SessionStatus, SessionUpdate
 
 Observer = Callable[[Session, Interaction, Result | None], None]
+
+
+def child_ids(command: Command) -> list[int]:
+    """The children a ``spawn_sessions`` command asks the runner to run."""
+    return [int(i) for i in command.metadata.get("child_session_ids", [])]
 
 
 class Runner:
@@ -98,7 +103,7 @@ class Runner:
         command = interaction.command
         if command.command is not CommandKind.SPAWN_SESSIONS:
             return self.executor.execute(command, self.cancel)
-        ids = [int(i) for i in command.metadata.get("child_session_ids", [])]
+        ids = child_ids(command)
         if self.config.share_branches and (branch := session.state.get("branch_name")):
             published = self.executor.git.publish(str(branch))
             if not published.ok:
@@ -137,8 +142,9 @@ class Runner:
         return result.model_copy(update={"data": data})
 
     def _run_child(self, scope: Scope, child_id: int) -> Session:
-        if self._started_elsewhere(self.engine.get_session(scope, child_id)):
-            self._fresh_attempt(scope, self.engine.get_session(scope, child_id))
+        before = self.engine.get_session(scope, child_id)
+        if self._started_elsewhere(before):
+            self._fresh_attempt(scope, before)
         child = self.run(scope, child_id)
         if self.cancel.is_set() and not child.status.is_terminal:
             child = self.engine.update_session(
@@ -236,8 +242,7 @@ class Runner:
                 return parent
             pending = parent.pending_interaction()
             if pending and pending.command.command is CommandKind.SPAWN_SESSIONS:
-                ids = [int(i) for i in pending.command.metadata.get("child_session_ids", [])]
-                self.children.run(scope, parent, ids, self.cancel.is_set)
+                self.children.run(scope, parent, child_ids(pending.command), self.cancel.is_set)
                 return self.engine.get_session(scope, session_id)
             time.sleep(self.config.poll_seconds)
         return self.engine.get_session(scope, session_id)
