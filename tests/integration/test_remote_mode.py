@@ -111,6 +111,10 @@ def test_an_interrupted_remote_implement_is_resumed_from_the_servers_record(
     listed = invoke("sessions", "list", "--server", server, "--json")
     assert listed.exit_code == 0, listed.output
     assert [s["id"] for s in json.loads(listed.stdout)] == [parent["id"]]
+    # Ctrl-C reaches git too: a finished child's push may have been cut short.
+    money_branch = f"{BRANCH}--money"
+    if money_branch in project.git.remote_branches():
+        git("branch", "-D", money_branch, cwd=project.git.remote)
     project.set_script("Tax", {"write": BILLING["Tax"][0]})
 
     resumed = invoke("sessions", "resume", str(parent["id"]), "--server", server)

@@ -103,17 +103,30 @@ class Runner:
         command = interaction.command
         if command.command is not CommandKind.SPAWN_SESSIONS:
             return self.executor.execute(command, self.cancel)
-        ids = child_ids(command)
-        if self.config.share_branches and (branch := session.state.get("branch_name")):
-            published = self.executor.git.publish(str(branch))
+        if self.config.share_branches and (unpublished := self._publish_for_others(session)):
+            return unpublished
+        result = self.children.run(scope, session, child_ids(command), self.cancel.is_set)
+        if result.status is not ResultStatus.OK or self.cancel.is_set():
+            return result
+        return self._integrate(scope, session.id, result)
+
+    def _publish_for_others(self, session: Session) -> Result | None:
+        """Push the parent's branch, and again the branches of children finished here: a push
+        cut short (Ctrl-C reaches git too) is made good on the resume. None when all went."""
+        branches = [session.state.get("branch_name")] + [
+            c.state.get("branch_name")
+            for c in session.child_sessions
+            if c.status is SessionStatus.COMPLETE
+        ]
+        for branch in [str(b) for b in branches if b]:
+            if not self.executor.git.has_branch(branch):
+                continue  # a child another runner finished: it pushed its own branch
+            published = self.executor.git.publish(branch, force=branch != branches[0])
             if not published.ok:
                 return Result.error(
                     f"could not push {branch} for the other runners: {published.failure_reason()}"
                 )
-        result = self.children.run(scope, session, ids, self.cancel.is_set)
-        if result.status is not ResultStatus.OK or self.cancel.is_set():
-            return result
-        return self._integrate(scope, session.id, result)
+        return None
 
     def _integrate(self, scope: Scope, session_id: int, result: Result) -> Result:
         """Bring every completed child's files into the parent's tree, uncommitted, and report

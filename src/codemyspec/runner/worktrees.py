@@ -63,11 +63,14 @@ class GitWorktrees:
         ref = f"refs/heads/{branch}"
         return self._git("push", *(["--force"] if force else []), "origin", f"{ref}:{ref}")
 
+    def has_branch(self, branch: str) -> bool:
+        return self._git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}").ok
+
     def fetch(self, branch: str, *, only_if_missing: bool = False) -> Completed | None:
         """Make the local ``branch`` match origin's; None when nothing had to be fetched."""
-        ref = f"refs/heads/{branch}"
-        if only_if_missing and self._git("rev-parse", "--verify", "--quiet", ref).ok:
+        if only_if_missing and self.has_branch(branch):
             return None
+        ref = f"refs/heads/{branch}"
         return self._git("fetch", "--no-tags", "origin", f"+{ref}:{ref}")
 
     def unpublish(self, branches: list[str]) -> None:
