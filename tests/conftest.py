@@ -25,6 +25,13 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
 
 
+@pytest.fixture(autouse=True)
+def _sample_projects_load_no_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample projects' own pytest runs need none of this venv's plugins (schemathesis
+    and hypothesis alone add two seconds to every start), as a user's project would not."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Modules marked ``both_databases`` run their database tests on each backend."""
     marked = metafunc.definition.get_closest_marker("both_databases") is not None

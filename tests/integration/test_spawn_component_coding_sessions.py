@@ -452,7 +452,7 @@ def test_validation_names_the_component_and_the_test_that_fails(
 
     assert stored.status is ResultStatus.ERROR
     message = stored.error_message or ""
-    assert message.startswith("Unit tests failing for Ledger: 1 tests, 0 passed, 1 failed")
+    assert message.startswith("Unit tests failing for Ledger: 0 passed, 1 failed · ")
     assert "test_total" in message
     assert "Money" not in message
     failing = stored.data["validation"]["failing_tests"]

@@ -113,7 +113,9 @@ def test_a_real_pytest_junit_report_gives_counts_and_the_failing_test(tmp_path: 
     assert failed.test_id == "test_sample::test_fails"
     assert "boom: totals differ" in failed.message
     assert not report.passed
-    assert report.summary() == "2 tests, 1 passed, 1 failed, 0 errors, 0 skipped"
+    assert report.summary() == (
+        "1 passed, 1 failed · test_sample::test_fails: AssertionError: boom: totals differ"
+    )
 
 
 def test_a_real_pytest_report_counts_errors_and_skips_apart_from_failures(
@@ -153,7 +155,7 @@ def test_a_report_where_everything_passed_says_so(tmp_path: Path) -> None:
         )
     )
     assert report.passed
-    assert report.summary() == "2 tests, 2 passed, 0 failed, 0 errors, 0 skipped"
+    assert report.summary() == "2 passed"
 
 
 @pytest.mark.parametrize("text", ["", "<testsuite", "not xml at all", "<testsuite></testcase>"])

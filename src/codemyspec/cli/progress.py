@@ -17,6 +17,10 @@ from rich.text import Text
 from codemyspec.commands import Result, ResultStatus
 from codemyspec.component_coding_sessions import fix_rounds_done
 from codemyspec.sessions import Interaction, Session
+from codemyspec.test_reports import SuiteReport
+
+#: A test summary's length in a table cell or a log line: enough for the first cause.
+SUMMARY_LIMIT = 160
 
 
 def step_label(interaction: Interaction) -> str:
@@ -28,17 +32,21 @@ def session_label(session: Session) -> str:
     return session.component.module_name if session.component else f"session {session.id}"
 
 
-def tests_summary(result: Result | None) -> str | None:
-    """``3/4 passed`` from a RunTests result, None for any other result."""
+def test_run_of(result: Result | None) -> SuiteReport | None:
+    """The test run a RunTests result carries, None for any other result."""
     run = result.data.get("test_run") if result is not None else None
-    if not isinstance(run, dict):
-        return None
-    if run.get("error"):
-        return str(run["error"]).splitlines()[0][:80]
-    tests = int(run.get("tests") or 0)
-    failed = int(run.get("failures") or 0) + int(run.get("errors") or 0)
-    passed = tests - failed - int(run.get("skipped") or 0)
-    return f"{passed}/{tests} passed"
+    return SuiteReport.model_validate(run) if isinstance(run, dict) else None
+
+
+def _line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0][:SUMMARY_LIMIT] if lines else ""
+
+
+def tests_summary(result: Result | None) -> str | None:
+    """``3 passed, 1 xfailed``, and the first cause when the run did not pass."""
+    run = test_run_of(result)
+    return _line(run.summary()) if run is not None else None
 
 
 @dataclass
@@ -51,6 +59,7 @@ class ChildRow:
     status: str = "running"
     fix_round: int = 0
     tests: str = ""
+    cause: str = ""
     finished: float | None = None
 
     def elapsed(self, now: float) -> float:
@@ -78,7 +87,9 @@ class ProgressBoard:
             row = self.rows.setdefault(session.id, ChildRow(session_label(session), now))
             row.step = step
             row.fix_round = fix_rounds_done(session)
-            row.tests = tests_summary(result) or row.tests
+            if (run := test_run_of(result)) is not None:
+                row.tests = _line(run.error or run.counts())
+                row.cause = "" if run.passed else _line(run.cause() or "")
             terminal = session.status.is_terminal
             row.status = session.status.value if terminal else "running"
             row.finished = now if terminal else None
@@ -104,7 +115,12 @@ class ProgressBoard:
                     f"{row.elapsed(now):.0f}s",
                     Text(row.status, style=colour.get(row.status, "cyan")),
                 )
-        return Group(header, table)
+            causes = [
+                Text(f"{row.name}: {row.cause}", style="dim", no_wrap=True, overflow="ellipsis")
+                for row in sorted(self.rows.values(), key=lambda r: r.name)
+                if row.cause
+            ]
+        return Group(header, table, *causes)
 
 
 class LogLines:

@@ -26,6 +26,16 @@ def usage_line(session: Session) -> str | None:
     )
 
 
+def baseline_lines(session: Session) -> list[str]:
+    """The test results of changed components before the run (pre-flight's baseline)."""
+    baseline = session.state.get("baseline") or {}
+    if not isinstance(baseline, dict) or not baseline:
+        return []
+    lines = ["baseline (tests of existing code, before this run):"]
+    lines += [f"  {test}: {summary}" for test, summary in sorted(baseline.items())]
+    return lines
+
+
 def last_error(session: Session) -> Interaction | None:
     """The newest interaction that ended in an error."""
     return next(
@@ -106,6 +116,8 @@ def print_success(root: Path, session: Session, console: Console) -> None:
         )
     if usage := usage_line(session):
         console.print(f"  agents  {usage}", highlight=False, markup=False, soft_wrap=True)
+    for line in baseline_lines(session):
+        console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 def print_validation(report: dict[str, Any], console: Console) -> None:

@@ -27,7 +27,7 @@ from codemyspec.components import Component, ComponentType
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.design_docs import design_doc_files
 from codemyspec.errors import ConfigurationError, NotFoundError, ValidationError
-from codemyspec.runner import Runner, RunnerConfig, stop_on_signals
+from codemyspec.runner import Runner, RunnerConfig, preflight, stop_on_signals
 from codemyspec.scope import Scope
 from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
 
@@ -188,7 +188,7 @@ def implement(
     else:
         remote.catalog.sync(remote.project.id, design_doc_files(remote.project, local.root))
         components = remote.catalog.components(remote.project.id)
-    found, _ = pick_context(components, context)
+    found, children = pick_context(components, context)
     check_no_unfinished_session(
         engine.list_sessions(scope, type=CONTEXT_SESSION_TYPE),
         found,
@@ -196,6 +196,14 @@ def implement(
     )
     if remote is None:  # an unfinished session explains a dirty tree: named first
         check_repository(local.root, push=push)
+    checked = preflight(
+        local.project,
+        local.root,
+        local.app.shell,
+        children,
+        timeout=runner_config(local.settings).test_timeout,
+    )
+    checked.raise_for_problems(found.module_name)
     rounds = local.settings.runner.max_fix_rounds if max_fix_rounds is None else max_fix_rounds
     session = engine.create_session(
         scope,
@@ -205,7 +213,7 @@ def implement(
             project_id=scope.project_id,
             execution_mode=ExecutionMode.AGENTIC,
             agent=agent_name,
-            state={"max_fix_rounds": rounds, "push": push},
+            state={"max_fix_rounds": rounds, "push": push, "baseline": checked.baseline},
         ),
     )
     return drive(

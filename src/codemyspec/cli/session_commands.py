@@ -16,6 +16,7 @@ from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.progress import session_label, step_label, tests_summary
 from codemyspec.cli.remote import Remote, ServerOption, SessionsClient, remote_or_local
 from codemyspec.cli.reported import reported
+from codemyspec.cli.reports import baseline_lines
 from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommandKind, ResultStatus
 from codemyspec.errors import ValidationError
@@ -176,6 +177,7 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
     )
     if error := record.state.get("error"):
         console.print(f"error: {error}", highlight=False, markup=False)
+    _print_lines(baseline_lines(record))
     _print_lines(timeline(record))
     if not record.child_sessions:
         return

@@ -69,12 +69,16 @@ def fix_prompt(
     code_file: str, test_file: str, report: dict[str, Any], round_number: int, rounds: int
 ) -> str:
     """The FixTestFailures prompt: the failures of the last run, in the same conversation."""
+    if report.get("unproven"):
+        return _unproven_prompt(code_file, test_file, str(report["unproven"]), round_number, rounds)
     lines = [
         f"The unit tests in {test_file} fail (fix round {round_number} of {rounds}).",
         f"Summary: {report.get('summary', 'unknown')}",
         "",
         "Failures:",
     ]
+    for error in report.get("collection_errors", []):
+        lines.append(f"- {error.get('path')} cannot be collected: {error.get('message')}")
     for case in report.get("failed_cases", []):
         lines.append(f"- {case.get('test_id')}: {case.get('message')}")
     if report.get("error"):
@@ -86,5 +90,21 @@ def fix_prompt(
         "",
         f"Fix the implementation in: {code_file}",
         f"so that the tests pass. Do not change {test_file}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _unproven_prompt(
+    code_file: str, test_file: str, reason: str, round_number: int, rounds: int
+) -> str:
+    """The tests the agent wrote pass even without the code: ask for tests that test it."""
+    lines = [
+        f"The unit tests in {test_file} pass, but they also pass when {code_file} does not "
+        f"exist, so they do not test it (fix round {round_number} of {rounds}).",
+        f"Found: {reason}",
+        "",
+        f"Rewrite {test_file} so that it imports the component from {code_file} and checks "
+        "its behaviour as the design document describes: every test must fail without the "
+        f"implementation and pass with it. Keep {code_file} correct.",
     ]
     return "\n".join(lines) + "\n"

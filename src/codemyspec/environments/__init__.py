@@ -1,6 +1,7 @@
 """Environments: where the code lives, how a session's workspace is set up and inspected."""
 
 from codemyspec.environments.setup import EnvironmentType, environment_setup_command
+from codemyspec.environments.test_runs import TestRun, run_tests
 from codemyspec.environments.workspace import (
     WORKSPACE_FACTS_KEY,
     LocalWorkspace,
@@ -14,7 +15,9 @@ __all__ = [
     "EnvironmentType",
     "LocalWorkspace",
     "ReportedWorkspace",
+    "TestRun",
     "Workspace",
     "WorkspaceFacts",
     "environment_setup_command",
+    "run_tests",
 ]

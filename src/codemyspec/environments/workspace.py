@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel, Field
 
 from codemyspec.components import resolve_inside
-from codemyspec.projects import Language, Project, unit_test_argv
+from codemyspec.environments.test_runs import run_tests
+from codemyspec.projects import Project
 from codemyspec.shell import Shell
-from codemyspec.test_reports import SuiteReport, parse_junit_xml
+from codemyspec.test_reports import SuiteReport
 
 DEFAULT_TEST_TIMEOUT = 600.0
 
@@ -48,30 +48,10 @@ class LocalWorkspace:
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def run_tests(self, test_path: str) -> SuiteReport:
-        """Run one test file and read its JUnit report (Elixir: the exit code only)."""
+        """Run one test file against this tree's own code (see ``test_runs``)."""
         resolve_inside(self.root, test_path)
-        with tempfile.TemporaryDirectory(prefix="codemyspec-junit-") as tmp:
-            report_path = Path(tmp) / "report.xml"
-            done = self._shell.run(
-                unit_test_argv(self.project, test_path, str(report_path)),
-                self.root,
-                timeout=self._timeout,
-            )
-            output = done.stdout + done.stderr
-            if not done.ok and (done.timed_out or done.not_found):
-                return SuiteReport(error=done.failure_reason(), output=output)
-            if self.project.language is not Language.PYTHON:
-                failed = 0 if done.ok else 1
-                return SuiteReport(tests=1, failures=failed, output=output)
-            if not report_path.exists():
-                return SuiteReport(
-                    error=f"no test report was written ({done.failure_reason()})", output=output
-                )
-            report = parse_junit_xml(report_path.read_text(encoding="utf-8"))
-        if report.error is None and report.tests == 0:
-            report.error = "no tests were collected"
-        report.output = output
-        return report
+        run = run_tests(self.project, self.root, self._shell, [test_path], timeout=self._timeout)
+        return run.report
 
 
 WORKSPACE_FACTS_KEY = "workspace"

@@ -4,8 +4,8 @@ from codemyspec.projects.models import MAX_INT, Language, Project, ProjectAttrs,
 from codemyspec.projects.profiles import (
     ComponentPaths,
     component_paths,
+    source_root,
     underscore,
-    unit_test_argv,
     validate_module_name,
 )
 from codemyspec.projects.repository import ProjectRepository
@@ -19,7 +19,7 @@ __all__ = [
     "ProjectRepository",
     "RowId",
     "component_paths",
+    "source_root",
     "underscore",
-    "unit_test_argv",
     "validate_module_name",
 ]

@@ -75,10 +75,6 @@ def component_paths(project: Project, module_name: str, *, is_context: bool) -> 
     )
 
 
-def unit_test_argv(project: Project, test_path: str, report_path: str) -> list[str]:
-    """The argv that runs one component's tests, writing JUnit XML where the runner can."""
-    if project.language is Language.PYTHON:
-        base = project.test_command or ["python", "-m", "pytest"]
-        return [*base, test_path, f"--junitxml={report_path}", "-q", "-p", "no:cacheprovider"]
-    base = project.test_command or ["mix", "test"]
-    return [*base, test_path]
+def source_root(project: Project) -> PurePosixPath:
+    """The folder the package's code lives under: tests import the code under test from it."""
+    return PurePosixPath("src" if project.language is Language.PYTHON else "lib")

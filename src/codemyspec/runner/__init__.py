@@ -4,6 +4,7 @@ from codemyspec.runner.children import dependency_graph
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.driver import Observer, Runner
 from codemyspec.runner.executor import CommandExecutor
+from codemyspec.runner.preflight import PreflightReport, preflight
 from codemyspec.runner.shell_commands import DEFAULT_PROGRAM_TIMEOUT, execute_shell_command
 from codemyspec.runner.signals import stop_on_signals
 from codemyspec.runner.worktrees import GitWorktrees
@@ -13,9 +14,11 @@ __all__ = [
     "CommandExecutor",
     "GitWorktrees",
     "Observer",
+    "PreflightReport",
     "Runner",
     "RunnerConfig",
     "dependency_graph",
     "execute_shell_command",
+    "preflight",
     "stop_on_signals",
 ]

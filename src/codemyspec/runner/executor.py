@@ -9,9 +9,10 @@ from pathlib import Path
 from codemyspec.agents import Agent, AgentRequest
 from codemyspec.commands import Command, CommandKind, Result
 from codemyspec.components import resolve_inside
-from codemyspec.environments import LocalWorkspace, WorkspaceFacts
-from codemyspec.projects import Project
+from codemyspec.environments import LocalWorkspace, WorkspaceFacts, run_tests
+from codemyspec.projects import Language, Project
 from codemyspec.runner.config import RunnerConfig
+from codemyspec.runner.red_check import unproven_reason, without_code
 from codemyspec.runner.shell_commands import execute_shell_command
 from codemyspec.runner.worktrees import GitWorktrees
 from codemyspec.shell import Shell
@@ -95,14 +96,26 @@ class CommandExecutor:
                     stderr=setup.stderr,
                     code=setup.returncode,
                 )
+        if (shadowed := self._shadowed_package(path)) is not None:
+            return Result.error(shadowed)
         digest = file_digest(resolve_inside(path, str(meta["test_file"])))
         return Result.ok(
             data={
                 "worktree": worktree,
                 "test_file_existed": digest is not None,
                 "test_file_sha256": digest,
+                "code_file_existed": resolve_inside(path, str(meta["code_file"])).is_file(),
             }
         )
+
+    def _shadowed_package(self, tree: Path) -> str | None:
+        """Why tests in ``tree`` would not import its own code, before any agent is paid."""
+        if self.project.language is not Language.PYTHON:
+            return None
+        probe = run_tests(self.project, tree, self.shell, [], timeout=self.config.test_timeout)
+        if probe.probe is None or probe.report.error is None:
+            return None  # a test command that does not start is reported by its test run
+        return probe.report.error
 
     def _fetch_shared(self, base: str, merges: list[str]) -> Result | None:
         """Another runner may have made these: the base if it is missing, merges always."""
@@ -164,9 +177,16 @@ class CommandExecutor:
         )
 
     def _tests(self, command: Command) -> Result:
-        cwd = resolve_inside(self.root, str(command.metadata["cwd"]))
+        meta = command.metadata
+        cwd = resolve_inside(self.root, str(meta["cwd"]))
+        test_file = str(meta["test_file"])
         workspace = LocalWorkspace(self.project, cwd, self.shell, timeout=self.config.test_timeout)
-        report = workspace.run_tests(str(command.metadata["test_file"]))
+        report = workspace.run_tests(test_file)
+        if report.passed and meta.get("require_red") and meta.get("code_file"):
+            code_file = str(meta["code_file"])
+            timeout = self.config.test_timeout
+            red = without_code(self.project, cwd, self.shell, test_file, code_file, timeout)
+            report.unproven = unproven_reason(red, test_file, code_file)
         data = {"test_run": {**report.model_dump(mode="json"), "summary": report.summary()}}
         if report.passed:
             return Result.ok(data=data)

@@ -4,44 +4,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from pydantic import BaseModel, Field
-
 from codemyspec.shell import truncate
+from codemyspec.test_reports.models import FailedCase, SuiteReport
 
 MESSAGE_LIMIT = 2_000
-
-
-class FailedCase(BaseModel):
-    """One test that failed or errored: its id and the first part of its message."""
-
-    test_id: str
-    message: str
-
-
-class SuiteReport(BaseModel):
-    """Counts and failures of one test run; ``error`` says why no counts could be read."""
-
-    tests: int = 0
-    failures: int = 0
-    errors: int = 0
-    skipped: int = 0
-    failed_cases: list[FailedCase] = Field(default_factory=list)
-    error: str | None = None
-    output: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.error is None and self.tests > 0 and not self.failures and not self.errors
-
-    def summary(self) -> str:
-        """One line: counts, or why the run could not be read."""
-        if self.error is not None:
-            return self.error
-        passed = self.tests - self.failures - self.errors - self.skipped
-        return (
-            f"{self.tests} tests, {passed} passed, {self.failures} failed, "
-            f"{self.errors} errors, {self.skipped} skipped"
-        )
+#: pytest's messages that say only that something failed; the ``E`` line says what.
+GENERIC_MESSAGES = ("collection failure", "failed on setup with", "failed on teardown with")
+XPASS_MESSAGE = "xfail-marked test passes unexpectedly"
 
 
 def _case_id(case: ET.Element) -> str:
@@ -50,11 +19,20 @@ def _case_id(case: ET.Element) -> str:
     return f"{classname}::{name}" if classname else name
 
 
+def first_error_line(text: str) -> str | None:
+    """pytest's first ``E   ...`` line: the exception that was raised, in one line."""
+    for line in text.splitlines():
+        if line.startswith("E "):
+            return line[1:].strip()
+    return None
+
+
 def _message(problem: ET.Element) -> str:
-    message = problem.get("message")
-    if not message:
-        lines = (problem.text or "").strip().splitlines()
-        message = lines[-1] if lines else problem.tag
+    message = problem.get("message") or ""
+    text = problem.text or ""
+    if not message or message.startswith(GENERIC_MESSAGES):
+        lines = text.strip().splitlines()
+        message = first_error_line(text) or (lines[-1] if lines else message or problem.tag)
     return truncate(message, MESSAGE_LIMIT)
 
 
@@ -71,8 +49,14 @@ def parse_junit_xml(xml_text: str) -> SuiteReport:
     for suite in suites:
         for case in suite.iter("testcase"):
             report.tests += 1
-            if case.find("skipped") is not None:
-                report.skipped += 1
+            skipped = case.find("skipped")
+            if skipped is not None:
+                if skipped.get("type") == "pytest.xfail":
+                    report.xfailed += 1
+                elif skipped.get("message") == XPASS_MESSAGE:
+                    report.xpassed += 1
+                else:
+                    report.skipped += 1
             for tag in ("failure", "error"):
                 problem = case.find(tag)
                 if problem is not None:

@@ -83,6 +83,8 @@ class Initialize:
             "test_file": metadata.get("test_file"),
             "test_file_existed": bool(result.data.get("test_file_existed")),
             "test_file_sha256": result.data.get("test_file_sha256"),
+            "code_file": metadata.get("code_file"),
+            "code_file_existed": bool(result.data.get("code_file_existed")),
             "initialized_at": utcnow().isoformat(),
         }
         return StepOutcome(SessionUpdate(state=state), result)

@@ -20,16 +20,25 @@ from codemyspec.sessions import (
     SessionUpdate,
     StepOutcome,
 )
+from codemyspec.test_reports import SuiteReport
 
 
 def _failures(report: dict[str, Any]) -> str:
-    cases = report.get("failed_cases") or []
-    named = "; ".join(f"{c.get('test_id')}: {c.get('message')}" for c in cases[:5])
-    return named or str(report.get("error") or report.get("summary") or "tests failed")
+    """The first cause (a run that could not be read, untested code, a collection error),
+    else the first five failing tests."""
+    suite = SuiteReport.model_validate(report)
+    if suite.error or suite.unproven or suite.collection_errors:
+        return suite.cause() or suite.summary()
+    named = "; ".join(f"{c.test_id}: {c.message}" for c in suite.failed_cases[:5])
+    return named or suite.summary()
 
 
 class RunTests:
-    """The runner runs the test file with JUnit XML output and reports the parsed run."""
+    """The runner runs the test file with JUnit XML output and reports the parsed run.
+
+    For a component whose code did not exist before the session, passing tests must also
+    fail once the code is removed (``require_red``): tests that do not test it are no pass.
+    """
 
     name: ClassVar[str] = "ComponentCodingSessions.Steps.RunTests"
 
@@ -39,7 +48,12 @@ class RunTests:
         return Command(
             module=RunTests.name,
             command=CommandKind.RUN_TESTS,
-            metadata={"test_file": session.state.get("test_file"), "cwd": worktree},
+            metadata={
+                "test_file": session.state.get("test_file"),
+                "code_file": session.state.get("code_file"),
+                "cwd": worktree,
+                "require_red": not session.state.get("code_file_existed", False),
+            },
         )
 
     @staticmethod

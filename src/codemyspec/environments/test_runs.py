@@ -1,0 +1,172 @@
+"""Running a project's tests so that they test the tree they run in, and reading what happened.
+
+Python: the project's own pytest (``test_command``), the tree's source root first on
+``PYTHONPATH``, and codemyspec's probe plugin loaded with ``-p``; the probe says how each
+test ended and where every module of the package was imported from, so a run that
+imported an installed copy instead of the tree is an error, never a pass. Elixir: ``mix
+test``, read from ExUnit's summary.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from codemyspec.projects import Language, Project, source_root
+from codemyspec.shell import Completed, Shell
+from codemyspec.test_reports import (
+    ProbeReport,
+    SuiteReport,
+    first_error_line,
+    parse_exunit_output,
+    parse_junit_xml,
+    read_probe,
+)
+
+PROBE_DIR = Path(__file__).with_name("pytest_probe")
+PROBE_PLUGIN = "_codemyspec_pytest_probe"
+PROBE_OUT_ENV = "CODEMYSPEC_PROBE_OUT"
+PROBE_PACKAGES_ENV = "CODEMYSPEC_PROBE_PACKAGES"
+DEFAULT_PYTHON_TEST_COMMAND = ("python", "-m", "pytest")
+DEFAULT_ELIXIR_TEST_COMMAND = ("mix", "test")
+
+
+@dataclass(frozen=True, slots=True)
+class TestRun:
+    """One run of some test files: the whole report, and the probe's record (Python only)."""
+
+    report: SuiteReport
+    probe: ProbeReport | None = None
+
+
+def python_test_env(project: Project, tree: Path, probe_out: Path) -> dict[str, str]:
+    """The environment a Python test run gets: the tree's source root and the probe first."""
+    inherited = os.environ.get("PYTHONPATH")
+    path = [str(tree / source_root(project)), str(PROBE_DIR), *([inherited] if inherited else [])]
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(path),
+        PROBE_OUT_ENV: str(probe_out),
+        PROBE_PACKAGES_ENV: project.package,
+    }
+
+
+def pytest_argv(
+    project: Project, test_paths: Sequence[str], junit: Path, *, collect_only: bool = False
+) -> list[str]:
+    """The project's pytest over ``test_paths``, writing JUnit XML, with the probe loaded.
+
+    No paths means: load the project's configuration and conftests, collect nothing (the
+    probe still tells where the package imports from).
+    """
+    base = project.test_command or list(DEFAULT_PYTHON_TEST_COMMAND)
+    flags = ["--collect-only"] if collect_only else ["--continue-on-collection-errors"]
+    if not test_paths:
+        test_paths, flags = ["."], ["--collect-only", "--ignore-glob=*"]
+    return [
+        *base,
+        *test_paths,
+        f"--junitxml={junit}",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        PROBE_PLUGIN,
+        *flags,
+    ]
+
+
+def run_tests(
+    project: Project,
+    tree: Path,
+    shell: Shell,
+    test_paths: Sequence[str],
+    *,
+    timeout: float,
+    collect_only: bool = False,
+) -> TestRun:
+    """Run (or only collect) ``test_paths`` in ``tree`` and read what happened."""
+    if project.language is not Language.PYTHON:
+        base = project.test_command or list(DEFAULT_ELIXIR_TEST_COMMAND)
+        done = shell.run([*base, *test_paths], tree, timeout=timeout)
+        return TestRun(_unreadable(done) or parse_exunit_output(done.stdout + done.stderr))
+    with tempfile.TemporaryDirectory(prefix="codemyspec-tests-") as tmp:
+        junit, probe_out = Path(tmp) / "junit.xml", Path(tmp) / "probe.json"
+        done = shell.run(
+            pytest_argv(project, test_paths, junit, collect_only=collect_only),
+            tree,
+            timeout=timeout,
+            env=python_test_env(project, tree, probe_out),
+        )
+        output = done.stdout + done.stderr
+        if (unreadable := _unreadable(done)) is not None:
+            return TestRun(unreadable)
+        probe = read_probe(probe_out)
+        if probe is None:
+            reason = _no_probe_reason(project, tree, done)
+            return TestRun(SuiteReport(error=reason, output=output))
+        report = parse_junit_xml(junit.read_text(encoding="utf-8")) if junit.is_file() else None
+        report = probe.apply_to(report or SuiteReport(), tree)
+    if foreign := probe.foreign_modules(tree / source_root(project)):
+        report.error = foreign_import_reason(project, tree, foreign)
+    report.output = output
+    return TestRun(report, probe)
+
+
+def _unreadable(done: Completed) -> SuiteReport | None:
+    if not done.ok and (done.timed_out or done.not_found):
+        return SuiteReport(error=done.failure_reason(), output=done.stdout + done.stderr)
+    return None
+
+
+def foreign_import_reason(project: Project, tree: Path, foreign: dict[str, str]) -> str:
+    """Why a run that imported the package from elsewhere cannot count, and what to do."""
+    name, origin = sorted(foreign.items())[0]
+    source = tree / source_root(project)
+    return (
+        f"the tests imported {name} from {origin}, not from this tree ({source}): "
+        f"another copy of {project.package} shadows the code under test. Uninstall it from "
+        f"the test environment (`pip uninstall {project.package}`), or make "
+        f"{source_root(project)}/{project.package} a regular package (with __init__.py), "
+        "and keep PYTHONPATH as codemyspec sets it"
+    )
+
+
+def _no_probe_reason(project: Project, tree: Path, done: Completed) -> str:
+    """Why pytest never reached its test session: a bad conftest, a missing plugin, no pytest."""
+    argv = " ".join(project.test_command or DEFAULT_PYTHON_TEST_COMMAND)
+    return f"`{argv}` did not run the tests (exit {done.returncode}): {startup_error(tree, done)}"
+
+
+def startup_error(tree: Path, done: Completed) -> str:
+    """The lines that say why a test command failed before collecting anything."""
+    text = done.stdout + "\n" + done.stderr
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    conftest = next((line for line in lines if "while loading conftest" in line), None)
+    first_e = first_error_line(text)
+    if conftest and first_e:
+        return f"{conftest} {first_e}"
+    usage = next((line for line in lines if line.startswith(("ERROR:", "Error:", "error:"))), None)
+    if usage and (plugin := _PLUGIN_ERROR.search(usage)):
+        named = [str(p.relative_to(tree)) for p in _config_files(tree) if plugin[1] in _text(p)]
+        usage += f" (named in {', '.join(named)})" if named else ""
+    return first_e or conftest or usage or (lines[-1] if lines else "no output")
+
+
+_PLUGIN_ERROR = re.compile(r'Error importing plugin "([^"]+)"')
+_CONFIG_FILES = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")
+
+
+def _config_files(tree: Path) -> list[Path]:
+    """Where a project names its pytest plugins: its pytest configuration and conftests."""
+    found = [tree / name for name in _CONFIG_FILES if (tree / name).is_file()]
+    conftests = [tree / "conftest.py", *sorted(tree.glob("test*/**/conftest.py"))]
+    return found + [path for path in conftests if path.is_file()]
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")

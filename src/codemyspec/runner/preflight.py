@@ -1,0 +1,130 @@
+"""Pre-flight: before any money is spent on agents, check that the tests can test the code.
+
+On the base tree, in one collection run and at most one test run:
+- the package imports from the tree's own source root, not an installed copy;
+- every component's existing test file can be collected, except for the component's
+  own code (or a sibling's) that this run is about to write;
+- every such file holds tests, and fails while its component's code does not exist.
+Where the code file exists already (an existing component is changed), its test results
+are recorded as the baseline, and do not stop the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from codemyspec.components import Component, component_files
+from codemyspec.environments import run_tests
+from codemyspec.errors import ConfigurationError
+from codemyspec.projects import Language, Project, source_root
+from codemyspec.shell import Shell
+from codemyspec.test_reports import CollectionError
+
+
+@dataclass
+class PreflightReport:
+    """What pre-flight found: problems that stop the run, and the baseline of changed code."""
+
+    problems: list[str] = field(default_factory=list)
+    baseline: dict[str, str] = field(default_factory=dict)
+
+    def raise_for_problems(self, context: str) -> None:
+        if self.problems:
+            listed = "\n".join(f"  - {problem}" for problem in self.problems)
+            raise ConfigurationError(
+                f"pre-flight found problems before any agent ran, so {context} was not "
+                f"started and nothing changed:\n{listed}"
+            )
+
+
+def module_name(path: PurePosixPath, root: PurePosixPath) -> str | None:
+    """``src/shop/billing/money.py`` under ``src`` → ``shop.billing.money``."""
+    try:
+        parts = list(path.relative_to(root).with_suffix("").parts)
+    except ValueError:
+        return None
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts) or None
+
+
+def _written_by_this_run(error: CollectionError, modules: set[str]) -> bool:
+    """An import, in the test file itself, of a module this context's components provide."""
+    if error.kind not in ("ModuleNotFoundError", "ImportError") or error.module is None:
+        return False
+    if error.raised_in not in (None, error.path):
+        return False  # raised by code the test imported: a real problem in that code
+    return any(m == error.module or m.startswith(error.module + ".") for m in modules)
+
+
+def preflight(
+    project: Project,
+    root: Path,
+    shell: Shell,
+    components: list[Component],
+    *,
+    timeout: float,
+) -> PreflightReport:
+    """Check the tests of ``components`` (a context and its children) on the tree at ``root``."""
+    report = PreflightReport()
+    if project.language is not Language.PYTHON:
+        return report
+    files = {c.id: component_files(c, project) for c in components}
+    code_of = {str(p.test): p.code for p in files.values()}
+    existing = sorted(t for t in code_of if (root / t).is_file())
+    modules = {m for p in files.values() if (m := module_name(p.code, source_root(project)))}
+
+    collected = run_tests(project, root, shell, existing, timeout=timeout, collect_only=True)
+    if collected.probe is None or collected.report.error is not None:
+        report.problems.append(str(collected.report.error or collected.report.summary()))
+        return report
+    counts = collected.probe.collected_in(root)
+    failing_imports = {e.path: e for e in collected.report.collection_errors}
+    runnable = []
+    for test in existing:
+        code = code_of[test]
+        if (error := failing_imports.get(test)) is not None:
+            if not _written_by_this_run(error, modules):
+                report.problems.append(f"{error.describe()}: it cannot be collected")
+            elif (root / code).is_file():
+                report.baseline[test] = f"cannot be collected: {error.message}"
+        elif counts.get(test, 0) == 0:
+            report.problems.append(f"{test} holds no tests: write the tests first")
+        else:
+            runnable.append(test)
+    if runnable:
+        _run_baseline(project, root, shell, runnable, code_of, report, timeout)
+    return report
+
+
+def _run_baseline(
+    project: Project,
+    root: Path,
+    shell: Shell,
+    tests: list[str],
+    code_of: dict[str, PurePosixPath],
+    report: PreflightReport,
+    timeout: float,
+) -> None:
+    """Run the collectable test files once: red where the code is missing, else a baseline."""
+    run = run_tests(project, root, shell, tests, timeout=timeout)
+    if run.probe is None or run.report.error is not None:
+        report.problems.append(str(run.report.error or run.report.summary()))
+        return
+    outcomes = run.probe.outcomes_in(root)
+    for test in tests:
+        counts = outcomes.get(test)
+        failed = counts is not None and (counts.failed or counts.error)
+        if not (root / code_of[test]).is_file():
+            if failed:
+                continue
+            if counts is not None and counts.passed:
+                report.problems.append(
+                    f"{test} passes without {code_of[test]}: it does not test it"
+                )
+            else:
+                report.problems.append(f"{test} has no test that runs (all skipped or none)")
+        elif counts is not None:
+            parts = [f"{n} {label}" for label, n in counts.model_dump().items() if n]
+            report.baseline[test] = ", ".join(parts) or "no tests ran"

@@ -1,0 +1,65 @@
+"""Red before green: tests that pass must also fail once their component's code is gone.
+
+The check runs in a scratch copy of the worktree (its tracked and untracked, not ignored
+files, without the code file), so the worktree the agent wrote is never touched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from codemyspec.environments import run_tests
+from codemyspec.projects import Project
+from codemyspec.shell import Shell
+from codemyspec.test_reports import SuiteReport
+
+_SKIPPED_PARTS = {"__pycache__", ".git"}
+
+
+def copy_without(tree: Path, dest: Path, shell: Shell, excluded: str, timeout: float) -> None:
+    """Copy what git sees of ``tree`` (tracked, and untracked not ignored) except ``excluded``."""
+    listed = shell.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        tree,
+        timeout=timeout,
+    )
+    if not listed.ok:
+        raise OSError(f"could not list the files of {tree}: {listed.failure_reason()}")
+    skip = PurePosixPath(excluded)
+    for name in sorted(set(filter(None, listed.stdout.split("\0")))):
+        relative = PurePosixPath(name)
+        if relative == skip or _SKIPPED_PARTS & set(relative.parts) or name.endswith(".pyc"):
+            continue
+        source = tree / name
+        if not (source.is_file() or source.is_symlink()):
+            continue  # deleted in the worktree, still in the index
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
+def without_code(
+    project: Project, tree: Path, shell: Shell, test_file: str, code_file: str, timeout: float
+) -> SuiteReport:
+    """How ``test_file`` runs in a copy of ``tree`` where ``code_file`` does not exist."""
+    with tempfile.TemporaryDirectory(prefix="codemyspec-red-") as tmp:
+        scratch = Path(tmp)
+        try:
+            copy_without(tree, scratch, shell, code_file, timeout)
+        except OSError as exc:
+            return SuiteReport(error=f"could not make a copy without {code_file}: {exc}")
+        return run_tests(project, scratch, shell, [test_file], timeout=timeout).report
+
+
+def unproven_reason(red: SuiteReport, test_file: str, code_file: str) -> str | None:
+    """Why passing tests prove nothing about ``code_file``; None when they failed without it."""
+    if red.failed_something:
+        return None
+    if red.error is not None:
+        return f"{test_file} could not be run without {code_file}: {red.error}"
+    return (
+        f"{test_file} passes without {code_file}: it does not test it "
+        f"(without the code: {red.counts()})"
+    )
