@@ -27,7 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-CODE_FILE = re.compile(r"(?:write the implementation in|Fix the implementation in): (\S+)")
+CODE_FILE = re.compile(
+    r"(?:write the implementation in|Fix the implementation in|The implementation is in): (\S+)"
+)
 
 
 def _call_number(log: Path, code_file: str, prompt: str) -> int:

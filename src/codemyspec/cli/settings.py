@@ -127,7 +127,8 @@ default = {_toml(a.default)}   # claude_code, or a name under [agent.commands]
 [runner]
 concurrency = {r.concurrency}           # children at once; 0 = all of them
 max_fix_rounds = {r.max_fix_rounds}        # fix rounds before a component fails
-# run in each fresh worktree, e.g. ["pip", "install", "-e", "."]
+# run in each fresh worktree before its agent (not `pip install -e .` into a shared venv:
+# parallel installs overwrite each other; tests import each tree's src/ first anyway)
 worktree_setup = {_toml(r.worktree_setup)}
 agent_timeout = {r.agent_timeout:g}      # seconds per agent run
 max_turns = {r.max_turns}            # agent turns per run

@@ -103,8 +103,9 @@ def _unproven_prompt(
         f"exist, so they do not test it (fix round {round_number} of {rounds}).",
         f"Found: {reason}",
         "",
-        f"Rewrite {test_file} so that it imports the component from {code_file} and checks "
-        "its behaviour as the design document describes: every test must fail without the "
-        f"implementation and pass with it. Keep {code_file} correct.",
+        f"Rewrite {test_file} so that it imports the component and checks its behaviour "
+        "as the design document describes: every test must fail without the implementation "
+        "and pass with it.",
+        f"The implementation is in: {code_file} (keep it correct).",
     ]
     return "\n".join(lines) + "\n"

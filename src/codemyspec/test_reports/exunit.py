@@ -12,6 +12,7 @@ _COUNT = re.compile(
     r"(\d+) (doctests?|tests?|propert(?:y|ies)|failures?|invalid|excluded|skipped)\b"
 )
 _FAILURE = re.compile(r"^\s+\d+\) (?:test|doctest|property) (.+) \((\S+)\)\s*$")
+_MODULE_FAILURE = re.compile(r"^\s+\d+\) (\S+): (failure on \S+ callback).*$")
 _CAUSE = ("** (", "== Compilation error", "error:", "warning: ")
 
 
@@ -29,7 +30,11 @@ def _failures(lines: list[str]) -> list[FailedCase]:
     cases: list[FailedCase] = []
     for index, line in enumerate(lines):
         match = _FAILURE.match(line)
-        if match is None:
+        if match is not None:
+            test_id = f"{match.group(2)}::{match.group(1)}"
+        elif (module := _MODULE_FAILURE.match(line)) is not None:
+            test_id = f"{module.group(1)}::{module.group(2)}"
+        else:
             continue
         detail: list[str] = []
         for follow in lines[index + 1 :]:
@@ -39,12 +44,7 @@ def _failures(lines: list[str]) -> list[FailedCase]:
             if not re.match(r"^[\w/.-]+\.exs?:\d+$", text):  # the test's location line
                 detail.append(text)
         message = "; ".join(detail) or "failed"
-        cases.append(
-            FailedCase(
-                test_id=f"{match.group(2)}::{match.group(1)}",
-                message=truncate(message, MESSAGE_LIMIT),
-            )
-        )
+        cases.append(FailedCase(test_id=test_id, message=truncate(message, MESSAGE_LIMIT)))
     return cases
 
 
