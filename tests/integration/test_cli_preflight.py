@@ -121,8 +121,17 @@ def test_an_existing_component_s_test_results_are_the_baseline_and_do_not_stop_t
     assert result.exit_code == 0, result.output
     [session] = listed()
     baseline = record(session["id"])["state"]["baseline"]
-    assert baseline == {unit_test_path("Tax"): "1 failed"}
-    assert "baseline" in flat(invoke("sessions", "show", str(session["id"])).output)
+    assert baseline == {
+        unit_test_path("Money"): "cannot be collected: ModuleNotFoundError: "
+        "No module named 'shop.billing.money'",
+        unit_test_path("Ledger"): "cannot be collected: ModuleNotFoundError: "
+        "No module named 'shop.billing.ledger'",
+        unit_test_path("Tax"): "1 failed",
+    }
+    shown = flat(invoke("sessions", "show", str(session["id"])).output)
+    assert "baseline (the existing tests on the tree before this run): " in shown
+    assert f"{unit_test_path('Tax')}: 1 failed" in shown
+    assert f"{unit_test_path('Tax')}: 1 failed" in flat(result.output)
 
 
 def test_the_package_installed_elsewhere_is_refused_naming_both_places(

@@ -27,11 +27,11 @@ def usage_line(session: Session) -> str | None:
 
 
 def baseline_lines(session: Session) -> list[str]:
-    """The test results of changed components before the run (pre-flight's baseline)."""
+    """What each existing test file did before the run (pre-flight's baseline)."""
     baseline = session.state.get("baseline") or {}
     if not isinstance(baseline, dict) or not baseline:
         return []
-    lines = ["baseline (tests of existing code, before this run):"]
+    lines = ["baseline (the existing tests on the tree before this run):"]
     lines += [f"  {test}: {summary}" for test, summary in sorted(baseline.items())]
     return lines
 

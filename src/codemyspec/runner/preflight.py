@@ -5,8 +5,9 @@ On the base tree, in one collection run and at most one test run:
 - every component's existing test file can be collected, except for the component's
   own code (or a sibling's) that this run is about to write;
 - every such file holds tests, and fails while its component's code does not exist.
-Where the code file exists already (an existing component is changed), its test results
-are recorded as the baseline, and do not stop the run.
+What each existing test file did on the base tree is recorded as the baseline; where the
+code file exists already (an existing component is changed) a failing baseline is what
+the agent is there to fix, and does not stop the run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from codemyspec.test_reports import CollectionError
 
 @dataclass
 class PreflightReport:
-    """What pre-flight found: problems that stop the run, and the baseline of changed code."""
+    """What pre-flight found: problems that stop the run, and each test file's baseline."""
 
     problems: list[str] = field(default_factory=list)
     baseline: dict[str, str] = field(default_factory=dict)
@@ -66,7 +67,7 @@ def preflight(
     *,
     timeout: float,
 ) -> PreflightReport:
-    """Check the tests of ``components`` (a context and its children) on the tree at ``root``."""
+    """Check the tests of a context's ``components`` on the tree at ``root``."""
     report = PreflightReport()
     if project.language is not Language.PYTHON:
         return report
@@ -83,11 +84,10 @@ def preflight(
     failing_imports = {e.path: e for e in collected.report.collection_errors}
     runnable = []
     for test in existing:
-        code = code_of[test]
         if (error := failing_imports.get(test)) is not None:
             if not _written_by_this_run(error, modules):
                 report.problems.append(f"{error.describe()}: it cannot be collected")
-            elif (root / code).is_file():
+            else:
                 report.baseline[test] = f"cannot be collected: {error.message}"
         elif counts.get(test, 0) == 0:
             report.problems.append(f"{test} holds no tests: write the tests first")
@@ -116,6 +116,9 @@ def _run_baseline(
     for test in tests:
         counts = outcomes.get(test)
         failed = counts is not None and (counts.failed or counts.error)
+        if counts is not None:
+            parts = [f"{n} {label}" for label, n in counts.model_dump().items() if n]
+            report.baseline[test] = ", ".join(parts) or "no tests ran"
         if not (root / code_of[test]).is_file():
             if failed:
                 continue
@@ -125,6 +128,3 @@ def _run_baseline(
                 )
             else:
                 report.problems.append(f"{test} has no test that runs (all skipped or none)")
-        elif counts is not None:
-            parts = [f"{n} {label}" for label, n in counts.model_dump().items() if n]
-            report.baseline[test] = ", ".join(parts) or "no tests ran"
