@@ -10,6 +10,7 @@ from pathlib import Path
 
 from codemyspec.accounts import AccountRepository
 from codemyspec.agents import Agent, ClaudeCodeAgent
+from codemyspec.clock import Clock, utcnow
 from codemyspec.component_coding_sessions import SESSION_TYPE as COMPONENT_SESSION_TYPE
 from codemyspec.component_coding_sessions import orchestrator as component_orchestrator
 from codemyspec.components import ComponentRepository
@@ -43,7 +44,9 @@ class UnitOfWork:
 class App:
     """A database with its engine, registry and event bus, ready for entrypoints."""
 
-    def __init__(self, database: Database, shell: Shell | None = None) -> None:
+    def __init__(
+        self, database: Database, shell: Shell | None = None, clock: Clock = utcnow
+    ) -> None:
         self.database = database
         self.shell: Shell = shell or SubprocessShell()
         self.events = EventBus()
@@ -53,7 +56,9 @@ class App:
                 COMPONENT_SESSION_TYPE: component_orchestrator,
             }
         )
-        self.sessions = SessionsEngine(self.unit_of_work, self.registry, self.workspace_for)
+        self.sessions = SessionsEngine(
+            self.unit_of_work, self.registry, self.workspace_for, clock=clock
+        )
 
     def workspace_for(self, project: Project) -> Workspace | None:
         """The local working tree of a project that has one."""
@@ -105,6 +110,9 @@ class App:
         self.database.dispose()
 
 
-def bootstrap(database_url: str, *, shell: Shell | None = None) -> App:
-    """Open (and migrate) the database at ``database_url`` and wire everything to it."""
-    return App(Database(database_url), shell=shell)
+def bootstrap(database_url: str, *, shell: Shell | None = None, clock: Clock = utcnow) -> App:
+    """Open (and migrate) the database at ``database_url`` and wire everything to it.
+
+    ``clock`` dates session claims; tests pass one they can move.
+    """
+    return App(Database(database_url), shell=shell, clock=clock)

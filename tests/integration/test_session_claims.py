@@ -1,26 +1,52 @@
-"""Claims: one runner at a time per session, a lease that runs out, a dead holder replaced."""
+"""Claims: one runner at a time per session, a lease that runs out, a dead holder replaced.
+
+The engine's clock stands still here and the renewer waits until a test steps it, so
+leases run out and renewals happen when a test says, not after real sleeps.
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import threading
-import time
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from codemyspec.api import create_api
-from codemyspec.bootstrap import App
+from codemyspec.bootstrap import App, bootstrap
 from codemyspec.errors import SessionClaimedError
 from codemyspec.runner.claims import Claims, runner_name
 from codemyspec.scope import Scope
 from codemyspec.sessions import Session
 from tests.support.api_callers import make_caller
+from tests.support.clocks import FakeClock, SteppedWait
 from tests.support.factories import make_context, make_context_session, make_project
 from tests.support.postgres import on_both_databases
 
 pytestmark = on_both_databases
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(database_url: str, clock: FakeClock) -> Iterator[App]:
+    """The app on the fake clock: claims are dated by it."""
+    application = bootstrap(database_url, clock=clock)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def renewals() -> Iterator[SteppedWait]:
+    """The renewer's wait; once the test is done, it no longer holds the renewer back."""
+    wait = SteppedWait()
+    yield wait
+    wait.finish()
 
 
 @pytest.fixture
@@ -50,10 +76,13 @@ def test_a_claimed_session_is_refused_to_another_runner_naming_the_holder(
 
 
 def test_an_expired_lease_or_a_named_dead_holder_lets_another_runner_in(
-    app: App, account_scope: Scope, session: Session
+    app: App, account_scope: Scope, session: Session, clock: FakeClock
 ) -> None:
-    app.sessions.claim_session(account_scope, session.id, "box-1:10:a", 0.2)
-    time.sleep(0.4)
+    app.sessions.claim_session(account_scope, session.id, "box-1:10:a", 60)
+    clock.advance(59)
+    with pytest.raises(SessionClaimedError, match="box-1:10:a"):
+        app.sessions.claim_session(account_scope, session.id, "box-2:20:b", 60)
+    clock.advance(2)
     after_lease = app.sessions.claim_session(account_scope, session.id, "box-2:20:b", 60)
     assert after_lease.claimed_by == "box-2:20:b"
 
@@ -123,15 +152,20 @@ def test_a_live_runner_of_another_machine_keeps_its_claim(
         pass
 
 
-def test_claims_are_renewed_while_held(app: App, account_scope: Scope, session: Session) -> None:
-    claims = Claims(app.sessions, lease_seconds=0.6)
+def test_claims_are_renewed_while_held(
+    app: App, account_scope: Scope, session: Session, clock: FakeClock, renewals: SteppedWait
+) -> None:
+    claims = Claims(app.sessions, lease_seconds=60, wait=renewals)
     with claims.holding(account_scope, session.id):
         first = app.sessions.get_session(account_scope, session.id).claim_expires_at
-        time.sleep(1.0)
+        clock.advance(20)
+        renewals.step()  # a third of the lease has passed: the renewer renews
         later = app.sessions.get_session(account_scope, session.id).claim_expires_at
         assert first is not None and later is not None and later > first
+        clock.advance(50)  # past the first lease, within the renewed one
         with pytest.raises(SessionClaimedError):
             app.sessions.claim_session(account_scope, session.id, "other:1:x", 60)
+    assert renewals.waited[:2] == [20, 20]
     assert app.sessions.get_session(account_scope, session.id).claimed_by is None
 
 

@@ -13,7 +13,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from codemyspec.errors import CodeMySpecError, SessionClaimedError
@@ -23,6 +23,9 @@ from codemyspec.sessions import SessionsPort
 log = logging.getLogger(__name__)
 
 RUNNER_NAME_ENV = "CODEMYSPEC_RUNNER_NAME"
+
+Wait = Callable[[float], object]
+"""Waits the given seconds between renewals (``time.sleep``; a test steps its own)."""
 
 
 def runner_name() -> str:
@@ -54,9 +57,10 @@ def dead_local_holder(holder: str | None) -> str | None:
 class Claims:
     """The sessions this runner holds, renewed in the background every third of a lease."""
 
-    def __init__(self, engine: SessionsPort, lease_seconds: float) -> None:
+    def __init__(self, engine: SessionsPort, lease_seconds: float, wait: Wait = time.sleep) -> None:
         self.engine = engine
         self.lease_seconds = lease_seconds
+        self._wait = wait
         self.holder = new_holder()
         self._held: dict[int, Scope] = {}
         self._lock = threading.Lock()
@@ -111,7 +115,7 @@ class Claims:
     def _renew(self) -> None:
         interval = self.lease_seconds / 3
         while True:
-            time.sleep(interval)
+            self._wait(interval)
             with self._lock:
                 if not self._held:
                     self._renewer = None

@@ -1,10 +1,22 @@
-"""The git port for child workspaces: worktrees, merges of dependencies, integration."""
+"""The git port for child workspaces: worktrees, merges of dependencies, integration.
+
+Children run in parallel threads, and runners in several processes may share one
+repository, but git does not make ``worktree add`` and ``worktree prune`` safe against
+each other: one reads (or prunes) the other's half-written ``.git/worktrees/<name>``.
+So every operation that writes git's common directory holds one lock per repository;
+reads take none.
+"""
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from codemyspec.shell import Completed, Shell
+
+LOCK_FILE = "codemyspec-worktrees.lock"
 
 
 class GitWorktrees:
@@ -14,9 +26,37 @@ class GitWorktrees:
         self.root = root
         self._shell = shell
         self._timeout = timeout
+        self._found_common_dir: Path | None = None
 
     def _git(self, *args: str, cwd: Path | None = None) -> Completed:
         return self._shell.run(["git", *args], cwd or self.root, timeout=self._timeout)
+
+    def _common_dir(self) -> Path | None:
+        """git's common directory, which every worktree of the repository shares; found once."""
+        if self._found_common_dir is None:
+            found = self._git("rev-parse", "--git-common-dir")
+            if found.ok:  # relative to the root, unless the root is a linked worktree
+                self._found_common_dir = (self.root / found.stdout.strip()).resolve()
+        return self._found_common_dir
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the repository's lock while git writes its common directory (not reentrant).
+
+        ``flock`` keeps other processes out; the file is opened afresh for each hold
+        because the lock belongs to the open file, so this process's threads wait for each
+        other too. Outside a repository there is nothing to protect: git fails and says why.
+        """
+        common_dir = self._common_dir()
+        if common_dir is None:
+            yield
+            return
+        with (common_dir / LOCK_FILE).open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _is_worktree_on(self, path: Path, branch: str) -> bool:
         if not (path / ".git").exists():
@@ -30,38 +70,44 @@ class GitWorktrees:
         Returns the git call that failed, or None when the worktree is ready.
         """
         path = self.root / worktree
-        if not self._is_worktree_on(path, branch):
-            self._git("worktree", "prune")
-            made = self._git("worktree", "add", "--force", "-B", branch, str(path), base)
-            if not made.ok:
-                return made
-        for other in merge:
-            merged = self._git(
-                "merge", "--no-edit", "--no-ff", "-m", f"Use {other}", other, cwd=path
-            )
-            if not merged.ok:
-                self._git("merge", "--abort", cwd=path)
-                return merged
+        on_branch = self._is_worktree_on(path, branch)
+        with self._writing():
+            if not on_branch:
+                self._git("worktree", "prune")
+                made = self._git("worktree", "add", "--force", "-B", branch, str(path), base)
+                if not made.ok:
+                    return made
+            for other in merge:
+                merged = self._git(
+                    "merge", "--no-edit", "--no-ff", "-m", f"Use {other}", other, cwd=path
+                )
+                if not merged.ok:
+                    self._git("merge", "--abort", cwd=path)
+                    return merged
         return None
 
     def remove(self, worktree: str, branch: str) -> None:
         """Remove the worktree and its branch; what is already gone is fine."""
-        self._git("worktree", "remove", "--force", str(self.root / worktree))
-        self._git("worktree", "prune")
-        self._git("branch", "-D", branch)
+        with self._writing():
+            self._git("worktree", "remove", "--force", str(self.root / worktree))
+            self._git("worktree", "prune")
+            self._git("branch", "-D", branch)
 
     def remove_worktree_only(self, worktree: str) -> None:
         """Remove a finished child's worktree; its branch stays for dependents and integration."""
-        self._git("worktree", "remove", "--force", str(self.root / worktree))
+        with self._writing():
+            self._git("worktree", "remove", "--force", str(self.root / worktree))
 
     def integrate(self, branch: str, files: list[str]) -> Completed:
         """Bring ``files`` from ``branch`` into the main working tree, uncommitted."""
-        return self._git("checkout", branch, "--", *files)
+        with self._writing():
+            return self._git("checkout", branch, "--", *files)
 
     def publish(self, branch: str, *, force: bool = False) -> Completed:
         """Push ``branch`` to origin so runners on other machines can build on it."""
         ref = f"refs/heads/{branch}"
-        return self._git("push", *(["--force"] if force else []), "origin", f"{ref}:{ref}")
+        with self._writing():  # the push updates the remote-tracking ref
+            return self._git("push", *(["--force"] if force else []), "origin", f"{ref}:{ref}")
 
     def has_branch(self, branch: str) -> bool:
         return self._git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}").ok
@@ -71,12 +117,14 @@ class GitWorktrees:
         if only_if_missing and self.has_branch(branch):
             return None
         ref = f"refs/heads/{branch}"
-        return self._git("fetch", "--no-tags", "origin", f"+{ref}:{ref}")
+        with self._writing():  # the fetch writes FETCH_HEAD and the branch
+            return self._git("fetch", "--no-tags", "origin", f"+{ref}:{ref}")
 
     def unpublish(self, branches: list[str]) -> None:
         """Delete published branches from origin; what is already gone is fine."""
         if branches:
-            self._git("push", "origin", "--delete", *branches)
+            with self._writing():
+                self._git("push", "origin", "--delete", *branches)
 
     def has_changes(self, files: list[str]) -> bool:
         """Whether any of ``files`` differs from HEAD (staged or not, or untracked)."""

@@ -226,17 +226,17 @@ class SessionRepository:
         scope: Scope,
         session_id: int,
         holder: str,
+        now: datetime,
         until: datetime,
         *,
         take_over_from: str | None = None,
     ) -> bool:
-        """Claim (or renew) the session for ``holder`` in one conditional UPDATE.
+        """Claim (or renew) the session for ``holder`` until ``until``, in one conditional UPDATE.
 
         It succeeds when nobody holds the session, ``holder`` already does, the lease ran
-        out, or the holder is ``take_over_from`` (a runner known to be dead).
+        out before ``now``, or the holder is ``take_over_from`` (a runner known to be dead).
         """
         row = self._row(scope, session_id)
-        now = utcnow()
         free = [
             SessionRow.claimed_by.is_(None),
             SessionRow.claimed_by == holder,

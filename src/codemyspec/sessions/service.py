@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from codemyspec.clock import utcnow
+from codemyspec.clock import Clock, utcnow
 from codemyspec.commands import Result
 from codemyspec.components import ComponentRepository
 from codemyspec.environments import Workspace
@@ -54,17 +54,22 @@ UnitOfWorkFactory = Callable[[], AbstractContextManager[Work]]
 
 
 class SessionsEngine:
-    """The seed's ``Sessions`` context over one unit-of-work factory and one registry."""
+    """The seed's ``Sessions`` context over one unit-of-work factory and one registry.
+
+    ``clock`` dates claims and their leases, so a test can let a lease run out at once.
+    """
 
     def __init__(
         self,
         unit_of_work: UnitOfWorkFactory,
         registry: OrchestratorRegistry,
         workspace_for: WorkspaceFactory,
+        clock: Clock = utcnow,
     ) -> None:
         self._unit_of_work = unit_of_work
         self.registry = registry
         self._workspace_for = workspace_for
+        self._clock = clock
 
     def _context(self, work: Work, session: Session) -> StepContext:
         workspace = self._workspace_for(session.project) if session.project else None
@@ -133,9 +138,12 @@ class SessionsEngine:
 
         Raises ``SessionClaimedError`` naming the holder while another runner's lease holds.
         """
-        until = utcnow() + timedelta(seconds=lease_seconds)
+        now = self._clock()
+        until = now + timedelta(seconds=lease_seconds)
         with self._unit_of_work() as work:
-            if work.sessions.claim(scope, session_id, holder, until, take_over_from=take_over_from):
+            if work.sessions.claim(
+                scope, session_id, holder, now, until, take_over_from=take_over_from
+            ):
                 return work.sessions.get(scope, session_id)
             session = work.sessions.get(scope, session_id)
         expires = session.claim_expires_at.isoformat() if session.claim_expires_at else "?"
