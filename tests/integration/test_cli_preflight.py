@@ -150,3 +150,36 @@ def test_the_package_installed_elsewhere_is_refused_naming_both_places(
 
     assert f"the tests imported shop from {installed / '__init__.py'}" in text
     assert f"not from this tree ({project.root / 'src'})" in text
+
+
+def test_a_context_module_importing_a_sibling_a_component_does_not_depend_on_is_refused(
+    project: CliProject,
+) -> None:
+    project.git.write("src/shop/billing/__init__.py", "from shop.billing.money import add\n")
+    commit_all(project, "The context re-exports Money")
+
+    text = refused(
+        project,
+        f"{unit_test_path('Tax')}: ModuleNotFoundError: No module named 'shop.billing.money' "
+        "(raised in src/shop/billing/__init__.py:1): it cannot be collected (if "
+        "shop.billing.money is another component's, list it under ## Dependencies",
+    )
+    assert f"{unit_test_path('Ledger')}:" not in text, "Ledger lists Money: it will have it"
+    assert f"{unit_test_path('Money')}:" not in text, "Money's own module is written by it"
+
+
+def test_a_context_module_importing_what_every_component_will_have_is_no_problem(
+    project: CliProject,
+) -> None:
+    project.git.write("src/shop/billing/__init__.py", "from shop.billing.money import add\n")
+    project.git.write(
+        "docs/design/shop/billing/tax.md",
+        "# Billing.Tax\n\nThe Tax component.\n\n## Dependencies\n\n- Billing.Money\n",
+    )
+    commit_all(project, "The context re-exports Money; Tax uses Money")
+    assert invoke("sync").exit_code == 0
+
+    result = invoke("implement", "Billing")
+
+    assert result.exit_code == 0, result.output
+    assert BRANCH in project.git.remote_branches()

@@ -2,8 +2,9 @@
 
 On the base tree, in one collection run and at most one test run:
 - the package imports from the tree's own source root, not an installed copy;
-- every component's existing test file can be collected, except for the component's
-  own code (or a sibling's) that this run is about to write;
+- every component's existing test file can be collected, except for imports of code this
+  run is about to write and the component will have: its own, and that of the siblings
+  it lists under ``## Dependencies`` (merged into its worktree before its agent starts);
 - every such file holds tests, and fails while its component's code does not exist.
 What each existing test file did on the base tree is recorded as the baseline; where the
 code file exists already (an existing component is changed) a failing baseline is what
@@ -51,12 +52,29 @@ def module_name(path: PurePosixPath, root: PurePosixPath) -> str | None:
 
 
 def _written_by_this_run(error: CollectionError, modules: set[str]) -> bool:
-    """An import, in the test file itself, of a module this context's components provide."""
+    """A failed import of one of ``modules`` (or a package above one), which the component's
+    worktree will hold by the time its tests run."""
     if error.kind not in ("ModuleNotFoundError", "ImportError") or error.module is None:
         return False
-    if error.raised_in not in (None, error.path):
-        return False  # raised by code the test imported: a real problem in that code
     return any(m == error.module or m.startswith(error.module + ".") for m in modules)
+
+
+def _modules_at_hand(
+    component: Component, by_name: dict[str, Component], project: Project
+) -> set[str]:
+    """The modules the component's worktree will hold: its own and its dependencies'."""
+    root = source_root(project)
+    at_hand = [component, *(by_name[d] for d in component.dependencies if d in by_name)]
+    return {m for c in at_hand if (m := module_name(component_files(c, project).code, root))}
+
+
+def _why_not_at_hand(error: CollectionError) -> str:
+    if error.kind in ("ModuleNotFoundError", "ImportError") and error.module:
+        return (
+            f"{error.describe()}: it cannot be collected (if {error.module} is another "
+            "component's, list it under ## Dependencies in this component's design doc)"
+        )
+    return f"{error.describe()}: it cannot be collected"
 
 
 def preflight(
@@ -71,10 +89,10 @@ def preflight(
     report = PreflightReport()
     if project.language is not Language.PYTHON:
         return report
-    files = {c.id: component_files(c, project) for c in components}
-    code_of = {str(p.test): p.code for p in files.values()}
+    by_test = {str(component_files(c, project).test): c for c in components}
+    by_name = {c.module_name: c for c in components}
+    code_of = {test: component_files(c, project).code for test, c in by_test.items()}
     existing = sorted(t for t in code_of if (root / t).is_file())
-    modules = {m for p in files.values() if (m := module_name(p.code, source_root(project)))}
 
     collected = run_tests(project, root, shell, existing, timeout=timeout, collect_only=True)
     if collected.probe is None or collected.report.error is not None:
@@ -85,8 +103,8 @@ def preflight(
     runnable = []
     for test in existing:
         if (error := failing_imports.get(test)) is not None:
-            if not _written_by_this_run(error, modules):
-                report.problems.append(f"{error.describe()}: it cannot be collected")
+            if not _written_by_this_run(error, _modules_at_hand(by_test[test], by_name, project)):
+                report.problems.append(_why_not_at_hand(error))
             else:
                 report.baseline[test] = f"cannot be collected: {error.message}"
         elif counts.get(test, 0) == 0:
