@@ -93,3 +93,28 @@ def test_the_first_error_line_of_a_collection_error_is_in_every_view(
     shown = flat(invoke("sessions", "show", str(session["id"])).output)
     assert f"error: tests still failing after 0 fix rounds: {unit_test_path('Tax')}" in shown
     assert cause in shown
+
+
+def test_a_test_environment_that_breaks_pytest_fails_the_component_without_a_fix_round(
+    project: CliProject,
+) -> None:
+    # As python-dateutil's conftest does without pytest-cov: fine until tests are collected.
+    project.git.write(
+        "tests/conftest.py",
+        "def pytest_collection_modifyitems(items):\n"
+        "    if items:\n"
+        '        raise RuntimeError("Unknown pytest.mark.no_cover")\n',
+    )
+    git("add", "-A", cwd=project.root)
+    git("commit", "-q", "-m", "A conftest that needs a plugin", cwd=project.root)
+
+    result = invoke("implement", "Billing", "--max-fix-rounds", "2")
+
+    assert result.exit_code == 1, result.output
+    text = flat(result.output)
+    assert (
+        "Money failed (session 2): the test environment cannot run the tests: pytest stopped "
+        "with an internal error: RuntimeError: Unknown pytest.mark.no_cover "
+        "(in tests/conftest.py:3)"
+    ) in text
+    assert len(calls(project, "Money")) == 1, "no fix round: the agent cannot fix that"

@@ -33,6 +33,8 @@ PROBE_OUT_ENV = "CODEMYSPEC_PROBE_OUT"
 PROBE_PACKAGES_ENV = "CODEMYSPEC_PROBE_PACKAGES"
 DEFAULT_PYTHON_TEST_COMMAND = ("python", "-m", "pytest")
 DEFAULT_ELIXIR_TEST_COMMAND = ("mix", "test")
+#: pytest's exit status when a plugin or conftest hook raised (its INTERNALERROR lines).
+PYTEST_INTERNAL_ERROR = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +110,15 @@ def run_tests(
         probe = read_probe(probe_out)
         if probe is None:
             reason = _no_probe_reason(project, tree, done)
-            return TestRun(SuiteReport(error=reason, output=output))
+            return TestRun(SuiteReport(error=reason, broken_environment=True, output=output))
         report = parse_junit_xml(junit.read_text(encoding="utf-8")) if junit.is_file() else None
         report = probe.apply_to(report or SuiteReport(), tree)
-    if foreign := probe.foreign_modules(tree / source_root(project)):
+    if probe.exitstatus == PYTEST_INTERNAL_ERROR:
+        report.error = f"pytest stopped with an internal error: {internal_error(tree, output)}"
+        report.broken_environment = True
+    elif foreign := probe.foreign_modules(tree / source_root(project)):
         report.error = foreign_import_reason(project, tree, foreign)
+        report.broken_environment = True
     report.output = output
     return TestRun(report, probe)
 
@@ -157,6 +163,25 @@ def startup_error(tree: Path, done: Completed) -> str:
     return first_e or conftest or usage or (lines[-1] if lines else "no output")
 
 
+def internal_error(tree: Path, output: str) -> str:
+    """The exception of pytest's INTERNALERROR lines, and where in the tree it was raised."""
+    lines = [
+        line.removeprefix("INTERNALERROR>").strip()
+        for line in output.splitlines()
+        if line.startswith("INTERNALERROR>")
+    ]
+    raised = next((line for line in reversed(lines) if line and not line.startswith("^")), "")
+    frames = [m for line in lines if (m := _FRAME.match(line))]
+    inside = [
+        (Path(f[1]), f[2]) for f in frames if Path(f[1]).resolve().is_relative_to(tree.resolve())
+    ]
+    if inside:
+        path, line_number = inside[-1]
+        raised += f" (in {path.resolve().relative_to(tree.resolve())}:{line_number})"
+    return raised or "no INTERNALERROR lines in the output"
+
+
+_FRAME = re.compile(r'^File "([^"]+)", line (\d+)')
 _PLUGIN_ERROR = re.compile(r'Error importing plugin "([^"]+)"')
 _CONFIG_FILES = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")
 

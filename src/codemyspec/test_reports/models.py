@@ -50,6 +50,10 @@ class SuiteReport(BaseModel):
     failed_cases: list[FailedCase] = Field(default_factory=list)
     collection_errors: list[CollectionError] = Field(default_factory=list)
     error: str | None = None
+    #: The run could not test anything for a reason outside the code under test (pytest
+    #: stopped on a plugin or conftest, the package imported from elsewhere): no fix
+    #: round can help.
+    broken_environment: bool = False
     unproven: str | None = None
     output: str = ""
 

@@ -38,6 +38,7 @@ class RunTests:
 
     For a component whose code did not exist before the session, passing tests must also
     fail once the code is removed (``require_red``): tests that do not test it are no pass.
+    A test environment that cannot run them fails the session at once: no fix round helps.
     """
 
     name: ClassVar[str] = "ComponentCodingSessions.Steps.RunTests"
@@ -63,6 +64,9 @@ class RunTests:
         if result.status is ResultStatus.OK:
             return StepOutcome(SessionUpdate(state=state), result)
         rounds, limit = fix_rounds_done(session), max_fix_rounds(session)
+        if report.get("broken_environment"):
+            state["error"] = f"the test environment cannot run the tests: {_failures(report)}"
+            return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)
         if rounds >= limit:
             state["error"] = (
                 f"tests still failing after {rounds} fix round{'s' if rounds != 1 else ''}: "
