@@ -11,7 +11,14 @@ import pytest
 
 from codemyspec.bootstrap import App
 from codemyspec.components import Component, ComponentType
-from codemyspec.context_coding_sessions import SESSION_TYPE, Initialize, branch_name, slugify
+from codemyspec.context_coding_sessions import (
+    FRESH_BRANCH_KEY,
+    SESSION_TYPE,
+    Initialize,
+    branch_name,
+    seed_branch_name,
+    slugify,
+)
 from codemyspec.errors import StepError, ValidationError
 from codemyspec.projects import Project
 from codemyspec.runner import execute_shell_command
@@ -134,6 +141,20 @@ def test_a_name_with_no_usable_character_falls_back_to_the_component_id(tmp_path
     branch = branch_name(context_session("!!! ### ???"))
     assert branch == f"{PREFIX}component-7"
     assert git_accepts_branch(branch, tmp_path)
+
+
+def test_a_fresh_session_gets_its_own_branch_named_after_its_id(tmp_path: Path) -> None:
+    session = context_session("User Management & Auth", state={FRESH_BRANCH_KEY: True})
+    assert branch_name(session) == f"{PREFIX}user-management-auth-{session.id}"
+    assert git_accepts_branch(branch_name(session), tmp_path)
+    assert session.component is not None
+    assert seed_branch_name(session.component) == f"{PREFIX}user-management-auth"
+    command = Initialize.get_command(SCOPE, session)
+    assert command.metadata["branch_name"] == f"{PREFIX}user-management-auth-{session.id}"
+
+
+def test_a_session_not_started_fresh_keeps_the_seeds_branch_name() -> None:
+    assert branch_name(context_session(state={FRESH_BRANCH_KEY: False})) == f"{PREFIX}billing"
 
 
 def test_a_session_without_a_component_has_no_branch_name() -> None:
