@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from codemyspec.git_refusals import ref_refusal
+
 OUTPUT_LIMIT = 64_000
 
 
@@ -37,20 +39,27 @@ class Completed:
         return self.returncode == 0 and not self.timed_out and not self.not_found
 
     def failure_reason(self) -> str:
-        """Why the program failed, in one line a user can act on."""
+        """Why the program failed, in a line a user can act on (and a refusing remote's message)."""
         program = self.argv[0]
         if self.not_found:
             return f"program not found: {program}"
         if self.timed_out:
             return f"{program} timed out after {self.duration_ms} ms"
+        # A refused push says why on its " ! [rejected]" line, after the remote's messages.
+        refused = ref_refusal(f"{self.stderr}\n{self.stdout}")
+        reason = "\n".join(refused.lines) if refused else self._error_line()
+        detail = f": {reason}" if reason else ""
+        # "git fetch --no-tags" says more than "git -C ." about which git call it was.
+        named = self.argv[:1] + self.argv[3:] if self.argv[1:2] == ("-C",) else self.argv
+        return f"{' '.join(named[:3])} exited with {self.returncode}{detail}"
+
+    def _error_line(self) -> str:
         lines = [line.strip() for line in (self.stderr or self.stdout).splitlines() if line.strip()]
         # git and most tools say why in a "fatal:"/"error:" line, then add advice after it.
-        reason = next(
+        return next(
             (line for line in lines if line.startswith(("fatal:", "error:"))),
             lines[-1] if lines else "",
         )
-        detail = f": {reason}" if reason else ""
-        return f"{' '.join(self.argv[:3])} exited with {self.returncode}{detail}"
 
 
 class Shell(Protocol):

@@ -71,6 +71,59 @@ def test_local_setup_run_twice_stays_on_the_branch_and_keeps_the_work_done_there
     assert draft.read_text() == "DRAFT = True\n"
 
 
+def commit_on(git_project: GitProject, branch: str, message: str) -> str:
+    """A commit made by hand on ``branch`` (created from HEAD when missing); its hash."""
+    git("switch", "-q", "-C" if branch == "main" else "-c", branch, cwd=git_project.root)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=git_project.root)
+    return head(git_project.root)
+
+
+def test_local_setup_moves_a_branch_head_is_ahead_of_forward_to_head(
+    git_project: GitProject,
+) -> None:
+    git("branch", BRANCH, cwd=git_project.root)
+    main_head = commit_on(git_project, "main", "later work on main")
+
+    result = setup("local", None, git_project.root)
+
+    assert result.status is ResultStatus.OK, result.error_message
+    assert git_project.current_branch() == BRANCH
+    assert head(git_project.root) == main_head
+
+
+def test_local_setup_on_the_branch_ahead_of_main_keeps_its_commits(
+    git_project: GitProject,
+) -> None:
+    hand_made = commit_on(git_project, BRANCH, "made by hand")
+
+    result = setup("local", None, git_project.root)
+
+    assert result.status is ResultStatus.OK, result.error_message
+    assert git_project.current_branch() == BRANCH
+    assert head(git_project.root) == hand_made
+
+
+@pytest.mark.parametrize("main_moved", [False, True], ids=["branch-ahead", "diverged"])
+def test_local_setup_never_resets_a_branch_holding_commits_head_lacks(
+    git_project: GitProject, main_moved: bool
+) -> None:
+    hand_made = commit_on(git_project, BRANCH, "made by hand")
+    git("switch", "-q", "main", cwd=git_project.root)
+    if main_moved:
+        commit_on(git_project, "main", "later work on main")
+    main_head = head(git_project.root)
+
+    result = setup("local", None, git_project.root)
+
+    assert result.status is ResultStatus.ERROR
+    assert result.error_message is not None
+    assert f"-> {BRANCH} (non-fast-forward)" in result.error_message
+    assert result.data["failed_program"][3] == "fetch"
+    assert git("rev-parse", BRANCH, cwd=git_project.root).strip() == hand_made
+    assert git_project.current_branch() == "main"
+    assert head(git_project.root) == main_head
+
+
 def test_local_setup_accepts_the_environment_type_enum(git_project: GitProject) -> None:
     assert setup(EnvironmentType.LOCAL, None, git_project.root).status is ResultStatus.OK
     assert git_project.current_branch() == BRANCH
@@ -94,6 +147,22 @@ def test_clone_setup_clones_the_code_repo_into_an_empty_dir_and_switches_to_the_
     origin = git("remote", "get-url", "origin", cwd=workdir).strip()
     assert Path(origin).resolve() == git_project.remote.resolve()
     assert git_project.current_branch() == "main", "the original checkout is left alone"
+
+
+def test_clone_setup_makes_the_branch_from_head_and_leaves_origins_branch_alone(
+    git_project: GitProject, tmp_path: Path
+) -> None:
+    theirs = commit_on(git_project, BRANCH, "pushed by someone else")
+    git("push", "-q", "origin", BRANCH, cwd=git_project.root)
+    workdir = tmp_path / "fresh"
+    workdir.mkdir()
+
+    result = setup("clone", str(git_project.remote), workdir)
+
+    assert result.status is ResultStatus.OK, result.error_message
+    assert current_branch(workdir) == BRANCH
+    assert head(workdir) == git("rev-parse", "main", cwd=git_project.remote).strip()
+    assert git("rev-parse", BRANCH, cwd=git_project.remote).strip() == theirs
 
 
 def test_clone_setup_can_clone_into_a_named_working_dir(

@@ -86,6 +86,14 @@ def test_implement_against_a_server_completes_and_pushes_with_the_state_on_the_s
     assert json.loads(listed.stdout) == []
     # The child branches were shared through origin and are gone again.
     assert project.git.remote_branches() == sorted(["main", BRANCH])
+    # The server's record says the context is done: implementing it again is refused.
+    again = invoke("implement", "Billing", "--server", server)
+    assert again.exit_code == 1
+    text = flat(again.output)
+    assert f"session {parent['id']} completed it on branch {BRANCH}, commit " in text
+    assert f"`codemyspec implement Billing --fresh --server {server}`" in text
+    assert len(context_sessions(server, token)) == 1
+    assert all(len(calls(project, name)) == 1 for name in NAMES)
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)

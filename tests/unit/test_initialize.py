@@ -11,7 +11,14 @@ import pytest
 
 from codemyspec.bootstrap import App
 from codemyspec.components import Component, ComponentType
-from codemyspec.context_coding_sessions import SESSION_TYPE, Initialize, branch_name, slugify
+from codemyspec.context_coding_sessions import (
+    FRESH_BRANCH_KEY,
+    SESSION_TYPE,
+    Initialize,
+    branch_name,
+    seed_branch_name,
+    slugify,
+)
 from codemyspec.errors import StepError, ValidationError
 from codemyspec.projects import Project
 from codemyspec.runner import execute_shell_command
@@ -136,6 +143,20 @@ def test_a_name_with_no_usable_character_falls_back_to_the_component_id(tmp_path
     assert git_accepts_branch(branch, tmp_path)
 
 
+def test_a_fresh_session_gets_its_own_branch_named_after_its_id(tmp_path: Path) -> None:
+    session = context_session("User Management & Auth", state={FRESH_BRANCH_KEY: True})
+    assert branch_name(session) == f"{PREFIX}user-management-auth-{session.id}"
+    assert git_accepts_branch(branch_name(session), tmp_path)
+    assert session.component is not None
+    assert seed_branch_name(session.component) == f"{PREFIX}user-management-auth"
+    command = Initialize.get_command(SCOPE, session)
+    assert command.metadata["branch_name"] == f"{PREFIX}user-management-auth-{session.id}"
+
+
+def test_a_session_not_started_fresh_keeps_the_seeds_branch_name() -> None:
+    assert branch_name(context_session(state={FRESH_BRANCH_KEY: False})) == f"{PREFIX}billing"
+
+
 def test_a_session_without_a_component_has_no_branch_name() -> None:
     with pytest.raises(StepError, match="Context component not found"):
         branch_name(context_session(None))
@@ -149,12 +170,33 @@ def test_initialize_refuses_a_session_without_a_component() -> None:
 # ---------------------------------------------------------------- get_command
 
 
+def on_branch(branch: str) -> list[list[str]]:
+    """Fast-forward (or create) the branch to HEAD without ever resetting it, then switch."""
+    return [
+        [
+            "git",
+            "-C",
+            ".",
+            "fetch",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-recurse-submodules",
+            "--update-head-ok",
+            ".",
+            f"HEAD:refs/heads/{branch}",
+        ],
+        ["git", "-C", ".", "switch", branch],
+    ]
+
+
 def test_initialize_on_a_local_checkout_switches_it_to_the_branch() -> None:
     command = Initialize.get_command(SCOPE, context_session("User Management & Auth"))
     branch = f"{PREFIX}user-management-auth"
     assert command.module == Initialize.name
     assert command.command is CommandKind.SHELL
-    assert command.programs == [["git", "-C", ".", "switch", "-C", branch]]
+    assert command.programs == on_branch(branch)
+    assert not any(arg in ("-C", "-B", "--force", "-f") for arg in command.programs[-1][3:])
+    assert not command.programs[0][-1].startswith("+"), "a refspec without + never resets"
     assert command.metadata["branch_name"] == branch
     assert command.metadata["repo_url"] == REPO_URL
     assert command.metadata["working_dir"] == "."
@@ -163,10 +205,7 @@ def test_initialize_on_a_local_checkout_switches_it_to_the_branch() -> None:
 def test_initialize_in_a_clone_environment_clones_the_code_repo_then_switches() -> None:
     command = Initialize.get_command(SCOPE, context_session(environment_type="clone"))
     branch = f"{PREFIX}billing"
-    assert command.programs == [
-        ["git", "clone", "--", REPO_URL, "."],
-        ["git", "-C", ".", "switch", "-C", branch],
-    ]
+    assert command.programs == [["git", "clone", "--", REPO_URL, "."], *on_branch(branch)]
     assert command.metadata["repo_url"] == REPO_URL
     assert command.metadata["working_dir"] == "."
     assert command.metadata["branch_name"] == branch
@@ -180,9 +219,11 @@ def test_initialize_in_a_clone_environment_needs_the_projects_code_repo() -> Non
 
 def test_a_hostile_context_name_never_reaches_the_command_except_as_its_slug() -> None:
     command = Initialize.get_command(SCOPE, context_session("$(touch pwned); rm -rf ~"))
-    argv = command.programs[-1]
-    assert argv[-1] == f"{PREFIX}touch-pwned-rm-rf"
-    assert not any("$" in arg or ";" in arg or "~" in arg for arg in argv)
+    fetch, switch = command.programs
+    assert switch[-1] == f"{PREFIX}touch-pwned-rm-rf"
+    assert fetch[-1] == f"HEAD:refs/heads/{PREFIX}touch-pwned-rm-rf"
+    for argv in command.programs:
+        assert not any("$" in arg or ";" in arg or "~" in arg for arg in argv)
 
 
 def test_the_clone_command_really_clones_the_remote_onto_the_branch(

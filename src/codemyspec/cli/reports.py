@@ -9,6 +9,12 @@ from rich.console import Console
 
 from codemyspec.cli.git import git_output
 from codemyspec.cli.progress import session_label, step_label
+from codemyspec.cli.refusal_reports import (
+    branch_kept,
+    print_branch_kept,
+    print_push_failure,
+    push_failed,
+)
 from codemyspec.commands import ResultStatus
 from codemyspec.component_coding_sessions import total_agent_usage
 from codemyspec.sessions import Interaction, Session, SessionStatus
@@ -73,11 +79,14 @@ def print_outcome(
     if session.status is SessionStatus.COMPLETE:
         print_success(root, session, console)
         return
+    failed = last_error(session)
+    if failed is not None and push_failed(failed):
+        print_push_failure(root, session, failed, console, ident)
+        return
     console.print(
         f"[red bold]✗ {session_label(session)} was not implemented[/] (session {ident})",
         highlight=False,
     )
-    failed = last_error(session)
     validation = failed.result.data.get("validation") if failed and failed.result else None
     if isinstance(validation, dict):
         print_validation(validation, console)
@@ -88,7 +97,10 @@ def print_outcome(
             markup=False,
             soft_wrap=True,
         )
-    print_next_steps(session, console, ident)
+    if failed is not None and branch_kept(failed):
+        print_branch_kept(failed, console, ident)
+    else:
+        print_next_steps(session, console, ident)
 
 
 def print_success(root: Path, session: Session, console: Console) -> None:

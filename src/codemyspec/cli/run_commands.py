@@ -30,6 +30,12 @@ def implement(
         int | None, typer.Option(help="fix rounds before a component fails")
     ] = None,
     no_push: Annotated[bool, typer.Option("--no-push", help="commit but do not push")] = False,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh", help="after a complete session: a new session on a new branch from HEAD"
+        ),
+    ] = False,
     server: ServerOption = None,
 ) -> None:
     """Implement every component of CONTEXT from its design docs, in one commit."""
@@ -43,6 +49,7 @@ def implement(
             max_fix_rounds=max_fix_rounds,
             push=not no_push,
             remote=remote,
+            fresh=fresh,
         )
     if driven.exit_code:
         raise typer.Exit(driven.exit_code)

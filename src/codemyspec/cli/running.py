@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.live import Live
 
 from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
+from codemyspec.cli.branch_checks import check_branch_keeps_commits, check_not_implemented_yet
 from codemyspec.cli.git import git, git_output
 from codemyspec.cli.local import Local
 from codemyspec.cli.progress import LogLines, ProgressBoard, session_label
@@ -24,6 +25,7 @@ from codemyspec.cli.remote import Remote, SessionsClient
 from codemyspec.cli.reports import print_joined, print_outcome, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, ComponentType
+from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.design_docs import design_doc_files
 from codemyspec.errors import ConfigurationError, NotFoundError, ValidationError
@@ -163,10 +165,12 @@ def implement(
     agents: dict[str, Agent] | None = None,
     console: Console | None = None,
     remote: Remote | None = None,
+    fresh: bool = False,
 ) -> Driven:
     """Check, create and run a context coding session; print how it ended.
 
-    With ``remote`` the design docs are uploaded and the session lives on that server.
+    With ``remote`` the design docs are uploaded and the session lives on that server;
+    ``fresh`` starts a new session on a new branch after a complete one.
     """
     if concurrency is not None and concurrency < 0:
         raise ValidationError(f"--concurrency must be 0 (all) or more, not {concurrency}")
@@ -189,13 +193,13 @@ def implement(
         remote.catalog.sync(remote.project.id, design_doc_files(remote.project, local.root))
         components = remote.catalog.components(remote.project.id)
     found, children = pick_context(components, context)
-    check_no_unfinished_session(
-        engine.list_sessions(scope, type=CONTEXT_SESSION_TYPE),
-        found,
-        remote.sessions.client.url if remote else None,
-    )
+    sessions = engine.list_sessions(scope, type=CONTEXT_SESSION_TYPE)
+    server = remote.sessions.client.url if remote else None
+    check_no_unfinished_session(sessions, found, server)
+    check_not_implemented_yet(local.root, sessions, found, server, fresh=fresh)
     if remote is None:  # an unfinished session explains a dirty tree: named first
         check_repository(local.root, push=push)
+    check_branch_keeps_commits(local.root, found, fresh=fresh)
     checked = preflight(
         local.project,
         local.root,
@@ -213,7 +217,12 @@ def implement(
             project_id=scope.project_id,
             execution_mode=ExecutionMode.AGENTIC,
             agent=agent_name,
-            state={"max_fix_rounds": rounds, "push": push, "baseline": checked.baseline},
+            state={
+                "max_fix_rounds": rounds,
+                "push": push,
+                FRESH_BRANCH_KEY: fresh,
+                "baseline": checked.baseline,
+            },
         ),
     )
     return drive(

@@ -13,14 +13,17 @@ from codemyspec.context_coding_sessions.steps import (
 )
 from codemyspec.context_coding_sessions.utils import (
     CHILD_SESSION_TYPE,
+    FRESH_BRANCH_KEY,
     SESSION_TYPE,
     branch_name,
+    seed_branch_name,
     slugify,
 )
 from codemyspec.context_coding_sessions.validation import ValidationReport
 
 __all__ = [
     "CHILD_SESSION_TYPE",
+    "FRESH_BRANCH_KEY",
     "SESSION_TYPE",
     "Finalize",
     "Initialize",
@@ -28,6 +31,7 @@ __all__ = [
     "ValidationReport",
     "branch_name",
     "orchestrator",
+    "seed_branch_name",
     "slugify",
     "utils",
 ]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from codemyspec.components import Component
 from codemyspec.errors import StepError
 from codemyspec.sessions import Session
 
 SESSION_TYPE = "ContextCodingSessions"
 CHILD_SESSION_TYPE = "ComponentCodingSessions"
 BRANCH_PREFIX = "code-context-coding-session-for-"
+FRESH_BRANCH_KEY = "fresh_branch"
 
 _OUTSIDE_SLUG = re.compile(r"[^a-z0-9_-]")
 _HYPHEN_RUNS = re.compile(r"-{2,}")
@@ -22,8 +24,18 @@ def slugify(name: str) -> str:
 
 
 def branch_name(session: Session) -> str:
-    """``code-context-coding-session-for-<slug of the context component's name>``."""
+    """``code-context-coding-session-for-<slug of the context component's name>``.
+
+    A session started with ``fresh_branch`` in its state (``implement --fresh``, beyond the
+    seed) gets its own branch: the same name followed by ``-<session id>``.
+    """
     if session.component is None:
         raise StepError("Context component not found")
-    slug = slugify(session.component.name) or f"component-{session.component.id}"
+    seed = seed_branch_name(session.component)
+    return f"{seed}-{session.id}" if session.state.get(FRESH_BRANCH_KEY) else seed
+
+
+def seed_branch_name(component: Component) -> str:
+    """The seed's branch name for a context; ``branch_name`` is what a session uses."""
+    slug = slugify(component.name) or f"component-{component.id}"
     return f"{BRANCH_PREFIX}{slug}"

@@ -15,6 +15,18 @@ class EnvironmentType(StrEnum):
     CLONE = "clone"
 
 
+def _branch_from_head(working_dir: str, branch_name: str) -> list[list[str]]:
+    """Fast-forward (or create) ``branch_name`` to HEAD, then switch to it.
+
+    A fetch from the repository itself into the branch refuses a non-fast-forward update
+    (its refspec has no ``+``) and runs no hooks; ``--update-head-ok`` lets it name the
+    checked-out branch, which then stays where it is.
+    """
+    fetch = ["git", "-C", working_dir, "fetch", "--no-tags", "--no-write-fetch-head"]
+    fetch += ["--no-recurse-submodules", "--update-head-ok", ".", f"HEAD:refs/heads/{branch_name}"]
+    return [fetch, ["git", "-C", working_dir, "switch", branch_name]]
+
+
 def environment_setup_command(
     environment_type: EnvironmentType | str,
     *,
@@ -23,10 +35,12 @@ def environment_setup_command(
     repo_url: str | None,
     working_dir: str = ".",
 ) -> Command:
-    """``local`` switches the checkout to the branch (created from HEAD); ``clone`` clones first.
+    """``local`` puts the checkout on the branch, made from HEAD; ``clone`` clones first.
 
-    ``git switch -C`` makes the command safe to run again after a crash: switching to the
-    branch it already made is a no-op.
+    The branch is created at HEAD when missing and moved forward when HEAD is ahead of it;
+    a branch holding commits HEAD lacks is never reset: the command fails with git's
+    ``! [rejected] … (non-fast-forward)`` line. On the branch already (a re-run after a
+    crash) it is a no-op.
     """
     try:
         kind = EnvironmentType(environment_type)
@@ -35,13 +49,13 @@ def environment_setup_command(
         raise ValidationError(
             f"unknown environment type {environment_type!r} (known: {known})"
         ) from None
-    switch = ["git", "-C", working_dir, "switch", "-C", branch_name]
+    on_branch = _branch_from_head(working_dir, branch_name)
     if kind is EnvironmentType.LOCAL:
-        programs = [switch]
+        programs = on_branch
     else:
         if not repo_url:
             raise ValidationError("the clone environment needs the project's code_repo url")
-        programs = [["git", "clone", "--", repo_url, working_dir], switch]
+        programs = [["git", "clone", "--", repo_url, working_dir], *on_branch]
     return Command(
         module=module,
         command=CommandKind.SHELL,

@@ -215,16 +215,22 @@ class Runner:
             self.executor.git.remove(str(worktree), str(branch))
 
     def resume(self, scope: Scope, session_id: int) -> Session:
-        """Continue from the record: interrupted children become active again, then drive."""
+        """Continue from the record: interrupted children become active again, then drive.
+
+        A session that itself failed (a context's Finalize: its push was refused) becomes
+        active too, so its failed step runs again; the commit it made is not made twice.
+        Failed children stay failed: ``retry`` runs them again.
+        """
         session = self.engine.get_session(scope, session_id)
-        targets = [session, *session.child_sessions]
+        stopped = (SessionStatus.CANCELLED, SessionStatus.FAILED)
+        targets = [session] if session.status in stopped else []
+        targets += [c for c in session.child_sessions if c.status is SessionStatus.CANCELLED]
         for target in targets:
-            if target.status is SessionStatus.CANCELLED:
-                self.engine.update_session(
-                    scope,
-                    target.id,
-                    SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None}),
-                )
+            self.engine.update_session(
+                scope,
+                target.id,
+                SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None}),
+            )
         return self.run(scope, session_id)
 
     def retry(self, scope: Scope, session_id: int) -> Session:

@@ -13,7 +13,7 @@ from codemyspec.sessions import Command, Result, Session, SessionUpdate, StepOut
 
 
 class Initialize:
-    """Creates (or switches to) ``code-context-coding-session-for-<slug>``."""
+    """Puts the checkout on ``code-context-coding-session-for-<slug>``, never resetting it."""
 
     name: ClassVar[str] = "ContextCodingSessions.Steps.Initialize"
 
