@@ -347,3 +347,21 @@ def test_without_codemyspec_toml_implement_says_to_run_init(
     assert "run `codemyspec init`" in text
     assert not (plain.root / ".codemyspec").exists()
     assert git("branch", "--list", cwd=plain.root).split() == ["*", "main"]
+
+
+def test_an_uncommitted_file_where_an_agent_writes_is_refused_and_left_intact(
+    project: CliProject,
+) -> None:
+    mine = "# my own draft of tax, not committed yet\n"
+    draft = project.git.write(code_path("Tax"), mine)
+    before = git_state(project)
+
+    result = invoke("implement", "Billing")
+
+    assert result.exit_code == 1
+    assert (
+        f"{code_path('Tax')} is in your working tree but not committed, where a component's "
+        "agent writes: it would be overwritten"
+    ) in flat(result.output)
+    assert draft.read_text(encoding="utf-8") == mine
+    assert_nothing_changed(project, before)

@@ -11,7 +11,7 @@ import threading
 from contextlib import nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from rich.console import Console
 from rich.live import Live
@@ -24,11 +24,12 @@ from codemyspec.cli.progress import LogLines, ProgressBoard, session_label
 from codemyspec.cli.remote import Remote, SessionsClient
 from codemyspec.cli.reports import print_joined, print_outcome, session_ref
 from codemyspec.cli.settings import Settings
-from codemyspec.components import Component, ComponentType
+from codemyspec.components import Component, ComponentType, component_files
 from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.design_docs import design_doc_files
 from codemyspec.errors import ConfigurationError, NotFoundError, ValidationError
+from codemyspec.projects import Project
 from codemyspec.runner import Runner, RunnerConfig, preflight, stop_on_signals
 from codemyspec.scope import Scope
 from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
@@ -99,6 +100,25 @@ def check_repository(root: Path, *, push: bool) -> None:
         raise ConfigurationError(
             "no remote named origin to push to: `git remote add origin URL`, or run with --no-push"
         )
+
+
+def check_no_untracked_targets(root: Path, project: Project, components: list[Component]) -> None:
+    """No file the agents will write exists uncommitted: integration would overwrite it."""
+    targets = [str(p) for c in components for p in _targets(c, project)]
+    found = git(root, "ls-files", "-z", "--others", "--", *targets).stdout
+    untracked = sorted(filter(None, found.split("\0")))
+    if untracked:
+        raise ConfigurationError(
+            f"{', '.join(untracked)} {'is' if len(untracked) == 1 else 'are'} in your working "
+            "tree but not committed, where a component's agent writes: it would be "
+            "overwritten. Commit it (codemyspec then treats it as existing code to change) "
+            "or move it away"
+        )
+
+
+def _targets(component: Component, project: Project) -> tuple[PurePosixPath, PurePosixPath]:
+    paths = component_files(component, project)
+    return paths.code, paths.test
 
 
 def check_agent(name: str, agents: dict[str, Agent]) -> None:
@@ -200,6 +220,7 @@ def implement(
     if remote is None:  # an unfinished session explains a dirty tree: named first
         check_repository(local.root, push=push)
     check_branch_keeps_commits(local.root, found, fresh=fresh)
+    check_no_untracked_targets(local.root, local.project, children)
     checked = preflight(
         local.project,
         local.root,
