@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -31,16 +30,13 @@ def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_demo_implements_billing_says_the_model_is_scripted_and_cleans_up(
     temp_root: Path,
 ) -> None:
-    started = time.monotonic()
     result = CliRunner().invoke(app, [])
-    elapsed = time.monotonic() - started
 
     assert result.exit_code == 0, result.output
     assert "scripted stand-in for the AI model" in result.output
     assert BRANCH in result.output
     assert "demo complete" in result.output
     assert list(temp_root.glob("codemyspec-demo-*")) == [], "the temp directory was removed"
-    assert elapsed < 60, f"the demo took {elapsed:.0f}s"
 
 
 def test_the_kept_demo_remote_has_the_branch_with_one_commit_of_the_three_components(
