@@ -124,8 +124,14 @@ def run_tests(
 
 
 def _unreadable(done: Completed) -> SuiteReport | None:
+    """A run that timed out (perhaps the code under test hangs: a fix round may help) or
+    whose test command does not exist (no fix round can help)."""
     if not done.ok and (done.timed_out or done.not_found):
-        return SuiteReport(error=done.failure_reason(), output=done.stdout + done.stderr)
+        return SuiteReport(
+            error=done.failure_reason(),
+            broken_environment=done.not_found,
+            output=done.stdout + done.stderr,
+        )
     return None
 
 
