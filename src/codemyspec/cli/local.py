@@ -36,6 +36,7 @@ def project_attrs(root: Path, settings: Settings) -> ProjectAttrs:
         code_repo=p.remote,
         design_root=p.design_root,
         test_command=p.test_command,
+        layout=settings.layout,
     )
 
 

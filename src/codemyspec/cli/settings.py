@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.errors import ConfigurationError
-from codemyspec.projects import Language
+from codemyspec.projects import Language, Layout
 
 CONFIG_FILE = "codemyspec.toml"
 STATE_DIR = ".codemyspec"
@@ -60,6 +60,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     project: ProjectSettings
+    layout: Layout | None = None
     agent: AgentSettings = Field(default_factory=AgentSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
@@ -94,6 +95,21 @@ def _toml(value: object) -> str:
     return json.dumps(value)
 
 
+def _render_layout(layout: Layout | None) -> str:
+    """``[layout]`` as set, or commented out with the profile's defaults and other layouts."""
+    if layout is not None:
+        values = "\n".join(
+            f"{key} = {_toml(value)}" for key, value in layout.model_dump().items() if value
+        )
+        return f"[layout]\n{values}"
+    return """\
+# [layout]                     # where code and tests go; placeholders: {package}, {module},
+#                              # {context}, {component} (underscored); defaults for python:
+# code = "src/{package}/{module}.py"             # a flat package: "src/{package}/{component}.py"
+# test = "tests/{context}/test_{component}.py"   # beside the code: "{package}/test_{component}.py"
+# (a component's own `code` and `test` rows in its design doc win over these)"""
+
+
 def render_settings(settings: Settings) -> str:
     """The settings as a commented ``codemyspec.toml``."""
     p, a, r = settings.project, settings.agent, settings.runner
@@ -116,6 +132,8 @@ language = {_toml(p.language.value)}          # python or elixir
 design_root = {_toml(p.design_root)}   # design docs: <design_root>/<package>/<context>.md
 {remote}
 {test}
+
+{_render_layout(settings.layout)}
 
 [agent]
 default = {_toml(a.default)}   # claude_code, or a name under [agent.commands]

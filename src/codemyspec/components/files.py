@@ -11,7 +11,13 @@ from codemyspec.projects import ComponentPaths, Project, component_paths
 
 def component_files(component: Component, project: Project) -> ComponentPaths:
     """The component's design, code and test paths, relative to the project root."""
-    return component_paths(project, component.module_name, is_context=component.type.is_context)
+    return component_paths(
+        project,
+        component.module_name,
+        is_context=component.type.is_context,
+        code=component.code_path,
+        test=component.test_path,
+    )
 
 
 def resolve_inside(root: Path, relative: str) -> Path:

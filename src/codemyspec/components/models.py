@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from codemyspec.errors import ValidationError
-from codemyspec.projects import MAX_INT, RowId, validate_module_name
+from codemyspec.projects import MAX_INT, RowId, check_relative_path, validate_module_name
 
 
 class ComponentType(StrEnum):
@@ -41,6 +41,8 @@ class Component(BaseModel):
     priority: int | None = None
     parent_component_id: int | None = None
     dependencies: list[str] = Field(default_factory=list)
+    code_path: str | None = None
+    test_path: str | None = None
 
 
 class ComponentAttrs(BaseModel):
@@ -55,6 +57,13 @@ class ComponentAttrs(BaseModel):
     priority: int | None = None
     parent_component_id: RowId | None = None
     dependencies: list[str] = Field(default_factory=list)
+    code_path: str | None = None
+    test_path: str | None = None
+
+    @field_validator("code_path", "test_path")
+    @classmethod
+    def _paths_stay_inside(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else check_relative_path(value, str(info.field_name))
 
     @field_validator("module_name")
     @classmethod

@@ -104,6 +104,7 @@ class ProjectRow(Timestamped, Base):
     code_repo: Mapped[str | None] = mapped_column(Text)
     design_root: Mapped[str] = mapped_column(Text)
     test_command: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    layout: Mapped[dict[str, Any] | None] = mapped_column(JSONDict)
 
 
 class ComponentRow(Timestamped, Base):
@@ -125,6 +126,8 @@ class ComponentRow(Timestamped, Base):
         ForeignKey("components.id", ondelete="CASCADE")
     )
     dependencies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    code_path: Mapped[str | None] = mapped_column(String(500))
+    test_path: Mapped[str | None] = mapped_column(String(500))
 
     project: Mapped[ProjectRow] = relationship(lazy="raise")
 

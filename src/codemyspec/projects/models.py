@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codemyspec.projects.layout import Layout
+
 #: The largest value of an id or number column: they are 32-bit ``INTEGER`` (PostgreSQL's
 #: ``integer``), so attrs refuse anything larger rather than let the database fail on it.
 MAX_INT = 2**31 - 1
@@ -36,6 +38,7 @@ class Project(BaseModel):
     code_repo: str | None = None
     design_root: str = "docs/design"
     test_command: list[str] | None = None
+    layout: Layout | None = None
 
 
 class ProjectAttrs(BaseModel):
@@ -50,3 +53,4 @@ class ProjectAttrs(BaseModel):
     code_repo: str | None = None
     design_root: str = "docs/design"
     test_command: list[str] | None = None
+    layout: Layout | None = None

@@ -1,7 +1,8 @@
-"""Language profiles: where a component's design, code and test files live, and how to test.
+"""Language profiles: where a component's design, code and test files live.
 
 ``Billing.InvoiceCalculator`` in package ``shop`` is ``src/shop/billing/invoice_calculator.py``
-for Python and ``lib/shop/billing/invoice_calculator.ex`` for Elixir.
+for Python and ``lib/shop/billing/invoice_calculator.ex`` for Elixir, unless the project's
+``[layout]`` or the component's design doc says otherwise.
 """
 
 from __future__ import annotations
@@ -11,6 +12,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from codemyspec.errors import ValidationError
+from codemyspec.projects.layout import (
+    Layout,
+    check_relative_path,
+    layout_source_root,
+    render,
+    template_root,
+)
 from codemyspec.projects.models import Language, Project
 
 MODULE_SEGMENT = re.compile(r"^[A-Z][A-Za-z0-9]*$")
@@ -48,33 +56,85 @@ class ComponentPaths:
     test: PurePosixPath
 
 
-def _checked(path: PurePosixPath, module_name: str) -> PurePosixPath:
-    if path.is_absolute() or ".." in path.parts:
-        raise ValidationError(f"module {module_name!r} maps outside the project root: {path}")
-    return path
+DEFAULT_LAYOUTS = {
+    Language.PYTHON: Layout(
+        code="src/{package}/{module}.py",
+        test="tests/{context}/test_{component}.py",
+        context_test="tests/{context}/test_{component}.py",
+    ),
+    Language.ELIXIR: Layout(
+        code="lib/{package}/{module}.ex",
+        test="test/{package}/{module}_test.exs",
+        context_code="lib/{package}/{module}.ex",
+        context_test="test/{package}/{module}_test.exs",
+    ),
+}
 
 
-def component_paths(project: Project, module_name: str, *, is_context: bool) -> ComponentPaths:
-    """The design, code and test paths for a module under the project's language profile."""
+def effective_layout(language: Language, layout: Layout | None) -> Layout:
+    """The project's templates, each unset one taken from the language's defaults."""
+    default = DEFAULT_LAYOUTS[language]
+    if layout is None:
+        return default
+    chosen = {k: v for k, v in layout.model_dump().items() if v is not None}
+    if "code" in chosen and "context_code" not in chosen and language is Language.ELIXIR:
+        chosen["context_code"] = chosen["code"]
+    if "test" in chosen and "context_test" not in chosen:
+        chosen["context_test"] = chosen["test"]
+    return default.model_copy(update=chosen)
+
+
+def project_layout(project: Project) -> Layout:
+    """The templates this project's paths are made from."""
+    return effective_layout(project.language, project.layout)
+
+
+def component_paths(
+    project: Project,
+    module_name: str,
+    *,
+    is_context: bool,
+    code: str | None = None,
+    test: str | None = None,
+) -> ComponentPaths:
+    """The design, code and test paths of a module: ``code``/``test`` when the design doc
+    names them, else the project's layout (its ``[layout]``, or the profile's defaults)."""
     parts = [underscore(segment) for segment in validate_module_name(module_name).split(".")]
-    package = project.package
-    design = PurePosixPath(project.design_root, package, *parts).with_suffix(".md")
-    if project.language is Language.PYTHON:
-        if is_context:
-            code = PurePosixPath("src", package, *parts, "__init__.py")
-        else:
-            code = PurePosixPath("src", package, *parts).with_suffix(".py")
-        test = PurePosixPath("tests", *parts[:-1], f"test_{parts[-1]}.py")
+    layout = project_layout(project)
+    what = f"module {module_name!r}"
+
+    def fill(template: str | None, module: list[str] = parts) -> PurePosixPath:
+        return render(str(template), package=project.package, parts=module, what=what)
+
+    design = PurePosixPath(project.design_root, project.package, *parts).with_suffix(".md")
+    if code is not None:
+        code_path = PurePosixPath(check_relative_path(code, f"{what}: code"))
+    elif not is_context:
+        code_path = fill(layout.code)
+    elif layout.context_code is not None:
+        code_path = fill(layout.context_code)
+    else:  # the __init__.py of the package its components' code is in
+        code_path = fill(layout.code, [*parts, "component"]).parent / "__init__.py"
+    if test is not None:
+        test_path = PurePosixPath(check_relative_path(test, f"{what}: test"))
     else:
-        code = PurePosixPath("lib", package, *parts).with_suffix(".ex")
-        test = PurePosixPath("test", package, *parts[:-1], f"{parts[-1]}_test.exs")
-    return ComponentPaths(
-        design=_checked(design, module_name),
-        code=_checked(code, module_name),
-        test=_checked(test, module_name),
-    )
+        test_path = fill(layout.context_test if is_context else layout.test)
+    return ComponentPaths(design=_inside(design, what), code=code_path, test=test_path)
+
+
+def _inside(path: PurePosixPath, what: str) -> PurePosixPath:
+    if path.is_absolute() or ".." in path.parts:
+        raise ValidationError(f"{what} maps outside the project root: {path}")
+    return path
 
 
 def source_root(project: Project) -> PurePosixPath:
     """The folder the package's code lives under: tests import the code under test from it."""
-    return PurePosixPath("src" if project.language is Language.PYTHON else "lib")
+    return layout_source_root(project_layout(project))
+
+
+def test_root(project: Project) -> PurePosixPath:
+    """The folder the tests live under (the source root when they sit beside the code)."""
+    layout = project_layout(project)
+    root = template_root(str(layout.test))
+    return source_root(project) if root == PurePosixPath(".") else root
