@@ -233,6 +233,46 @@ def test_a_doc_over_the_size_limit_in_utf8_bytes_is_422_naming_its_size(
         assert components(client, alice, project_id) == before
 
 
+def _line(text: str, heading: str) -> int:
+    return text.splitlines().index(heading) + 1
+
+
+CASE_DOC = context_doc("Money", "Ledger", "MONEY")
+SLUG_DOC = context_doc("Money", "Ledger", "Steps.Ledger")
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        pytest.param(
+            {CONTEXT_DOC: CASE_DOC},
+            f"{CONTEXT_DOC}:{_line(CASE_DOC, '### Billing.MONEY')}: 'Billing.MONEY' and "
+            f"'Billing.Money' ({CONTEXT_DOC}:{_line(CASE_DOC, '### Billing.Money')}) differ only "
+            "by case: on a case-insensitive filesystem their files and branches would be one",
+            id="names that differ only by case",
+        ),
+        pytest.param(
+            {CONTEXT_DOC: SLUG_DOC},
+            f"{CONTEXT_DOC}:{_line(SLUG_DOC, '### Billing.Steps.Ledger')}: 'Billing.Steps.Ledger' "
+            f"and 'Billing.Ledger' ({CONTEXT_DOC}:{_line(SLUG_DOC, '### Billing.Ledger')}) would "
+            "work on one branch, code-context-coding-session-for-billing--ledger",
+            id="names with one slug",
+        ),
+    ],
+)
+def test_two_components_that_would_collide_are_422_naming_both_and_change_nothing(
+    client: TestClient, alice: Caller, project_id: int, files: dict[str, str], message: str
+) -> None:
+    assert sync(client, alice, project_id, UPLOAD).status_code == 200
+    before = components(client, alice, project_id)
+
+    response = sync(client, alice, project_id, files)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == message
+    assert components(client, alice, project_id) == before
+
+
 def test_too_many_files_is_422_naming_files(
     client: TestClient, alice: Caller, project_id: int
 ) -> None:

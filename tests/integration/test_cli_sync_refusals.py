@@ -146,3 +146,53 @@ def test_a_doc_linked_to_a_file_inside_the_repository_syncs(project: CliProject)
     assert result.exit_code == 0, result.output
     assert "2 created, 0 updated, 0 deleted" in result.output
     assert {c["module_name"] for c in tree()} >= {"Billing.Ledger", "Accounts.Payer"}
+
+
+def _section(name: str) -> str:
+    return f"### {name}\n\n| field | value |\n| --- | --- |\n| type | other |\n\nIt {name}.\n\n"
+
+
+def with_components(text: str, *names: str) -> str:
+    """The context doc with ``names`` added at the end of its ``## Components``."""
+    at = text.index("## Dependencies")
+    return text[:at] + "".join(_section(name) for name in names) + text[at:]
+
+
+def line_of(relative: str, heading: str) -> int:
+    lines = (Path.cwd() / relative).read_text(encoding="utf-8").splitlines()
+    return lines.index(heading) + 1
+
+
+def test_two_components_whose_names_differ_only_by_case_are_refused(project: CliProject) -> None:
+    project.git.write(DOC, with_components(context_doc(NAMES), "Billing.MONEY"))
+    first, second = line_of(DOC, "### Billing.Money"), line_of(DOC, "### Billing.MONEY")
+
+    assert_refused(
+        project,
+        f"{DOC}:{second}: 'Billing.MONEY' and 'Billing.Money' ({DOC}:{first}) differ only by "
+        "case: on a case-insensitive filesystem their files and branches would be one",
+    )
+
+
+def test_two_contexts_whose_names_differ_only_by_case_name_both_docs(project: CliProject) -> None:
+    other = "docs/design/shop/b_illing.md"
+    project.git.write(other, "# BIlling\n\n## Purpose\nBills twice.\n")
+
+    assert_refused(
+        project,
+        f"{DOC}:1: 'Billing' and 'BIlling' ({other}:1) differ only by case: on a "
+        "case-insensitive filesystem their files and branches would be one",
+    )
+
+
+def test_two_children_whose_names_have_one_slug_are_refused_naming_the_branch(
+    project: CliProject,
+) -> None:
+    project.git.write(DOC, with_components(context_doc(NAMES), "Billing.Steps.Money"))
+    first, second = line_of(DOC, "### Billing.Money"), line_of(DOC, "### Billing.Steps.Money")
+
+    assert_refused(
+        project,
+        f"{DOC}:{second}: 'Billing.Steps.Money' and 'Billing.Money' ({DOC}:{first}) would work "
+        "on one branch, code-context-coding-session-for-billing--money",
+    )

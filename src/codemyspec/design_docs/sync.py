@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from codemyspec.components import Component, ComponentAttrs, ComponentType
+from codemyspec.design_docs.collisions import check_collisions
 from codemyspec.design_docs.inputs import (
     check_uploaded_doc,
     inside_root,
@@ -155,6 +156,7 @@ def _parse(project: Project, files: DocFiles) -> list[ContextDoc]:
             )
         docs.append(_with_dependencies(doc, project, files))
     components = _check_names(docs)
+    check_collisions(project, docs)
     _check_dependencies({doc.module_name for doc in docs} | set(components), components)
     return docs
 
