@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from codemyspec.api import create_api
 from codemyspec.bootstrap import App
+from codemyspec.design_docs import MAX_DESIGN_DOC_BYTES
 from tests.support.api_callers import Caller, make_caller
 from tests.support.postgres import on_both_databases
 
@@ -51,6 +54,15 @@ def project_id(client: TestClient, alice: Caller) -> int:
 def sync(client: TestClient, caller: Caller, project_id: int, files: dict[str, str]) -> Any:
     return client.post(
         f"/api/projects/{project_id}/components/sync", json={"files": files}, headers=caller.headers
+    )
+
+
+def sync_escaped(client: TestClient, caller: Caller, project_id: int, files: dict[str, str]) -> Any:
+    """``sync`` with every non-ASCII character as a ``\\u`` escape: how a lone surrogate travels."""
+    return client.post(
+        f"/api/projects/{project_id}/components/sync",
+        content=json.dumps({"files": files}).encode("ascii"),
+        headers={**caller.headers, "content-type": "application/json"},
     )
 
 
@@ -163,6 +175,101 @@ def test_an_upload_without_a_context_doc_is_refused_rather_than_deleting_the_tre
         response = sync(client, alice, project_id, files)
         assert response.status_code == 422
         assert "files: no context doc uploaded" in response.json()["detail"]
+    assert components(client, alice, project_id) == before
+
+
+SURROGATE_DOC = UPLOAD[CONTEXT_DOC].replace("Money in", "Money \ud800in")
+STRAY_PATH = "docs/design/shop/billing/\udcff.md"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        pytest.param(
+            {**UPLOAD, CONTEXT_DOC: SURROGATE_DOC},
+            f"{CONTEXT_DOC}: not UTF-8 (lone surrogate \\ud800 at character "
+            f"{SURROGATE_DOC.index(chr(0xD800))})",
+            id="a lone surrogate in a doc",
+        ),
+        pytest.param(
+            {**UPLOAD, STRAY_PATH: component_doc("Money")},
+            "files: 'docs/design/shop/billing/\\udcff.md' is not UTF-8 "
+            "(lone surrogate \\udcff at character 25)",
+            id="a lone surrogate in a path",
+        ),
+    ],
+)
+def test_text_that_is_not_utf8_is_422_naming_the_file_and_changes_nothing(
+    client: TestClient, alice: Caller, project_id: int, files: dict[str, str], message: str
+) -> None:
+    assert sync(client, alice, project_id, {CONTEXT_DOC: context_doc("Money")}).status_code == 200
+    before = components(client, alice, project_id)
+
+    response = sync_escaped(client, alice, project_id, files)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == message
+    assert components(client, alice, project_id) == before
+
+
+def test_a_doc_over_the_size_limit_in_utf8_bytes_is_422_naming_its_size(
+    app: App, alice: Caller, project_id: int
+) -> None:
+    # Two bytes a character: under the limit in characters, over it in bytes.
+    huge = UPLOAD[CONTEXT_DOC] + "\n" + "\u00e9" * (MAX_DESIGN_DOC_BYTES // 2)
+    size = len(huge.encode("utf-8"))
+    assert len(huge) < MAX_DESIGN_DOC_BYTES < size
+    with TestClient(create_api(app)) as client:  # the default 1 MiB body limit
+        assert sync(client, alice, project_id, UPLOAD).status_code == 200
+        before = components(client, alice, project_id)
+
+        response = sync(client, alice, project_id, {**UPLOAD, CONTEXT_DOC: huge})
+
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == (
+            f"{CONTEXT_DOC}: {size} bytes, over the limit of {MAX_DESIGN_DOC_BYTES} bytes "
+            "(256 KiB) for one design doc"
+        )
+        assert components(client, alice, project_id) == before
+
+
+def _line(text: str, heading: str) -> int:
+    return text.splitlines().index(heading) + 1
+
+
+CASE_DOC = context_doc("Money", "Ledger", "MONEY")
+SLUG_DOC = context_doc("Money", "Ledger", "Steps.Ledger")
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        pytest.param(
+            {CONTEXT_DOC: CASE_DOC},
+            f"{CONTEXT_DOC}:{_line(CASE_DOC, '### Billing.MONEY')}: 'Billing.MONEY' and "
+            f"'Billing.Money' ({CONTEXT_DOC}:{_line(CASE_DOC, '### Billing.Money')}) differ only "
+            "by case: on a case-insensitive filesystem their files and branches would be one",
+            id="names that differ only by case",
+        ),
+        pytest.param(
+            {CONTEXT_DOC: SLUG_DOC},
+            f"{CONTEXT_DOC}:{_line(SLUG_DOC, '### Billing.Steps.Ledger')}: 'Billing.Steps.Ledger' "
+            f"and 'Billing.Ledger' ({CONTEXT_DOC}:{_line(SLUG_DOC, '### Billing.Ledger')}) would "
+            "work on one branch, code-context-coding-session-for-billing--ledger",
+            id="names with one slug",
+        ),
+    ],
+)
+def test_two_components_that_would_collide_are_422_naming_both_and_change_nothing(
+    client: TestClient, alice: Caller, project_id: int, files: dict[str, str], message: str
+) -> None:
+    assert sync(client, alice, project_id, UPLOAD).status_code == 200
+    before = components(client, alice, project_id)
+
+    response = sync(client, alice, project_id, files)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == message
     assert components(client, alice, project_id) == before
 
 

@@ -1,4 +1,12 @@
-"""The prompts an agent gets: write a component from its design, then fix failing tests."""
+"""The prompts an agent gets: write a component from its design, then fix failing tests.
+
+Both prompts are bounded whatever the files and test runs hold: every part that grows with
+its input is cut to a limit below, and a cut says so. A cut file (the design doc, the coding
+rules) is named, and the agent is told to read all of it from its working directory. With
+names and paths as long as codemyspec accepts (module names of 400 characters), a
+GenerateImplementation prompt is at most ``MAX_GENERATE_PROMPT_CHARS`` characters and a
+FixTestFailures prompt at most ``MAX_FIX_PROMPT_CHARS``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,26 @@ from typing import Any
 
 from codemyspec.components import Component
 from codemyspec.projects import ComponentPaths, Project
+
+#: Characters of the design doc in the prompt: a dozen pages of prose go in whole.
+DESIGN_TEXT_LIMIT = 48_000
+#: Characters of the coding rules file (``docs/rules/<type>.md``) in the prompt.
+RULES_LIMIT = 16_000
+#: Characters of the stored description; the design doc holds all of it.
+DESCRIPTION_LIMIT = 2_000
+#: Sibling dependencies named in the prompt; the design doc's ``## Dependencies`` has them all.
+LISTED_DEPENDENCIES = 30
+#: Failing tests (and collection errors) named in a fix prompt, and how much of each.
+LISTED_FAILURES = 20
+TEST_ID_LIMIT = 300
+FAILURE_MESSAGE_LIMIT = 1_000
+#: The last characters of the test run's output.
+OUTPUT_TAIL = 4_000
+#: Any other line a test report adds (its summary, why the run failed, why tests are unproven).
+NOTE_LIMIT = 1_000
+#: What those limits keep each prompt under, with room for names and paths at their longest.
+MAX_GENERATE_PROMPT_CHARS = 100_000
+MAX_FIX_PROMPT_CHARS = 40_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +47,24 @@ class ImplementationBrief:
     design_text: str | None
     test_file_exists: bool
     rules: str | None
+    rules_path: str
     dependencies: list[str]
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, marked when cut."""
+    return text if len(text) <= limit else f"{text[:limit]} [… cut at {limit} characters]"
+
+
+def _file_text(text: str, limit: int, path: str) -> str:
+    """A file's text for the prompt: whole when it fits, else its start and where the rest is."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return (
+        f"{text[:limit]}\n\n[Cut here: this is the first {limit} of {len(text)} characters of "
+        f"`{path}`. Read the whole file in your working directory before you write code.]"
+    )
 
 
 def generate_prompt(brief: ImplementationBrief) -> str:
@@ -35,10 +80,10 @@ def generate_prompt(brief: ImplementationBrief) -> str:
         f"- type: {c.type.value}",
     ]
     if c.description:
-        lines.append(f"- description: {c.description}")
+        lines.append(f"- description: {_clip(c.description, DESCRIPTION_LIMIT)}")
     lines += ["", f"## Design document ({paths.design})", ""]
     lines.append(
-        brief.design_text.strip()
+        _file_text(brief.design_text, DESIGN_TEXT_LIMIT, str(paths.design))
         if brief.design_text
         else f"(not attached: read `{paths.design}` in your working directory first)"
     )
@@ -52,17 +97,44 @@ def generate_prompt(brief: ImplementationBrief) -> str:
         lines.append(
             f"- write the unit tests in: {paths.test}, from the design document's test assertions."
         )
-    if brief.dependencies:
-        lines.append("- it uses these sibling components, already implemented: ")
-        lines += [f"  - {name}" for name in brief.dependencies]
+    lines += _dependency_lines(brief.dependencies, str(paths.design))
     if brief.rules:
-        lines += ["", f"## Coding rules for {c.type.value} components", "", brief.rules.strip()]
+        rules = _file_text(brief.rules, RULES_LIMIT, brief.rules_path)
+        lines += ["", f"## Coding rules for {c.type.value} components", "", rules]
     lines += [
         "",
         "Write only these files (create parent packages if they are missing). "
         "Run the unit tests to check your work before you finish.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _dependency_lines(dependencies: list[str], design: str) -> list[str]:
+    if not dependencies:
+        return []
+    lines = ["- it uses these sibling components, already implemented: "]
+    lines += [f"  - {name}" for name in dependencies[:LISTED_DEPENDENCIES]]
+    if len(dependencies) > LISTED_DEPENDENCIES:
+        more = len(dependencies) - LISTED_DEPENDENCIES
+        lines.append(f"  - … and {more} more, listed under ## Dependencies in {design}")
+    return lines
+
+
+def _failure_lines(report: dict[str, Any]) -> list[str]:
+    """One line per collection error and failing test, the first ``LISTED_FAILURES`` of them."""
+    found = [
+        (str(error.get("path")), " cannot be collected: ", str(error.get("message")))
+        for error in report.get("collection_errors", [])
+    ]
+    cases = report.get("failed_cases", [])
+    found += [(str(case.get("test_id")), ": ", str(case.get("message"))) for case in cases]
+    lines = [
+        f"- {_clip(name, TEST_ID_LIMIT)}{joint}{_clip(message, FAILURE_MESSAGE_LIMIT)}"
+        for name, joint, message in found[:LISTED_FAILURES]
+    ]
+    if len(found) > LISTED_FAILURES:
+        lines.append(f"- … and {len(found) - LISTED_FAILURES} more; run the tests to see them all")
+    return lines
 
 
 def fix_prompt(
@@ -73,19 +145,18 @@ def fix_prompt(
         return _unproven_prompt(code_file, test_file, str(report["unproven"]), round_number, rounds)
     lines = [
         f"The unit tests in {test_file} fail (fix round {round_number} of {rounds}).",
-        f"Summary: {report.get('summary', 'unknown')}",
+        f"Summary: {_clip(str(report.get('summary', 'unknown')), NOTE_LIMIT)}",
         "",
         "Failures:",
+        *_failure_lines(report),
     ]
-    for error in report.get("collection_errors", []):
-        lines.append(f"- {error.get('path')} cannot be collected: {error.get('message')}")
-    for case in report.get("failed_cases", []):
-        lines.append(f"- {case.get('test_id')}: {case.get('message')}")
     if report.get("error"):
-        lines.append(f"- the run itself failed: {report['error']}")
-    output = str(report.get("output", ""))[-4000:]
+        lines.append(f"- the run itself failed: {_clip(str(report['error']), NOTE_LIMIT)}")
+    output = str(report.get("output", ""))
     if output:
-        lines += ["", "Test output (tail):", output]
+        shown = output[-OUTPUT_TAIL:]
+        cut = f", its last {OUTPUT_TAIL} of {len(output)} characters" if shown != output else ""
+        lines += ["", f"Test output (tail{cut}):", shown]
     lines += [
         "",
         f"Fix the implementation in: {code_file}",
@@ -101,7 +172,7 @@ def _unproven_prompt(
     lines = [
         f"The unit tests in {test_file} pass, but they also pass when {code_file} does not "
         f"exist, so they do not test it (fix round {round_number} of {rounds}).",
-        f"Found: {reason}",
+        f"Found: {_clip(reason, NOTE_LIMIT)}",
         "",
         f"Rewrite {test_file} so that it imports the component and checks its behaviour "
         "as the design document describes: every test must fail without the implementation "

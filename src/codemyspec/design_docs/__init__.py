@@ -1,5 +1,6 @@
 """Design docs: parse a project's context docs and sync its component tree to them."""
 
+from codemyspec.design_docs.inputs import MAX_DESIGN_DOC_BYTES
 from codemyspec.design_docs.parser import (
     ComponentSpec,
     ContextDoc,
@@ -17,6 +18,7 @@ from codemyspec.design_docs.sync import (
 )
 
 __all__ = [
+    "MAX_DESIGN_DOC_BYTES",
     "ComponentSpec",
     "ContextDoc",
     "Dependency",

@@ -11,6 +11,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from codemyspec.components import Component, ComponentAttrs, ComponentType
+from codemyspec.design_docs.collisions import check_collisions
+from codemyspec.design_docs.inputs import (
+    check_uploaded_doc,
+    inside_root,
+    not_utf8,
+    read_design_doc,
+)
 from codemyspec.design_docs.parser import (
     ComponentSpec,
     ContextDoc,
@@ -61,7 +68,7 @@ class _Folder(Mapping[str, str]):
         path = self._root / relative
         if not relative.endswith(".md") or not path.is_file():
             raise KeyError(relative)
-        return path.read_text(encoding="utf-8")
+        return read_design_doc(self._root, relative)
 
     def __contains__(self, relative: object) -> bool:
         return (
@@ -149,6 +156,7 @@ def _parse(project: Project, files: DocFiles) -> list[ContextDoc]:
             )
         docs.append(_with_dependencies(doc, project, files))
     components = _check_names(docs)
+    check_collisions(project, docs)
     _check_dependencies({doc.module_name for doc in docs} | set(components), components)
     return docs
 
@@ -157,11 +165,15 @@ def _read_folder(project: Project, root: Path) -> DocFiles:
     folder = _design_folder(project)
     if not (root / folder).is_dir():
         raise ValidationError(f"no design docs folder {folder} in {root}")
+    inside_root(root, folder.as_posix())
     return _Folder(root, folder)
 
 
 def _upload_problem(path: str, folder: PurePosixPath) -> str | None:
     """Why an uploaded path is refused, or None: uploads name files inside the design folder."""
+    unwritable = not_utf8(path)
+    if unwritable is not None:
+        return f"is {unwritable}"
     pure = PurePosixPath(path)
     if pure.is_absolute():
         return "is absolute; paths are relative to the project root"
@@ -176,10 +188,11 @@ def _upload_problem(path: str, folder: PurePosixPath) -> str | None:
 
 def _checked_uploads(project: Project, files: DocFiles) -> DocFiles:
     folder = _design_folder(project)
-    for path in files:
+    for path, text in files.items():
         problem = _upload_problem(path, folder)
         if problem is not None:
             raise ValidationError(f"files: {path!r} {problem}")
+        check_uploaded_doc(path, text)
     if not _context_doc_paths(project, files):
         # A sync replaces the whole tree: an upload of component docs alone would delete it all.
         raise ValidationError(f"files: no context doc uploaded; context docs go in {folder}/")

@@ -26,13 +26,15 @@ class GenerateImplementation:
         paths = component_files(component, project)
         workspace = step_context(opts).workspace
         read = workspace.read_text if workspace is not None else (lambda _path: None)
+        rules_path = f"{RULES_DIR}/{component.type.value}.md"
         brief = ImplementationBrief(
             project=project,
             component=component,
             paths=paths,
             design_text=read(str(paths.design)),
             test_file_exists=bool(session.state.get("test_file_existed")),
-            rules=read(f"{RULES_DIR}/{component.type.value}.md"),
+            rules=read(rules_path),
+            rules_path=rules_path,
             dependencies=list(component.dependencies),
         )
         return Command(
