@@ -17,19 +17,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from codemyspec.errors import ValidationError
 
 PLACEHOLDERS = frozenset({"package", "module", "context", "component"})
-MAX_TEMPLATE = 500
+#: A stored path or template: ``components.code_path`` and ``test_path`` are ``VARCHAR(500)``.
+MAX_PATH = 500
 
 
-def check_relative_path(value: str, what: str) -> str:
+def check_relative_path(value: str, what: str, *, max_length: int | None = MAX_PATH) -> str:
     """A relative ``/``-separated path that stays inside the project root."""
     path = PurePosixPath(value)
+    if max_length is not None and len(value) > max_length:
+        raise ValidationError(f"{what} {value[:80]!r}...: over {max_length} characters")
     if (
         not value.strip()
         or "\x00" in value
         or "\\" in value
         or path.is_absolute()
         or ".." in path.parts
-        or len(value) > MAX_TEMPLATE
     ):
         raise ValidationError(
             f"{what} {value[:80]!r} must be a relative path inside the project root "
@@ -87,7 +89,7 @@ def render(template: str, *, package: str, parts: list[str], what: str) -> PureP
             component=parts[-1],
         )
     )
-    return PurePosixPath(check_relative_path(str(path), what))
+    return PurePosixPath(check_relative_path(str(path), what, max_length=None))
 
 
 def template_root(template: str) -> PurePosixPath:
