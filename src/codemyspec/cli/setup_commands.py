@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.tree import Tree
 
 from codemyspec.cli.git import git_output
@@ -97,7 +98,12 @@ def sync() -> None:
 
 
 def _file_marks(files: dict[str, dict[str, object]]) -> str:
-    return " ".join(f"{kind}{'✓' if info['exists'] else '✗'}" for kind, info in files.items())
+    """``code src/shop/billing/tax.py ✓  test tests/billing/test_tax.py ✗``."""
+    return "  ".join(
+        f"{kind} {escape(str(info['path']))} {'✓' if info['exists'] else '✗'}"
+        for kind, info in files.items()
+        if kind != "design"
+    )
 
 
 def components(
@@ -124,8 +130,8 @@ def components(
 
     def add(node: Tree, parent: int | None) -> None:
         for component in children.get(parent, []):
-            label = f"{component.module_name} [dim]{component.type.value} "
-            add(node.add(label + _file_marks(files[component.id]) + "[/]"), component.id)
+            label = f"{component.module_name} [dim]({component.type.value})[/]  "
+            add(node.add(label + _file_marks(files[component.id])), component.id)
 
     tree = Tree(f"[bold]{local.project.name}[/]")
     add(tree, None)

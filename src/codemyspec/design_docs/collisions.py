@@ -4,8 +4,8 @@
 a case-insensitive filesystem (macOS, Windows), where git fails late on a ref lock. Two
 children of one context whose names have the same slug (``Billing.Finalize`` and
 ``Billing.Steps.Finalize``) get one child branch, ``<context branch>--finalize``, anywhere.
-With today's profiles a shared code or test file implies names equal but for case; the file
-checks stay for paths that do not follow from the name alone. Paths are compared case-folded.
+The file checks catch explicit ``code``/``test`` rows and ``[layout]`` templates that put two
+components in one file. Paths are compared case-folded.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from codemyspec.component_coding_sessions import child_branch_name
-from codemyspec.components import Component, ComponentType
+from codemyspec.components import Component, ComponentType, component_files
 from codemyspec.context_coding_sessions import seed_branch_name
 from codemyspec.design_docs.parser import ContextDoc, location_error
-from codemyspec.projects import Project, component_paths
+from codemyspec.projects import Project
 
 #: (what is shared, its key once case-folded, how the error says it)
 _Claim = tuple[str, str, str]
@@ -24,17 +24,26 @@ _Claim = tuple[str, str, str]
 _Entry = tuple[str, str, int, list[_Claim]]
 
 
-def _as_synced(module_name: str, kind: ComponentType) -> Component:
-    """The component as sync will store it, for the functions that name its branch."""
+def _as_synced(
+    module_name: str, kind: ComponentType, code: str | None = None, test: str | None = None
+) -> Component:
+    """The component as sync will store it, for the functions that name its files and branch."""
     name = module_name.rsplit(".", 1)[-1]
     return Component(
-        id=0, account_id=0, project_id=0, name=name, module_name=module_name, type=kind
+        id=0,
+        account_id=0,
+        project_id=0,
+        name=name,
+        module_name=module_name,
+        type=kind,
+        code_path=code,
+        test_path=test,
     )
 
 
 def _claims(project: Project, component: Component, branch: str) -> list[_Claim]:
     """What a component takes for itself: its files, its branch, its name's spelling."""
-    paths = component_paths(project, component.module_name, is_context=component.type.is_context)
+    paths = component_files(component, project)
     return [
         (
             "name",
@@ -54,7 +63,7 @@ def _entries(project: Project, docs: Sequence[ContextDoc]) -> Iterator[_Entry]:
         parent_branch = seed_branch_name(context)
         yield doc.module_name, doc.path, doc.line, _claims(project, context, parent_branch)
         for spec in doc.components:
-            child = _as_synced(spec.module_name, spec.type)
+            child = _as_synced(spec.module_name, spec.type, spec.code_path, spec.test_path)
             claims = _claims(project, child, child_branch_name(parent_branch, child))
             yield spec.module_name, spec.path, spec.line, claims
 

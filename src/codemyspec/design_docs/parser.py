@@ -9,9 +9,11 @@ from markdown_it.token import Token
 
 from codemyspec.components import ComponentType
 from codemyspec.errors import ValidationError
-from codemyspec.projects import validate_module_name
+from codemyspec.projects import check_relative_path, validate_module_name
 
 _TYPES = ", ".join(kind.value for kind in ComponentType)
+#: What people write under ``## Dependencies`` to say there are none.
+NO_DEPENDENCIES = frozenset({"none", "nothing", "n/a", "-"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,8 @@ class ComponentSpec:
     path: str
     line: int
     dependencies: tuple[Dependency, ...] = ()
+    code_path: str | None = None
+    test_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +98,10 @@ def _paragraphs(tokens: list[Token]) -> str | None:
     return text or None
 
 
-def _module_name(name: str, path: str, line: int) -> str:
+def _module_name(name: str, path: str, line: int, app: str | None = None) -> str:
+    """A valid module name, without the app's own prefix (``Shop.Billing`` → ``Billing``)."""
+    if app is not None and name.startswith(f"{app}."):
+        name = name.removeprefix(f"{app}.")
     try:
         return validate_module_name(name)
     except ValidationError as exc:
@@ -123,8 +130,8 @@ def _table_rows(tokens: list[Token]) -> tuple[int, int, dict[str, tuple[str, int
     return _line(tokens[start]), end + 1, rows
 
 
-def _component(section: _Section, context: str, path: str) -> ComponentSpec:
-    name = _module_name(section.title, path, section.line)
+def _component(section: _Section, context: str, path: str, app: str | None) -> ComponentSpec:
+    name = _module_name(section.title, path, section.line, app)
     if not name.startswith(f"{context}."):
         raise location_error(
             path, section.line, f"component {name!r} is not under the context {context!r}"
@@ -160,16 +167,45 @@ def _component(section: _Section, context: str, path: str) -> ComponentSpec:
         priority=priority,
         path=path,
         line=section.line,
+        code_path=_explicit_path(rows, "code", name, path),
+        test_path=_explicit_path(rows, "test", name, path),
     )
 
 
-def parse_context_doc(text: str, path: str) -> ContextDoc:
-    """Parse a context doc; ``path`` (relative to the project root) is only for error messages."""
+def _explicit_path(
+    rows: dict[str, tuple[str, int]], field_name: str, name: str, path: str
+) -> str | None:
+    """A ``| code | src/x.py |`` row: a path relative to the project root, inside it."""
+    if field_name not in rows or not rows[field_name][0].strip("`").strip():
+        return None
+    value, line = rows[field_name]
+    try:
+        return check_relative_path(value.strip("`").strip(), f"{field_name} path of {name!r}")
+    except ValidationError as exc:
+        raise location_error(path, line, str(exc)) from exc
+
+
+def parse_context_doc(text: str, path: str, *, app: str | None = None) -> ContextDoc:
+    """Parse a context doc; ``path`` (relative to the project root) is only for error messages.
+
+    Module names may carry the app's own prefix (``app``, e.g. ``Shop``), as Elixir writes
+    them: ``# Shop.Billing`` is the context ``Billing``.
+    """
     sections = _sections(_tokens(text))
     heading = next((section for section in sections if section.level == 1), None)
     if heading is None:
         raise location_error(path, 1, "no '# <Context>' heading")
-    context = _module_name(heading.title, path, heading.line)
+    context = _module_name(heading.title, path, heading.line, app)
+    if "." in context:
+        first = context.split(".", 1)[0]
+        prefixed = f" (or '# {app}.{first}')" if app else ""
+        raise location_error(
+            path,
+            heading.line,
+            f"a context is named by one segment: {context!r} reads as a component of "
+            f"{first!r}; head this doc '# {first}'{prefixed} and list {context!r} under its "
+            "## Components",
+        )
     description: str | None = None
     components: list[ComponentSpec] = []
     seen: set[str] = set()
@@ -180,7 +216,7 @@ def parse_context_doc(text: str, path: str) -> ContextDoc:
             if chapter == "purpose":
                 description = _paragraphs(section.tokens)
         elif section.level == 3 and chapter == "components":
-            component = _component(section, context, path)
+            component = _component(section, context, path, app)
             if component.module_name in seen:
                 raise location_error(
                     path, section.line, f"duplicate component {component.module_name!r}"
@@ -196,7 +232,9 @@ def parse_context_doc(text: str, path: str) -> ContextDoc:
     )
 
 
-def parse_component_dependencies(text: str, path: str) -> tuple[Dependency, ...]:
+def parse_component_dependencies(
+    text: str, path: str, *, app: str | None = None
+) -> tuple[Dependency, ...]:
     """The ``- Context.Component`` items of a component doc's ``## Dependencies`` section."""
     section = next(
         (s for s in _sections(_tokens(text)) if s.level == 2 and s.title.lower() == "dependencies"),
@@ -214,5 +252,7 @@ def parse_component_dependencies(text: str, path: str) -> tuple[Dependency, ...]
             continue
         line = _line(token)
         name = inline.content.strip().strip("`").strip()
-        found.append(Dependency(_module_name(name, path, line), path, line))
+        if name.strip(".()").lower() in NO_DEPENDENCIES:
+            continue
+        found.append(Dependency(_module_name(name, path, line, app), path, line))
     return tuple(found)

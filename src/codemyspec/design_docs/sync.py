@@ -90,12 +90,16 @@ def _design_folder(project: Project) -> PurePosixPath:
     return PurePosixPath(project.design_root, project.package)
 
 
-def _with_dependencies(doc: ContextDoc, project: Project, files: DocFiles) -> ContextDoc:
+def _with_dependencies(
+    doc: ContextDoc, project: Project, files: DocFiles, app: str
+) -> ContextDoc:
     components = []
     for component in doc.components:
         design = component_paths(project, component.module_name, is_context=False).design
         if design.as_posix() in files:
-            found = parse_component_dependencies(files[design.as_posix()], design.as_posix())
+            found = parse_component_dependencies(
+                files[design.as_posix()], design.as_posix(), app=app
+            )
             component = replace(component, dependencies=found)
         components.append(component)
     return replace(doc, components=tuple(components))
@@ -144,17 +148,23 @@ def _context_doc_paths(project: Project, files: DocFiles) -> list[str]:
     return sorted(p for p in files if p.endswith(".md") and PurePosixPath(p).parent == folder)
 
 
+def app_module(package: str) -> str:
+    """The module name an app's own modules start with: ``my_shop`` → ``MyShop``."""
+    return "".join(part.capitalize() for part in package.split("_"))
+
+
 def _parse(project: Project, files: DocFiles) -> list[ContextDoc]:
     """Parse every context doc in ``files`` (and its components' docs), or raise."""
     docs: list[ContextDoc] = []
+    app = app_module(project.package)
     for relative in _context_doc_paths(project, files):
-        doc = parse_context_doc(files[relative], relative)
+        doc = parse_context_doc(files[relative], relative, app=app)
         expected = component_paths(project, doc.module_name, is_context=True).design
         if expected.as_posix() != relative:
             raise location_error(
                 relative, doc.line, f"context {doc.module_name!r} belongs in {expected}"
             )
-        docs.append(_with_dependencies(doc, project, files))
+        docs.append(_with_dependencies(doc, project, files, app))
     components = _check_names(docs)
     check_collisions(project, docs)
     _check_dependencies({doc.module_name for doc in docs} | set(components), components)
@@ -221,6 +231,8 @@ def _desired(doc: ContextDoc) -> list[ComponentAttrs]:
             description=c.description,
             priority=c.priority,
             dependencies=[d.module_name for d in c.dependencies],
+            code_path=c.code_path,
+            test_path=c.test_path,
         )
         for c in doc.components
     ]
