@@ -46,7 +46,8 @@ def test_a_hanging_model_times_out_and_does_not_hang_the_caller(tmp_path: Path) 
             request(tmp_path, timeout=5), threading.Event()
         )
     assert not run.ok
-    assert run.error == "claude_code timed out after 5s"
+    assert run.error is not None
+    assert run.error.startswith("claude_code timed out after 5s waiting for the model"), run.error
     assert time.monotonic() - started < 30
 
 

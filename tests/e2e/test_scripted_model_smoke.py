@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -284,3 +285,35 @@ def test_a_request_beyond_the_script_fails_the_test_on_exit() -> None:
         history = [*USER, {"role": "assistant", "content": "only answer"}, *USER]
         reply = post(model, "/v1/messages", {"model": "m", "messages": history, "tools": TOOLS})
         assert reply["stop_reason"] == "end_turn"
+
+
+def open_stream(model: ScriptedModel) -> Any:
+    body = {"model": "m", "messages": USER, "tools": TOOLS, "stream": True}
+    request = urllib.request.Request(  # noqa: S310 - loopback http only
+        model.base_url + "/v1/messages",
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+    )
+    return urllib.request.urlopen(request, timeout=30)  # noqa: S310
+
+
+def test_a_broken_off_answer_ends_its_stream_after_the_events_asked_for() -> None:
+    broken = Reply(text="half an answer").broken_off(after_events=2)
+    with ScriptedModel([broken]) as model, open_stream(model) as response:
+        lines = response.read().splitlines()
+
+    events = [line for line in lines if line.startswith(b"event:")]
+    assert events == [b"event: message_start", b"event: ping"]
+
+
+def test_a_stalled_answer_holds_its_connection_until_the_server_stops() -> None:
+    model = ScriptedModel([Reply(text="never finished").stalled(after_events=1)]).start()
+    with open_stream(model) as response:
+        first = response.readline()
+        stopping = time.monotonic()
+        model.stop()
+        rest = response.read()
+
+    assert first == b"event: message_start\n"
+    assert b"event:" not in rest
+    assert time.monotonic() - stopping < 5

@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from codemyspec.cli import app
+from codemyspec.cli.running import runner_config
+from codemyspec.cli.settings import load_settings
 from tests.support.git_repos import GitProject
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "context_coding_sessions.md"
@@ -31,8 +33,20 @@ def test_init_writes_settings_ignores_the_state_folder_and_creates_the_database(
     settings = (repo.root / "codemyspec.toml").read_text()
     assert 'package = "shop"' in settings
     assert f'remote = "{repo.remote}"' in settings
+    assert "stall_timeout = 300 " in settings
     assert ".codemyspec/" in (repo.root / ".gitignore").read_text().splitlines()
     assert (repo.root / ".codemyspec" / "codemyspec.db").is_file()
+
+
+def test_the_runner_settings_in_codemyspec_toml_reach_the_runner(repo: GitProject) -> None:
+    assert runner.invoke(app, ["init", "--package", "shop"]).exit_code == 0
+    path = repo.root / "codemyspec.toml"
+    text = path.read_text().replace("stall_timeout = 300 ", "stall_timeout = 42 ")
+    path.write_text(text.replace("agent_timeout = 1800 ", "agent_timeout = 900 "))
+
+    config = runner_config(load_settings(repo.root))
+
+    assert (config.agent_timeout, config.stall_timeout) == (900, 42)
 
 
 def test_init_twice_says_so_and_changes_nothing(repo: GitProject) -> None:

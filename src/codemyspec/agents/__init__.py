@@ -3,6 +3,7 @@
 from codemyspec.agents.base import (
     DEFAULT_AGENT_TIMEOUT,
     DEFAULT_MAX_TURNS,
+    DEFAULT_STALL_TIMEOUT,
     Agent,
     AgentRequest,
     AgentRun,
@@ -13,6 +14,7 @@ from codemyspec.agents.command_agent import CommandAgent
 __all__ = [
     "DEFAULT_AGENT_TIMEOUT",
     "DEFAULT_MAX_TURNS",
+    "DEFAULT_STALL_TIMEOUT",
     "Agent",
     "AgentRequest",
     "AgentRun",

@@ -10,17 +10,25 @@ from typing import Protocol
 
 DEFAULT_AGENT_TIMEOUT = 1800.0
 DEFAULT_MAX_TURNS = 60
+DEFAULT_STALL_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True, slots=True)
 class AgentRequest:
-    """One agent run: what to do, where, and within which bounds."""
+    """One agent run: what to do, where, and within which bounds.
+
+    ``timeout`` bounds the whole run; ``stall_timeout`` bounds how long the model may stay
+    silent while the agent waits for it (the rule is ``ModelWatch.stalled``). Only
+    ``claude_code`` applies it: a CLI agent's output cannot tell a silent model from a
+    silent, busy tool, so a command agent is bounded by ``timeout`` alone.
+    """
 
     prompt: str
     cwd: Path
     resume_conversation_id: str | None = None
     timeout: float = DEFAULT_AGENT_TIMEOUT
     max_turns: int = DEFAULT_MAX_TURNS
+    stall_timeout: float = DEFAULT_STALL_TIMEOUT
     env: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -7,10 +7,13 @@ import contextlib
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from codemyspec.agents.base import AgentRequest, AgentRun
 from codemyspec.shell import truncate
+
+if TYPE_CHECKING:  # the SDK takes seconds to import: only a run pays for it
+    from codemyspec.agents.model_watch import ModelWatch
 
 DEFAULT_TOOLS = ("Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "Bash")
 # Bash only for running tests: any other command is refused by the permission system.
@@ -42,27 +45,33 @@ class ClaudeCodeAgent:
         return asyncio.run(self._run(request, cancel))
 
     async def _run(self, request: AgentRequest, cancel: threading.Event) -> AgentRun:
+        from codemyspec.agents.model_watch import ModelWatch
+
         started = time.monotonic()
         stderr: list[str] = []
-        task = asyncio.create_task(self._query(request, stderr))
+        watch = ModelWatch(request.stall_timeout)
+        task = asyncio.create_task(self._query(request, stderr, watch))
         while not task.done():
             await asyncio.wait({task}, timeout=CANCEL_POLL_SECONDS)
-            elapsed = time.monotonic() - started
-            if not task.done() and (cancel.is_set() or elapsed > request.timeout):
+            reason = None if task.done() else _why_stop(request, cancel, watch, started)
+            if reason is not None:
                 task.cancel()
-                reason = (
-                    "was cancelled" if cancel.is_set() else f"timed out after {request.timeout:g}s"
-                )
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task  # the cancel itself is what we report
-                return AgentRun(ok=False, error=f"claude_code {reason}", stderr=_tail(stderr))
+                return AgentRun(ok=False, error=reason, stderr=_tail(stderr))
         try:
             return task.result()
         except Exception as exc:
-            return AgentRun(ok=False, error=_describe(exc), stderr=_tail(stderr))
+            earlier = watch.describe_failures() if watch.failing else None
+            error = f"{_describe(exc)}; before that {earlier}" if earlier else _describe(exc)
+            return AgentRun(ok=False, error=error, stderr=_tail(stderr))
 
-    async def _query(self, request: AgentRequest, stderr: list[str]) -> AgentRun:
-        from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, query
+    async def _query(self, request: AgentRequest, stderr: list[str], watch: ModelWatch) -> AgentRun:
+        from claude_agent_sdk import ClaudeAgentOptions, ProcessError, query
+
+        def heard(line: str) -> None:
+            stderr.append(line)
+            watch.heard(line)
 
         options = ClaudeAgentOptions(
             cwd=str(request.cwd),
@@ -73,13 +82,18 @@ class ClaudeCodeAgent:
             resume=request.resume_conversation_id,
             model=self.model,
             env={**self.env, **request.env},
-            stderr=stderr.append,
+            stderr=heard,
             cli_path=self.cli_path,
+            # Stream events keep a long answer from looking like a stalled model.
+            include_partial_messages=True,
         )
-        result: Any = None
-        async for message in query(prompt=request.prompt, options=options):
-            if isinstance(message, ResultMessage):
-                result = message
+        try:
+            async for message in query(prompt=request.prompt, options=options):
+                watch.saw(message)
+        except ProcessError:
+            if watch.result is None or not watch.result.is_error:
+                raise  # after an error result the CLI exits 1: the result says why
+        result = watch.result
         if result is None:
             return AgentRun(
                 ok=False, error="claude_code ended without a result", stderr=_tail(stderr)
@@ -94,10 +108,13 @@ class ClaudeCodeAgent:
         }
         if result.is_error:
             detail = "; ".join(result.errors or []) or result.result or result.subtype
+            error = f"claude_code returned an error ({result.subtype}): {detail}"
+            if watch.model_failed():
+                error = f"claude_code: {watch.describe_failures()}"
             return AgentRun(
                 ok=False,
                 conversation_id=result.session_id,
-                error=f"claude_code returned an error ({result.subtype}): {detail}",
+                error=error,
                 output=truncate(result.result or ""),
                 stderr=_tail(stderr),
                 usage=run_usage,
@@ -109,6 +126,23 @@ class ClaudeCodeAgent:
             stderr=_tail(stderr),
             usage=run_usage,
         )
+
+
+def _why_stop(
+    request: AgentRequest, cancel: threading.Event, watch: ModelWatch, started: float
+) -> str | None:
+    """Why the run must stop now (cancelled, the model stalled, out of time), or None."""
+    if cancel.is_set():
+        return "claude_code was cancelled"
+    silence = watch.stalled()
+    if silence is not None:
+        return f"claude_code: {watch.describe_stall(silence)}"
+    if time.monotonic() - started <= request.timeout:
+        return None
+    timed_out = f"timed out after {request.timeout:g}s"
+    if watch.failing:
+        return f"claude_code: {watch.describe_failures()}, then the run {timed_out}"
+    return f"claude_code {timed_out} {watch.describe_wait()}"
 
 
 def _tail(lines: list[str]) -> str:

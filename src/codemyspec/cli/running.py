@@ -75,6 +75,7 @@ def runner_config(settings: Settings, concurrency: int | None = None) -> RunnerC
         concurrency=limit or None,
         worktree_setup=settings.runner.worktree_setup or None,
         agent_timeout=settings.runner.agent_timeout,
+        stall_timeout=settings.runner.stall_timeout,
         max_turns=settings.runner.max_turns,
         default_agent=settings.agent.default,
         lease_seconds=settings.runner.lease_seconds,

@@ -42,6 +42,7 @@ class RunnerSettings(BaseModel):
     max_fix_rounds: int = Field(default=3, ge=0)
     worktree_setup: list[str] = Field(default_factory=list)
     agent_timeout: float = Field(default=1800.0, gt=0)
+    stall_timeout: float = Field(default=300.0, gt=0)
     max_turns: int = Field(default=60, ge=1)
     lease_seconds: float = Field(default=60.0, gt=0)
 
@@ -149,6 +150,7 @@ max_fix_rounds = {r.max_fix_rounds}        # fix rounds before a component fails
 # parallel installs overwrite each other; tests import each tree's src/ first anyway)
 worktree_setup = {_toml(r.worktree_setup)}
 agent_timeout = {r.agent_timeout:g}      # seconds per agent run
+stall_timeout = {r.stall_timeout:g}       # claude_code: seconds the model may stay silent
 max_turns = {r.max_turns}            # agent turns per run
 lease_seconds = {r.lease_seconds:g}      # a dead runner's sessions go to another after this
 

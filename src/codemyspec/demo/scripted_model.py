@@ -80,6 +80,10 @@ class Reply:
 
     ``stop_reason`` defaults to ``tool_use`` when there are tool calls, else ``end_turn``.
     ``error_status`` makes it an API error reply instead (e.g. 400, 500, 529).
+    ``stop_after_events`` ends a streamed answer early, after that many server-sent events
+    (0: right after the 200 headers): the connection is closed, or with ``hold`` kept open
+    and silent until the server stops, as a model that broke off or stalled mid-answer.
+    ``pace`` spaces a streamed answer's events that many seconds apart (a slow model).
     """
 
     text: str = ""
@@ -88,6 +92,9 @@ class Reply:
     stop_reason: str | None = None
     error_status: int | None = None
     error_message: str = "scripted error"
+    stop_after_events: int | None = None
+    hold: bool = False
+    pace: float = 0.0
 
     @classmethod
     def error(cls, status: int = 500, message: str = "scripted error") -> Reply:
@@ -96,6 +103,18 @@ class Reply:
     def after(self, delay: float) -> Reply:
         """The same reply, sent ``delay`` seconds after the request arrives."""
         return replace(self, delay=delay)
+
+    def broken_off(self, after_events: int = 4) -> Reply:
+        """The same reply, its stream closed after ``after_events`` events (no message_stop)."""
+        return replace(self, stop_after_events=after_events, hold=False)
+
+    def stalled(self, after_events: int = 4) -> Reply:
+        """The same reply, its stream left open and silent after ``after_events`` events."""
+        return replace(self, stop_after_events=after_events, hold=True)
+
+    def paced(self, seconds: float) -> Reply:
+        """The same reply, streamed one event every ``seconds``."""
+        return replace(self, pace=seconds)
 
 
 ReplyLike: TypeAlias = "str | ToolCall | Reply | Sequence[ToolCall]"
@@ -750,17 +769,24 @@ class _Handler(BaseHTTPRequestHandler):
         elif request.stream:
             self._stream(request, reply)
         else:
-            self._json(200, _message(request, reply))
+            self._json(200, _message(request, reply), reply=reply)
 
-    def _json(self, status: int, payload: Any) -> None:
+    def _json(self, status: int, payload: Any, *, reply: Reply | None = None) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("request-id", f"req_{uuid.uuid4().hex[:24]}")
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if reply is None or reply.stop_after_events is None:
             self.wfile.write(data)
+            return
+        # The CLI falls back to a non-streamed request when a stream breaks: that answer
+        # breaks off too (half its body), or it would heal what the script broke.
+        self.close_connection = True
+        self._send([data[: len(data) // 2]] if reply.stop_after_events else [], hold=reply.hold)
 
     def _stream(self, request: ModelRequest, reply: Reply) -> None:
         self.send_response(200)
@@ -770,10 +796,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("request-id", f"req_{uuid.uuid4().hex[:24]}")
         self.end_headers()
         self.close_connection = True
+        events = list(_events(request, reply))[: reply.stop_after_events]
+        chunks = [
+            f"event: {event}\ndata: {json.dumps(data)}\n\n".encode() for event, data in events
+        ]
+        self._send(chunks, hold=reply.hold, pace=reply.pace)
+
+    def _send(self, chunks: list[bytes], *, hold: bool, pace: float = 0.0) -> None:
+        """Write ``chunks`` ``pace`` seconds apart, then (``hold``) stay silent till shutdown."""
         try:
-            for event, data in _events(request, reply):
-                self.wfile.write(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
-            self.wfile.flush()
+            for index, chunk in enumerate(chunks):
+                if index and not self.model._sleep(pace):
+                    return
+                self.wfile.write(chunk)
+                self.wfile.flush()
+            if hold:
+                self.model._closing.wait()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the CLI went away (cancelled, killed): nothing to answer
 

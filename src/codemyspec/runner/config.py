@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codemyspec.agents import DEFAULT_AGENT_TIMEOUT, DEFAULT_MAX_TURNS
+from codemyspec.agents import DEFAULT_AGENT_TIMEOUT, DEFAULT_MAX_TURNS, DEFAULT_STALL_TIMEOUT
 
 
 class RunnerConfig(BaseModel):
@@ -20,6 +20,7 @@ class RunnerConfig(BaseModel):
     concurrency: int | None = Field(default=None, ge=1)
     worktree_setup: list[str] | None = None
     agent_timeout: float = Field(default=DEFAULT_AGENT_TIMEOUT, gt=0)
+    stall_timeout: float = Field(default=DEFAULT_STALL_TIMEOUT, gt=0)
     max_turns: int = Field(default=DEFAULT_MAX_TURNS, ge=1)
     program_timeout: float = Field(default=600.0, gt=0)
     test_timeout: float = Field(default=600.0, gt=0)

@@ -154,6 +154,7 @@ class CommandExecutor:
                 cwd=cwd,
                 resume_conversation_id=meta.get("resume_conversation_id"),
                 timeout=self.config.agent_timeout,
+                stall_timeout=self.config.stall_timeout,
                 max_turns=self.config.max_turns,
             ),
             cancel,
