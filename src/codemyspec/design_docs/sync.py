@@ -90,9 +90,7 @@ def _design_folder(project: Project) -> PurePosixPath:
     return PurePosixPath(project.design_root, project.package)
 
 
-def _with_dependencies(
-    doc: ContextDoc, project: Project, files: DocFiles, app: str
-) -> ContextDoc:
+def _with_dependencies(doc: ContextDoc, project: Project, files: DocFiles, app: str) -> ContextDoc:
     components = []
     for component in doc.components:
         design = component_paths(project, component.module_name, is_context=False).design
