@@ -183,24 +183,30 @@ STRAY_PATH = "docs/design/shop/billing/\udcff.md"
 
 
 @pytest.mark.parametrize(
-    ("files", "message"),
+    ("files", "loc", "message"),
     [
         pytest.param(
             {**UPLOAD, CONTEXT_DOC: SURROGATE_DOC},
-            f"{CONTEXT_DOC}: not UTF-8 (lone surrogate \\ud800 at character "
+            ["body", "files", CONTEXT_DOC],
+            "not UTF-8 (lone surrogate \\ud800 at character "
             f"{SURROGATE_DOC.index(chr(0xD800))})",
             id="a lone surrogate in a doc",
         ),
         pytest.param(
             {**UPLOAD, STRAY_PATH: component_doc("Money")},
-            "files: 'docs/design/shop/billing/\\udcff.md' is not UTF-8 "
-            "(lone surrogate \\udcff at character 25)",
+            ["body", "files", "docs/design/shop/billing/\\udcff.md"],
+            "not UTF-8 (lone surrogate \\udcff at character 25)",
             id="a lone surrogate in a path",
         ),
     ],
 )
 def test_text_that_is_not_utf8_is_422_naming_the_file_and_changes_nothing(
-    client: TestClient, alice: Caller, project_id: int, files: dict[str, str], message: str
+    client: TestClient,
+    alice: Caller,
+    project_id: int,
+    files: dict[str, str],
+    loc: list[str],
+    message: str,
 ) -> None:
     assert sync(client, alice, project_id, {CONTEXT_DOC: context_doc("Money")}).status_code == 200
     before = components(client, alice, project_id)
@@ -208,7 +214,8 @@ def test_text_that_is_not_utf8_is_422_naming_the_file_and_changes_nothing(
     response = sync_escaped(client, alice, project_id, files)
 
     assert response.status_code == 422, response.text
-    assert response.json()["detail"] == message
+    [problem] = response.json()["detail"]
+    assert (problem["loc"], problem["msg"]) == (loc, message)
     assert components(client, alice, project_id) == before
 
 

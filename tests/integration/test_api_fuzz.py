@@ -288,3 +288,24 @@ def test_state_nested_past_the_limit_is_422_naming_where(
     assert problem["msg"] == "JSON nested deeper than 64 levels"
     fine = client.post("/api/sessions", content=nested(60), headers={**alice.headers, **JSON_TYPE})
     assert fine.status_code == 201, fine.text
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "loc"),
+    [
+        ("/api/projects", b'{"name": "shop\\ud800", "package": "shop"}', ["body", "name"]),
+        (
+            "/api/sessions",
+            b'{"type": "ContextCodingSessions", "project_id": 1, "state": {"k": "\\udcff"}}',
+            ["body", "state", "k"],
+        ),
+    ],
+    ids=["a project's name", "a session's state"],
+)
+def test_a_lone_surrogate_is_422_naming_where_it_is(
+    client: TestClient, alice: Caller, path: str, content: bytes, loc: list[str]
+) -> None:
+    """Valid JSON that is not text: no database, log or answer can encode it (it was a 500)."""
+    response = client.post(path, content=content, headers={**alice.headers, **JSON_TYPE})
+    assert locs(response) == [loc]
+    assert refused(response)[0]["msg"].startswith("not UTF-8 (lone surrogate \\u")

@@ -2,7 +2,9 @@
 
 - a body that is not UTF-8 JSON, or nests too deeply (FastAPI would answer a bare 400);
 - a NUL character anywhere in the body (keys too) or the query: PostgreSQL stores none in
-  text, and no command may carry one, so no text codemyspec keeps may hold it.
+  text, and no command may carry one, so no text codemyspec keeps may hold it;
+- a lone surrogate (``"\\ud800"`` is valid JSON but not text): no database, log or answer
+  can encode it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from codemyspec.design_docs import not_utf8
+
 NUL = "\x00"
 #: Far deeper than any state or result codemyspec writes. From about 300 levels pydantic will
 #: not serialize a state to store it, and past Python's recursion limit JSON does not parse.
@@ -25,7 +29,16 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 def _problem(kind: str, loc: Loc, message: str) -> dict[str, Any]:
-    return {"type": kind, "loc": loc, "msg": message, "input": None}
+    """One 422 entry; a key that is not text itself is shown escaped, or no answer could be
+    encoded."""
+    shown = tuple(
+        part if isinstance(part, int) or not_utf8(part) is None else _escaped(part) for part in loc
+    )
+    return {"type": kind, "loc": shown, "msg": message, "input": None}
+
+
+def _escaped(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _walk(document: Any) -> Iterator[tuple[Loc, Any, int]]:
@@ -51,6 +64,8 @@ def document_problems(document: Any) -> list[dict[str, Any]]:
             return [*problems, _problem("json_too_deep", ("body", *loc), message)]
         if isinstance(value, str) and NUL in value:
             problems.append(_problem("nul_character", ("body", *loc), "contains a NUL character"))
+        elif isinstance(value, str) and (unwritable := not_utf8(value)) is not None:
+            problems.append(_problem("lone_surrogate", ("body", *loc), unwritable))
     return problems
 
 

@@ -1,6 +1,6 @@
 """Design docs: parse a project's context docs and sync its component tree to them."""
 
-from codemyspec.design_docs.inputs import MAX_DESIGN_DOC_BYTES
+from codemyspec.design_docs.inputs import MAX_DESIGN_DOC_BYTES, not_utf8
 from codemyspec.design_docs.parser import (
     ComponentSpec,
     ContextDoc,
@@ -26,6 +26,7 @@ __all__ = [
     "TreeNode",
     "design_doc_files",
     "load_design_docs",
+    "not_utf8",
     "parse_component_dependencies",
     "parse_context_doc",
     "sync_design_docs",
