@@ -289,3 +289,118 @@ def test_a_killed_runners_child_is_finished_by_the_other_after_the_lease(
     assert detail["status"] == "complete"
     taken_over = next(c for c in detail["child_sessions"] if c["component"]["name"] == abandoned)
     assert taken_over["attempt"] == 2, "the other runner started it over"
+
+
+TAKER = "# written by the runner that took over\n"
+
+
+def log_ref_updates(remote: Path) -> Path:
+    """A git ``update`` hook on ``remote`` that lets every update through and logs it."""
+    log = remote / "ref-updates.log"
+    hook = remote / "hooks" / "update"
+    hook.write_text(f'#!/bin/sh\necho "$1 $2 $3" >> "{log}"\n', encoding="utf-8")
+    hook.chmod(0o755)
+    log.write_text("", encoding="utf-8")
+    return log
+
+
+@on_postgresql
+def test_resuming_a_killed_runner_integrates_the_takers_branch_and_never_pushes_over_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: str,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = two_clones(tmp_path, monkeypatch, delay=0)
+    project.set_script("Ledger", {"hang": 120}, {"write": BILLING["Ledger"][0] + TAKER})
+    a = Implementing(project, "Billing", "--server", server, env={RUNNER_NAME_ENV: "a"})
+    implementing.append(a)
+    deadline = time.monotonic() + 60
+    while not calls(project, "Ledger"):
+        assert time.monotonic() < deadline, f"runner a never started Ledger's agent:\n{a.output}"
+        time.sleep(0.05)
+
+    a.kill()  # mid-agent: its Ledger worktree and branch stay behind in clone a
+    (parent,) = context_sessions(server, token)
+    b = Implementing(
+        project,
+        str(parent["id"]),
+        "--server",
+        server,
+        command="join",
+        root=tmp_path / "b",
+        env={RUNNER_NAME_ENV: "b"},
+    )
+    implementing.append(b)
+    assert b.finish(timeout=120) == 0, b.output
+    ledger = next(
+        c
+        for c in api(server, token, f"/api/sessions/{parent['id']}")["child_sessions"]
+        if c["component"]["name"] == "Ledger"
+    )
+    taken = ledger["state"]["branch_tip"]
+    ledger_branch = f"{BRANCH}--ledger"
+    assert ledger["status"] == "complete" and ledger["attempt"] == 2
+    assert taken["holder"].startswith("b:"), taken
+    assert git("rev-parse", ledger_branch, cwd=project.git.remote).strip() == taken["sha"]
+    stale = git("rev-parse", ledger_branch, cwd=project.root).strip()
+    assert stale != taken["sha"], "clone a still has its own, unfinished Ledger branch"
+    monkeypatch.setenv(RUNNER_NAME_ENV, "a")
+    updates = log_ref_updates(project.git.remote)
+
+    resumed = invoke("sessions", "resume", str(parent["id"]), "--server", server)
+
+    assert resumed.exit_code == 0, resumed.output
+    ledger_updates = [u for u in updates.read_text().splitlines() if ledger_branch in u]
+    zero = "0" * 40
+    assert ledger_updates == [f"refs/heads/{ledger_branch} {taken['sha']} {zero}"], (
+        "origin's Ledger branch was only deleted, after the commit, never pushed over"
+    )
+    assert_one_commit_on_main_with_every_component(project)
+    shipped = git("show", f"{BRANCH}:{code_path('Ledger')}", cwd=project.git.remote)
+    assert shipped.endswith(TAKER), "the taker's commit is what was integrated"
+    assert runs_by_clone(project, tmp_path) == {"Money": ["a"], "Ledger": ["a", "b"], "Tax": ["b"]}
+    assert api(server, token, f"/api/sessions/{parent['id']}")["status"] == "complete"
+    assert project.git.remote_branches() == sorted(["main", BRANCH])
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
+def test_an_integration_failure_is_recorded_as_a_failed_validation_with_its_message(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: str,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = make_cli_project(tmp_path / "a", ["Money", "Tax"])
+    use(project, monkeypatch)
+    project.set_script("Tax", {"hang": 60})
+    run = Implementing(project, "Billing", "--server", server)
+    implementing.append(run)
+    run.wait_for("Billing.Money complete", "Billing.Tax: GenerateImplementation started")
+    os.killpg(run.proc.pid, signal.SIGINT)
+    assert run.finish(timeout=20) == 130, run.output
+    # Money's finished commit is lost: its branch deleted here and on origin, and collected.
+    money_branch = f"{BRANCH}--money"
+    if money_branch in project.git.remote_branches():
+        git("branch", "-D", money_branch, cwd=project.git.remote)
+    git("branch", "-D", money_branch, cwd=project.root)
+    git("update-ref", "-d", f"refs/remotes/origin/{money_branch}", cwd=project.root)
+    git("reflog", "expire", "--expire=now", "--all", cwd=project.root)
+    git("gc", "-q", "--prune=now", cwd=project.root)
+    project.set_script("Tax", {"write": BILLING["Tax"][0]})
+    (parent,) = context_sessions(server, token)
+
+    resumed = invoke("sessions", "resume", str(parent["id"]), "--server", server)
+
+    assert resumed.exit_code == 1, resumed.output
+    assert "could not integrate Money: " in flat(resumed.output)
+    detail = api(server, token, f"/api/sessions/{parent['id']}")
+    assert detail["status"] == "active"
+    spawned = next(i for i in detail["interactions"] if i["step"].endswith("Sessions"))
+    assert spawned["result"] is not None, "no interaction is left pending"
+    assert spawned["result"]["status"] == "error"
+    assert spawned["result"]["error_message"].startswith("could not integrate Money: ")
+    assert spawned["result"]["data"]["validation"]["failed"] == []
+    assert all(i["result"] is not None for i in detail["interactions"])

@@ -90,6 +90,8 @@ def test_a_context_is_implemented_with_one_fix_round_and_one_pushed_commit(
         ("RunTests", "ok"),
         ("Finalize", "ok"),
     ]
+    tip = tax.state["branch_tip"]  # the commit Finalize made, by whom: what may be published
+    assert len(tip["sha"]) == 40 and tip["holder"] and tip["attempt"] == 1, tip
     parents = git("rev-list", "--parents", "-n", "1", BRANCH, cwd=sample.git.remote).split()
     assert parents[1:] == [main_head]
     assert sample.git.remote_log(BRANCH)[0].startswith(

@@ -87,8 +87,10 @@ def print_outcome(
         f"[red bold]✗ {session_label(session)} was not implemented[/] (session {ident})",
         highlight=False,
     )
-    validation = failed.result.data.get("validation") if failed and failed.result else None
-    if isinstance(validation, dict):
+    data = failed.result.data if failed and failed.result else {}
+    if isinstance(validation := data.get("validation"), dict):
+        if runner_error := data.get("runner_error"):  # integration, a push: the runner's own
+            console.print(f"  {runner_error}", highlight=False, markup=False, soft_wrap=True)
         print_validation(validation, console)
     elif failed is not None and failed.result is not None:
         console.print(

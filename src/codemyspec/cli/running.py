@@ -77,6 +77,7 @@ def runner_config(settings: Settings, concurrency: int | None = None) -> RunnerC
         max_turns=settings.runner.max_turns,
         default_agent=settings.agent.default,
         lease_seconds=settings.runner.lease_seconds,
+        poll_seconds=settings.runner.poll_seconds,
     )
 
 

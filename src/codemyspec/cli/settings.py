@@ -44,6 +44,7 @@ class RunnerSettings(BaseModel):
     agent_timeout: float = Field(default=1800.0, gt=0)
     max_turns: int = Field(default=60, ge=1)
     lease_seconds: float = Field(default=60.0, gt=0)
+    poll_seconds: float = Field(default=1.0, gt=0)
 
 
 class ServerSettings(BaseModel):
@@ -133,6 +134,7 @@ worktree_setup = {_toml(r.worktree_setup)}
 agent_timeout = {r.agent_timeout:g}      # seconds per agent run
 max_turns = {r.max_turns}            # agent turns per run
 lease_seconds = {r.lease_seconds:g}      # a dead runner's sessions go to another after this
+poll_seconds = {r.poll_seconds:g}        # how often a runner looks at children other runners hold
 
 [server]
 # The server of `implement --server` (the token comes from $CODEMYSPEC_TOKEN or

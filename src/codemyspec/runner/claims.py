@@ -37,6 +37,12 @@ def new_holder() -> str:
     return f"{runner_name()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
+def made_here(holder: str | None) -> bool:
+    """Whether ``holder`` names a runner of this machine: this process or an earlier one."""
+    parts = (holder or "").rsplit(":", 2)
+    return len(parts) == 3 and parts[0] == runner_name()
+
+
 def dead_local_holder(holder: str | None) -> str | None:
     """``holder`` when it names a runner process of this machine that no longer exists."""
     parts = (holder or "").rsplit(":", 2)

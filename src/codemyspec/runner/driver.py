@@ -19,6 +19,7 @@ from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_T
 from codemyspec.component_coding_sessions import total_agent_usage
 from codemyspec.environments import WORKSPACE_FACTS_KEY
 from codemyspec.errors import SessionCompleteError, SessionNotActiveError
+from codemyspec.runner.branches import SharedBranches
 from codemyspec.runner.children import ChildScheduler, integration_files
 from codemyspec.runner.claims import Claims
 from codemyspec.runner.config import RunnerConfig
@@ -52,6 +53,7 @@ class Runner:
         self.cancel = cancel or threading.Event()
         self.observer = observer
         self.claims = Claims(engine, config.lease_seconds)
+        self.branches = SharedBranches(executor.git)
         self.children = ChildScheduler(
             engine, self._run_child, config.concurrency, self.claims.take, config.poll_seconds
         )
@@ -113,20 +115,12 @@ class Runner:
     def _publish_for_others(self, session: Session) -> Result | None:
         """Push the parent's branch, and again the branches of children finished here: a push
         cut short (Ctrl-C reaches git too) is made good on the resume. None when all went."""
-        branches = [session.state.get("branch_name")] + [
-            c.state.get("branch_name")
-            for c in session.child_sessions
-            if c.status is SessionStatus.COMPLETE
-        ]
-        for branch in [str(b) for b in branches if b]:
-            if not self.executor.git.has_branch(branch):
-                continue  # a child another runner finished: it pushed its own branch
-            published = self.executor.git.publish(branch, force=branch != branches[0])
-            if not published.ok:
-                return Result.error(
-                    f"could not push {branch} for the other runners: {published.failure_reason()}"
-                )
-        return None
+        branch = session.state.get("branch_name")
+        failed = self.branches.publish_parent(str(branch)) if branch else None
+        for child in session.child_sessions:
+            if failed is None and child.status is SessionStatus.COMPLETE:
+                failed = self.branches.publish_child(child)
+        return None if failed is None else Result.error(f"{failed} (for the other runners)")
 
     def _integrate(self, scope: Scope, session_id: int, result: Result) -> Result:
         """Bring every completed child's files into the parent's tree, uncommitted, and report
@@ -138,12 +132,14 @@ class Runner:
             if child.status is not SessionStatus.COMPLETE or not branch:
                 continue
             files = integration_files(parent, child)
-            done = self.executor.git.fetch(str(branch)) if self.config.share_branches else None
-            if done is None or done.ok:
-                done = self.executor.git.integrate(str(branch), files)
-            if not done.ok:
+            source, missing = self.branches.integration_source(
+                child, shared=self.config.share_branches
+            )
+            if missing is None and not (done := self.executor.git.integrate(source, files)).ok:
+                missing = done.failure_reason()
+            if missing is not None:
                 name = child.component.name if child.component else f"session {child.id}"
-                return Result.error(f"could not integrate {name}: {done.failure_reason()}")
+                return Result.error(f"could not integrate {name}: {missing}")
             if len(files) == 2:
                 components.append((files[0], files[1]))
         facts = self.executor.workspace_facts(components)
@@ -189,11 +185,8 @@ class Runner:
 
     def _publish_child(self, scope: Scope, child: Session) -> None:
         """Push a finished child's branch for the runner integrating and for dependents."""
-        branch = str(child.state.get("branch_name"))
-        pushed = self.executor.git.publish(branch, force=True)
-        if not pushed.ok:
-            reason = f"could not push {branch}: {pushed.failure_reason()}"
-            self.engine.update_session(scope, child.id, SessionUpdate(state={"error": reason}))
+        if (failed := self.branches.publish_child(child)) is not None:
+            self.engine.update_session(scope, child.id, SessionUpdate(state={"error": failed}))
 
     def _clean_up(self, session: Session) -> None:
         """After a context completes: its children's worktrees and branches go."""

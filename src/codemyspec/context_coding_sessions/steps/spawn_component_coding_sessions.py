@@ -131,6 +131,8 @@ class SpawnComponentCodingSessions:
         else:
             report = validate_children(fresh, workspace)
         data = {**result.data, "validation": report.model_dump(mode="json")}
+        if runner_error:
+            data["runner_error"] = runner_error
         problems = [p for p in (runner_error, None if report.ok else report.message()) if p]
         status = ResultStatus.ERROR if problems else ResultStatus.OK
         checked = result.model_copy(
