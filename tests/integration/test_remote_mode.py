@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from codemyspec.cli.settings import ServerSettings
 from codemyspec.runner.claims import RUNNER_NAME_ENV
 from tests.support.cli_project import BRANCH, CliProject, make_cli_project
 from tests.support.cli_runs import (
@@ -31,7 +32,7 @@ from tests.support.cli_runs import (
 from tests.support.git_repos import git
 from tests.support.postgres import on_both_databases
 from tests.support.sample_project import BILLING, code_path
-from tests.support.served import make_token, served
+from tests.support.served import Served, make_token, served
 
 pytestmark = pytest.mark.slow
 
@@ -404,3 +405,92 @@ def test_an_integration_failure_is_recorded_as_a_failed_validation_with_its_mess
     assert spawned["result"]["error_message"].startswith("could not integrate Money: ")
     assert spawned["result"]["data"]["validation"]["failed"] == []
     assert all(i["result"] is not None for i in detail["interactions"])
+
+
+# The server going away mid-run: a restart is waited for; a longer absence stops the run.
+
+
+@pytest.fixture
+def restartable(database_url: str, token: str, tmp_path: Path) -> Iterator[Served]:
+    server = Served(database_url, tmp_path / "server.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_server_restarted_mid_run_is_waited_for_and_the_run_completes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    restartable: Served,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = make_cli_project(tmp_path / "a", NAMES, server=ServerSettings(wait_seconds=60))
+    use(project, monkeypatch)
+    for name in ("Money", "Tax"):  # both agents end while the server is away
+        project.set_script(name, {"delay": 2, "write": BILLING[name][0]})
+    run = Implementing(project, "Billing", "--server", restartable.url)
+    implementing.append(run)
+    run.wait_for("Billing.Money: GenerateImplementation started")
+
+    restartable.kill()
+    time.sleep(6)
+    restartable.start()
+
+    assert run.finish(timeout=120) == 0, run.output
+    out = run.output
+    waiting = out.index(f"waiting for the server at {restartable.url} (")
+    back = out.index(f"server back at {restartable.url} after ")
+    assert waiting < back < out.index("✓ Billing implemented"), out
+    assert_one_commit_on_main_with_every_component(project)
+    (parent,) = context_sessions(restartable.url, token)
+    detail = api(restartable.url, token, f"/api/sessions/{parent['id']}")
+    assert detail["status"] == "complete"
+    assert [(c["status"], c["attempt"]) for c in detail["child_sessions"]] == [("complete", 1)] * 3
+    assert [len(calls(project, n)) for n in NAMES] == [1, 1, 1], "no agent ran twice"
+
+
+def test_a_server_away_past_the_wait_stops_the_run_and_resume_finishes_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    restartable: Served,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = make_cli_project(tmp_path / "a", NAMES, server=ServerSettings(wait_seconds=2))
+    use(project, monkeypatch)
+    project.set_script("Money", {"delay": 1, "write": BILLING["Money"][0]})
+    project.set_script("Tax", {"hang": 60})
+    run = Implementing(project, "Billing", "--server", restartable.url)
+    implementing.append(run)
+    run.wait_for(
+        "Billing.Money: GenerateImplementation started",
+        "Billing.Tax: GenerateImplementation started",
+    )
+
+    restartable.kill()
+
+    assert run.finish(timeout=60) == 75, run.output
+    out = flat(run.output)
+    stopped = out.index(f"stopped: the server at {restartable.url} did not answer for ")
+    assert out.index(f"waiting for the server at {restartable.url} (") < stopped
+    (parent_id,) = {
+        int(line.split("session ")[1].split()[0]) for line in run.lines if " · session " in line
+    }
+    assert f"`codemyspec sessions resume {parent_id} --server {restartable.url}` continues" in out
+    restartable.start()
+    before = api(restartable.url, token, f"/api/sessions/{parent_id}")
+    assert before["status"] == "active"
+    assert [c["status"] for c in before["child_sessions"]] == ["active"] * 3, (
+        "broken machinery is not failed work: nothing was marked failed or cancelled"
+    )
+    project.set_script("Tax", {"write": BILLING["Tax"][0]})
+
+    resumed = invoke("sessions", "resume", str(parent_id), "--server", restartable.url)
+
+    assert resumed.exit_code == 0, resumed.output
+    assert_one_commit_on_main_with_every_component(project)
+    detail = api(restartable.url, token, f"/api/sessions/{parent_id}")
+    assert [c["status"] for c in detail["child_sessions"]] == ["complete"] * 3
+    # Money's result never reached the server and Tax's agent was stopped: each ran again.
+    assert [len(calls(project, n)) for n in NAMES] == [2, 1, 2]

@@ -53,6 +53,7 @@ class ServerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str | None = None
+    wait_seconds: float = Field(default=300.0, ge=0)
 
 
 class Settings(BaseModel):
@@ -97,7 +98,7 @@ def _toml(value: object) -> str:
 
 def render_settings(settings: Settings) -> str:
     """The settings as a commented ``codemyspec.toml``."""
-    p, a, r = settings.project, settings.agent, settings.runner
+    p, a, r, s = settings.project, settings.agent, settings.runner, settings.server
     remote = (
         f"remote = {_toml(p.remote)}" if p.remote else '# remote = "git@example.com:you/repo.git"'
     )
@@ -139,5 +140,6 @@ poll_seconds = {r.poll_seconds:g}        # how often a runner looks at children 
 [server]
 # The server of `implement --server` (the token comes from $CODEMYSPEC_TOKEN or
 # .codemyspec/token, never from this file).
-{f"url = {_toml(settings.server.url)}" if settings.server.url else '# url = "https://codemyspec.example.com"'}
+{f"url = {_toml(s.url)}" if s.url else '# url = "https://codemyspec.example.com"'}
+wait_seconds = {s.wait_seconds:g}   # a run waits this long for a server that stops answering
 """

@@ -2,6 +2,7 @@
 
 Interrupting (``cancel``) stops agents, marks running children cancelled and leaves their
 pending interactions in place, so ``resume`` re-executes exactly those and nothing else.
+A server gone for longer than its client waits stops the run the same way (``halted``).
 The engine is in process or a server's (``SessionsPort``); every session run is claimed,
 so several runners can share one parent's children.
 """
@@ -18,7 +19,11 @@ from codemyspec.commands import Command, CommandKind, Result, ResultStatus
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
 from codemyspec.component_coding_sessions import total_agent_usage
 from codemyspec.environments import WORKSPACE_FACTS_KEY
-from codemyspec.errors import SessionCompleteError, SessionNotActiveError
+from codemyspec.errors import (
+    ServerUnavailableError,
+    SessionCompleteError,
+    SessionNotActiveError,
+)
 from codemyspec.runner.branches import SharedBranches
 from codemyspec.runner.children import ChildScheduler, integration_files
 from codemyspec.runner.claims import Claims
@@ -55,8 +60,14 @@ class Runner:
         self.claims = Claims(engine, config.lease_seconds)
         self.branches = SharedBranches(executor.git)
         self.children = ChildScheduler(
-            engine, self._run_child, config.concurrency, self.claims.take, config.poll_seconds
+            engine,
+            self._run_child,
+            config.concurrency,
+            self.claims.take,
+            config.poll_seconds,
+            halt=self._halt,
         )
+        self.halted: ServerUnavailableError | None = None
 
     def run(self, scope: Scope, session_id: int) -> Session:
         """Drive the session until it is complete, failed, cancelled or needs a decision.
@@ -69,6 +80,13 @@ class Runner:
         if final.status is SessionStatus.COMPLETE:
             self._clean_up(final)
         return final
+
+    def _halt(self, gone: ServerUnavailableError) -> None:
+        """The server is gone for longer than the client waits: stop as on Ctrl-C (agents
+        too), leaving every session as recorded for ``resume``."""
+        if self.halted is None:
+            self.halted = gone
+        self.cancel.set()
 
     def _drive(self, scope: Scope, session_id: int) -> None:
         failed_step: str | None = None
@@ -156,10 +174,11 @@ class Runner:
             self._fresh_attempt(scope, before)
         child = self.run(scope, child_id)
         if self.cancel.is_set() and not child.status.is_terminal:
+            why = "interrupted" if self.halted is None else f"stopped: {self.halted}"
             child = self.engine.update_session(
                 scope,
                 child_id,
-                SessionUpdate(status=SessionStatus.CANCELLED, state={"error": "interrupted"}),
+                SessionUpdate(status=SessionStatus.CANCELLED, state={"error": why}),
             )
         elif child.status is SessionStatus.COMPLETE and child.state.get("worktree"):
             self.executor.git.remove_worktree_only(str(child.state["worktree"]))
