@@ -459,7 +459,7 @@ def test_a_server_away_past_the_wait_stops_the_run_and_resume_finishes_it(
 ) -> None:
     project = make_cli_project(tmp_path / "a", NAMES, server=ServerSettings(wait_seconds=2))
     use(project, monkeypatch)
-    project.set_script("Money", {"delay": 1, "write": BILLING["Money"][0]})
+    project.set_script("Money", {"delay": 3, "write": BILLING["Money"][0]})  # ends while away
     project.set_script("Tax", {"hang": 60})
     run = Implementing(project, "Billing", "--server", restartable.url)
     implementing.append(run)
