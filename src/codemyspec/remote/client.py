@@ -155,21 +155,29 @@ class ServerClient:
                     raise error_from(response)
                 cause = f"answered {response.status_code}: {_message(response)}"
                 away = response.status_code in AWAY_STATUSES
-            delay = self._delay(attempt, cause, away=away)
-            log.debug("%s %s: %s (attempt %d; retrying)", method, path, cause, attempt + 1)
+            delay, waiting = self._delay(attempt, cause, away=away)
+            log.log(
+                logging.DEBUG if waiting else logging.WARNING,  # a watcher tells of waits
+                "%s %s: %s %s (attempt %d; retrying)",
+                method,
+                path,
+                self.url,
+                cause,
+                attempt + 1,
+            )
             time.sleep(delay)
             attempt += 1
             if on_retry is not None:
                 on_retry()
 
-    def _delay(self, attempt: int, cause: str, *, away: bool) -> float:
-        """How long to wait before trying again; raises once there is no more waiting."""
+    def _delay(self, attempt: int, cause: str, *, away: bool) -> tuple[float, bool]:
+        """How long to wait before trying again, and whether the server is being waited for
+        (it answered before); raises once there is no more waiting."""
         delays = self.retry_delays
         if not (away and self._reached and self.wait_seconds > 0):
             if attempt >= len(delays):
                 raise ServerUnavailableError(f"{self.url} {cause}")
-            log.warning("%s %s (attempt %d; retrying)", self.url, cause, attempt + 1)
-            return delays[attempt]
+            return delays[attempt], False
         now = time.monotonic()
         with self._lock:
             first = self._away_since is None
@@ -183,7 +191,7 @@ class ServerClient:
                 )
         self._tell(ServerWait(self.url, waited, self.wait_seconds, cause), first=first)
         step = delays[min(attempt, len(delays) - 1)] if delays else RETRY_DELAYS[0]
-        return min(step, self.wait_seconds - waited)
+        return min(step, self.wait_seconds - waited), True
 
     def _answered(self) -> None:
         """The server answered: an outage, if there was one, is over."""

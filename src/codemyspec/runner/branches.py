@@ -2,10 +2,11 @@
 
 A finished child's work is the commit its Finalize recorded (``branch_tip``: sha, holder,
 attempt). A runner publishes a child's branch only when its own branch is at that commit
-and a runner of this machine made it, so a stale branch of an abandoned attempt (a runner
-killed mid-agent keeps it) never reaches ``origin``; and it replaces what ``origin`` holds
-only while ``origin`` still holds what it saw there (``--force-with-lease``). Integration
-checks out exactly the recorded commit, fetched from ``origin`` when another runner made it.
+and a runner of its name made it (``made_here``), so a stale branch of an abandoned
+attempt (a runner killed mid-agent keeps it) never reaches ``origin``; and it replaces
+what ``origin`` holds only while ``origin`` still holds what it saw there
+(``--force-with-lease``). Integration checks out exactly the recorded commit, fetched
+from ``origin`` when another runner made it.
 """
 
 from __future__ import annotations
