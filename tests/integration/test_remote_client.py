@@ -18,7 +18,7 @@ from codemyspec.errors import (
     SessionClaimedError,
     ValidationError,
 )
-from codemyspec.remote import RemoteSessions, ServerClient
+from codemyspec.remote import RemoteSessions, ServerClient, ServerWait
 from codemyspec.scope import Scope
 from codemyspec.sessions import Session
 from tests.support.api_callers import Caller, api_in_thread
@@ -54,6 +54,35 @@ class Unreachable(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.tries += 1
         raise httpx.ConnectError("connection refused", request=request)
+
+
+class Cuttable(httpx.BaseTransport):
+    """A real network to the server that a test can cut: for the next ``n`` requests (or
+    until mended) a request fails to connect, or meets a proxy's 503."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.tries = 0
+        self.failing: list[str] = []
+        self.forever = False
+
+    def cut(self, *failures: str, forever: bool = False) -> None:
+        self.failing, self.forever = list(failures), forever
+
+    def mend(self) -> None:
+        self.failing, self.forever = [], False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.tries += 1
+        if self.failing or self.forever:
+            failure = self.failing.pop(0) if self.failing else "refused"
+            if failure == "503":
+                return httpx.Response(503, text="Service Unavailable", request=request)
+            raise httpx.ConnectError("connection refused", request=request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 @pytest.fixture
@@ -141,3 +170,65 @@ def test_a_bad_server_url_or_a_missing_token_is_refused_up_front() -> None:
         ServerClient("ftp://example.com", "cms_x")
     with pytest.raises(AuthenticationError, match="CODEMYSPEC_TOKEN"):
         ServerClient("http://127.0.0.1:9", "")
+
+
+def test_a_server_that_stops_answering_is_waited_for_and_reported_back(
+    base: str, alice: Caller, owned: tuple[Scope, Session], connect: Connect
+) -> None:
+    scope, session = owned
+    network = Cuttable()
+    remote = connect(
+        base, token_of(alice), retry_delays=(0.01,), wait_seconds=30, transport=network
+    )
+    waits: list[ServerWait] = []
+    remote.client.watch(waits.append)
+    remote.get_session(scope, session.id)  # it answered once: from now on it is waited for
+    network.cut("refused", "refused", "503", "503")
+
+    again = remote.get_session(scope, session.id)
+
+    assert again.id == session.id
+    assert network.tries == 1 + 5
+    assert [w.back for w in waits] == [False, False, False, False, True]
+    assert waits[0].cause.startswith("could not be reached: connection refused")
+    assert waits[2].cause.startswith("answered 503")
+    assert {w.limit for w in waits} == {30}
+    seconds = [w.seconds for w in waits[:-1]]
+    assert seconds == sorted(seconds)
+
+
+def test_a_server_away_longer_than_the_wait_is_given_up_on_then_taken_back(
+    base: str, alice: Caller, owned: tuple[Scope, Session], connect: Connect
+) -> None:
+    scope, session = owned
+    network = Cuttable()
+    remote = connect(
+        base, token_of(alice), retry_delays=(0.05,), wait_seconds=0.3, transport=network
+    )
+    waits: list[ServerWait] = []
+    remote.client.watch(waits.append)
+    remote.get_session(scope, session.id)
+    network.cut(forever=True)
+
+    with pytest.raises(ServerUnavailableError, match=r"did not answer for \d+s \(could not"):
+        remote.get_session(scope, session.id)
+    tries = network.tries
+    with pytest.raises(ServerUnavailableError, match="did not answer for"):
+        remote.get_session(scope, session.id)
+    assert network.tries == tries + 1, "once given up on, a call fails at once"
+    network.mend()
+    assert remote.get_session(scope, session.id).id == session.id
+    assert waits[-1].back and not any(w.back for w in waits[:-1])
+
+
+def test_a_server_never_reached_is_not_waited_for(
+    owned: tuple[Scope, Session], connect: Connect
+) -> None:
+    scope, session = owned
+    remote = connect("http://127.0.0.1:9", "cms_x", retry_delays=(0.01,), transport=Unreachable())
+    waits: list[ServerWait] = []
+    remote.client.watch(waits.append)
+
+    with pytest.raises(ServerUnavailableError, match="could not be reached"):
+        remote.get_session(scope, session.id)
+    assert waits == []

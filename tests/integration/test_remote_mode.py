@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from codemyspec.cli.settings import ServerSettings
 from codemyspec.runner.claims import RUNNER_NAME_ENV
 from tests.support.cli_project import BRANCH, CliProject, make_cli_project
 from tests.support.cli_runs import (
@@ -31,7 +32,7 @@ from tests.support.cli_runs import (
 from tests.support.git_repos import git
 from tests.support.postgres import on_both_databases
 from tests.support.sample_project import BILLING, code_path
-from tests.support.served import make_token, served
+from tests.support.served import Served, make_token, served
 
 pytestmark = pytest.mark.slow
 
@@ -289,3 +290,207 @@ def test_a_killed_runners_child_is_finished_by_the_other_after_the_lease(
     assert detail["status"] == "complete"
     taken_over = next(c for c in detail["child_sessions"] if c["component"]["name"] == abandoned)
     assert taken_over["attempt"] == 2, "the other runner started it over"
+
+
+TAKER = "# written by the runner that took over\n"
+
+
+def log_ref_updates(remote: Path) -> Path:
+    """A git ``update`` hook on ``remote`` that lets every update through and logs it."""
+    log = remote / "ref-updates.log"
+    hook = remote / "hooks" / "update"
+    hook.write_text(f'#!/bin/sh\necho "$1 $2 $3" >> "{log}"\n', encoding="utf-8")
+    hook.chmod(0o755)
+    log.write_text("", encoding="utf-8")
+    return log
+
+
+@on_postgresql
+def test_resuming_a_killed_runner_integrates_the_takers_branch_and_never_pushes_over_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: str,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = two_clones(tmp_path, monkeypatch, delay=0)
+    project.set_script("Ledger", {"hang": 120}, {"write": BILLING["Ledger"][0] + TAKER})
+    a = Implementing(project, "Billing", "--server", server, env={RUNNER_NAME_ENV: "a"})
+    implementing.append(a)
+    deadline = time.monotonic() + 60
+    while not calls(project, "Ledger"):
+        assert time.monotonic() < deadline, f"runner a never started Ledger's agent:\n{a.output}"
+        time.sleep(0.05)
+
+    a.kill()  # mid-agent: its Ledger worktree and branch stay behind in clone a
+    (parent,) = context_sessions(server, token)
+    b = Implementing(
+        project,
+        str(parent["id"]),
+        "--server",
+        server,
+        command="join",
+        root=tmp_path / "b",
+        env={RUNNER_NAME_ENV: "b"},
+    )
+    implementing.append(b)
+    assert b.finish(timeout=120) == 0, b.output
+    ledger = next(
+        c
+        for c in api(server, token, f"/api/sessions/{parent['id']}")["child_sessions"]
+        if c["component"]["name"] == "Ledger"
+    )
+    taken = ledger["state"]["branch_tip"]
+    ledger_branch = f"{BRANCH}--ledger"
+    assert ledger["status"] == "complete" and ledger["attempt"] == 2
+    assert taken["holder"].startswith("b:"), taken
+    assert git("rev-parse", ledger_branch, cwd=project.git.remote).strip() == taken["sha"]
+    stale = git("rev-parse", ledger_branch, cwd=project.root).strip()
+    assert stale != taken["sha"], "clone a still has its own, unfinished Ledger branch"
+    monkeypatch.setenv(RUNNER_NAME_ENV, "a")
+    updates = log_ref_updates(project.git.remote)
+
+    resumed = invoke("sessions", "resume", str(parent["id"]), "--server", server)
+
+    assert resumed.exit_code == 0, resumed.output
+    ledger_updates = [u for u in updates.read_text().splitlines() if ledger_branch in u]
+    zero = "0" * 40
+    assert ledger_updates == [f"refs/heads/{ledger_branch} {taken['sha']} {zero}"], (
+        "origin's Ledger branch was only deleted, after the commit, never pushed over"
+    )
+    assert_one_commit_on_main_with_every_component(project)
+    shipped = git("show", f"{BRANCH}:{code_path('Ledger')}", cwd=project.git.remote)
+    assert shipped.endswith(TAKER), "the taker's commit is what was integrated"
+    assert runs_by_clone(project, tmp_path) == {"Money": ["a"], "Ledger": ["a", "b"], "Tax": ["b"]}
+    assert api(server, token, f"/api/sessions/{parent['id']}")["status"] == "complete"
+    assert project.git.remote_branches() == sorted(["main", BRANCH])
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
+def test_an_integration_failure_is_recorded_as_a_failed_validation_with_its_message(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: str,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = make_cli_project(tmp_path / "a", ["Money", "Tax"])
+    use(project, monkeypatch)
+    project.set_script("Tax", {"hang": 60})
+    run = Implementing(project, "Billing", "--server", server)
+    implementing.append(run)
+    run.wait_for("Billing.Money complete", "Billing.Tax: GenerateImplementation started")
+    os.killpg(run.proc.pid, signal.SIGINT)
+    assert run.finish(timeout=20) == 130, run.output
+    # Money's finished commit is lost: its branch deleted here and on origin, and collected.
+    money_branch = f"{BRANCH}--money"
+    if money_branch in project.git.remote_branches():
+        git("branch", "-D", money_branch, cwd=project.git.remote)
+    git("branch", "-D", money_branch, cwd=project.root)
+    git("update-ref", "-d", f"refs/remotes/origin/{money_branch}", cwd=project.root)
+    git("reflog", "expire", "--expire=now", "--all", cwd=project.root)
+    git("gc", "-q", "--prune=now", cwd=project.root)
+    project.set_script("Tax", {"write": BILLING["Tax"][0]})
+    (parent,) = context_sessions(server, token)
+
+    resumed = invoke("sessions", "resume", str(parent["id"]), "--server", server)
+
+    assert resumed.exit_code == 1, resumed.output
+    assert "could not integrate Money: " in flat(resumed.output)
+    detail = api(server, token, f"/api/sessions/{parent['id']}")
+    assert detail["status"] == "active"
+    spawned = next(i for i in detail["interactions"] if i["step"].endswith("Sessions"))
+    assert spawned["result"] is not None, "no interaction is left pending"
+    assert spawned["result"]["status"] == "error"
+    assert spawned["result"]["error_message"].startswith("could not integrate Money: ")
+    assert spawned["result"]["data"]["validation"]["failed"] == []
+    assert all(i["result"] is not None for i in detail["interactions"])
+
+
+# The server going away mid-run: a restart is waited for; a longer absence stops the run.
+
+
+@pytest.fixture
+def restartable(database_url: str, token: str, tmp_path: Path) -> Iterator[Served]:
+    server = Served(database_url, tmp_path / "server.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_server_restarted_mid_run_is_waited_for_and_the_run_completes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    restartable: Served,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = make_cli_project(tmp_path / "a", NAMES, server=ServerSettings(wait_seconds=60))
+    use(project, monkeypatch)
+    for name in ("Money", "Tax"):  # both agents end while the server is away
+        project.set_script(name, {"delay": 2, "write": BILLING[name][0]})
+    run = Implementing(project, "Billing", "--server", restartable.url)
+    implementing.append(run)
+    run.wait_for("Billing.Money: GenerateImplementation started")
+
+    restartable.kill()
+    time.sleep(6)
+    restartable.start()
+
+    assert run.finish(timeout=120) == 0, run.output
+    out = run.output
+    waiting = out.index(f"waiting for the server at {restartable.url} (")
+    back = out.index(f"server back at {restartable.url} after ")
+    assert waiting < back < out.index("✓ Billing implemented"), out
+    assert_one_commit_on_main_with_every_component(project)
+    (parent,) = context_sessions(restartable.url, token)
+    detail = api(restartable.url, token, f"/api/sessions/{parent['id']}")
+    assert detail["status"] == "complete"
+    assert [(c["status"], c["attempt"]) for c in detail["child_sessions"]] == [("complete", 1)] * 3
+    assert [len(calls(project, n)) for n in NAMES] == [1, 1, 1], "no agent ran twice"
+
+
+def test_a_server_away_past_the_wait_stops_the_run_and_resume_finishes_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    restartable: Served,
+    token: str,
+    implementing: list[Implementing],
+) -> None:
+    project = make_cli_project(tmp_path / "a", NAMES, server=ServerSettings(wait_seconds=2))
+    use(project, monkeypatch)
+    project.set_script("Money", {"delay": 3, "write": BILLING["Money"][0]})  # ends while away
+    project.set_script("Tax", {"hang": 60})
+    run = Implementing(project, "Billing", "--server", restartable.url)
+    implementing.append(run)
+    run.wait_for(
+        "Billing.Money: GenerateImplementation started",
+        "Billing.Tax: GenerateImplementation started",
+    )
+
+    restartable.kill()
+
+    assert run.finish(timeout=60) == 75, run.output
+    out = flat(run.output)
+    stopped = out.index(f"stopped: the server at {restartable.url} did not answer for ")
+    assert out.index(f"waiting for the server at {restartable.url} (") < stopped
+    (parent_id,) = {
+        int(line.split("session ")[1].split()[0]) for line in run.lines if " · session " in line
+    }
+    assert f"`codemyspec sessions resume {parent_id} --server {restartable.url}` continues" in out
+    restartable.start()
+    before = api(restartable.url, token, f"/api/sessions/{parent_id}")
+    assert before["status"] == "active"
+    assert [c["status"] for c in before["child_sessions"]] == ["active"] * 3, (
+        "broken machinery is not failed work: nothing was marked failed or cancelled"
+    )
+    project.set_script("Tax", {"write": BILLING["Tax"][0]})
+
+    resumed = invoke("sessions", "resume", str(parent_id), "--server", restartable.url)
+
+    assert resumed.exit_code == 0, resumed.output
+    assert_one_commit_on_main_with_every_component(project)
+    detail = api(restartable.url, token, f"/api/sessions/{parent_id}")
+    assert [c["status"] for c in detail["child_sessions"]] == ["complete"] * 3
+    # Money's result never reached the server and Tax's agent was stopped: each ran again.
+    assert [len(calls(project, n)) for n in NAMES] == [2, 1, 2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -12,8 +13,16 @@ from codemyspec.agents import CommandAgent
 from codemyspec.bootstrap import App
 from codemyspec.component_coding_sessions import FixTestFailures
 from codemyspec.components import ComponentAttrs
-from codemyspec.runner import Runner, RunnerConfig
-from codemyspec.sessions import ResultStatus, Session, SessionAttrs, SessionStatus
+from codemyspec.runner import CommandExecutor, Runner, RunnerConfig
+from codemyspec.sessions import (
+    Command,
+    CommandKind,
+    Result,
+    ResultStatus,
+    Session,
+    SessionAttrs,
+    SessionStatus,
+)
 from tests.support.git_repos import git
 from tests.support.sample_project import (
     BILLING,
@@ -90,6 +99,8 @@ def test_a_context_is_implemented_with_one_fix_round_and_one_pushed_commit(
         ("RunTests", "ok"),
         ("Finalize", "ok"),
     ]
+    tip = tax.state["branch_tip"]  # the commit Finalize made, by whom: what may be published
+    assert len(tip["sha"]) == 40 and tip["holder"] and tip["attempt"] == 1, tip
     parents = git("rev-list", "--parents", "-n", "1", BRANCH, cwd=sample.git.remote).split()
     assert parents[1:] == [main_head]
     assert sample.git.remote_log(BRANCH)[0].startswith(
@@ -229,6 +240,45 @@ def test_dependent_components_run_in_waves_and_a_failed_dependency_cancels_its_d
     money_first = sample.calls_for("Money")[0]["at"]
     # Each of these two agent runs takes 3 s: each started while the other was running.
     assert abs(tax_started - money_first) < 3, "independent components run at once"
+
+
+def test_a_child_whose_runner_broke_is_cancelled_with_the_error_and_resume_finishes_it(
+    sample_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample = sample_factory(["Money", "Ledger", "Tax"])
+    session = start(sample)
+    real = CommandExecutor.execute
+    broke: list[str] = []
+
+    def breaking(self: CommandExecutor, command: Command, cancel: threading.Event) -> Result:
+        if (
+            command.command is CommandKind.RUN_TESTS
+            and "money" in str(command.metadata)
+            and not broke
+        ):
+            broke.append("once")
+            raise RuntimeError("disk full")
+        return real(self, command, cancel)
+
+    monkeypatch.setattr(CommandExecutor, "execute", breaking)
+
+    first = runner(sample).run(sample.scope, session.id)
+
+    money = child(first, "Money")
+    assert money.status is SessionStatus.CANCELLED, "broken machinery is not failed work"
+    assert money.state["error"] == "the runner broke: RuntimeError: disk full"
+    assert child(first, "Ledger").state["error"] == "dependency Money cancelled"
+    assert child(first, "Tax").status is SessionStatus.COMPLETE
+
+    done = runner(sample).resume(sample.scope, session.id)
+
+    assert done.status is SessionStatus.COMPLETE
+    assert steps_of(sample, child(done, "Money"))[-3:] == [
+        ("GenerateImplementation", "ok"),
+        ("RunTests", "ok"),
+        ("Finalize", "ok"),
+    ]
+    assert [len(sample.calls_for(n)) for n in ("Money", "Ledger", "Tax")] == [1, 1, 1]
 
 
 def test_children_run_in_parallel(sample_factory) -> None:

@@ -524,3 +524,25 @@ def test_validation_of_an_unknown_session_is_a_not_found_error(
         )
         with pytest.raises(NotFoundError, match=r"^Session not found$"):
             SpawnComponentCodingSessions.handle_result(scope, missing, Result.ok(), context=context)
+
+
+def test_a_runner_failure_without_workspace_facts_is_a_failed_validation_with_its_message(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    # As on a server: the engine has no working tree, and the runner reported none.
+    _, parent = start_context(app, scope, git_project)
+    spawn(app, scope, parent.id)
+    finish_children(app, scope, parent.id)
+    loaded = app.sessions.get_session(scope, parent.id)
+    failure = "could not integrate Money: git checkout exited with 128: fatal: bad object"
+
+    with app.unit_of_work() as uow:
+        context = StepContext(sessions=uow.sessions, components=uow.components, workspace=None)
+        outcome = SpawnComponentCodingSessions.handle_result(
+            scope, loaded, Result.error(failure), context=context
+        )
+
+    assert outcome.result.status is ResultStatus.ERROR
+    assert outcome.result.error_message == failure
+    assert outcome.result.data["validation"]["missing_files"] == []
+    assert outcome.updates == SessionUpdate()

@@ -109,3 +109,41 @@ def test_two_processes_preparing_worktrees_of_one_repository_at_once_both_succee
         assert run.returncode == 0, err
         assert json.loads(out) == []
     assert_each_on_its_own_branch(project.root, [f"{p}-{i}" for p in "ab" for i in range(8)])
+
+
+def test_a_publish_replaces_only_what_origin_was_seen_to_hold(
+    project: GitProject, worktrees: GitWorktrees
+) -> None:
+    ours = git("rev-parse", DEPENDENCY, cwd=project.root).strip()
+    assert worktrees.publish(DEPENDENCY, lease="").ok, "origin had no such branch"
+    assert worktrees.remote_tip(DEPENDENCY)[0] == ours
+    git("checkout", "-q", "-b", "theirs", "main", cwd=project.root)
+    project.write("src/shop/money.py", "CENTS = 1000\n")
+    git("add", "-A", cwd=project.root)
+    git("commit", "-q", "-m", "Their Money", cwd=project.root)
+    theirs = git("rev-parse", "HEAD", cwd=project.root).strip()
+    git("push", "-q", "--force", "origin", f"theirs:{DEPENDENCY}", cwd=project.root)
+
+    assert not worktrees.publish(DEPENDENCY, lease="").ok, "origin has it now"
+    assert not worktrees.publish(DEPENDENCY, lease=ours).ok, "origin moved since"
+    assert not worktrees.publish(DEPENDENCY).ok, "not a fast-forward"
+    assert worktrees.remote_tip(DEPENDENCY)[0] == theirs
+    assert worktrees.publish(DEPENDENCY, lease=theirs).ok
+    assert worktrees.remote_tip(DEPENDENCY)[0] == ours
+
+
+def test_a_fetch_into_a_branch_an_abandoned_worktree_holds_removes_that_worktree_first(
+    project: GitProject, worktrees: GitWorktrees
+) -> None:
+    finished = git("rev-parse", DEPENDENCY, cwd=project.root).strip()
+    git("push", "-q", "origin", DEPENDENCY, cwd=project.root)
+    # An attempt abandoned here: a worktree on the branch, made afresh from main.
+    assert worktrees.prepare(worktree_of(DEPENDENCY), DEPENDENCY, "main", []) is None
+    assert worktrees.tip(DEPENDENCY) != finished
+
+    fetched = worktrees.fetch(DEPENDENCY)
+
+    assert fetched is not None and fetched.ok, fetched
+    assert worktrees.tip(DEPENDENCY) == finished
+    assert not (project.root / worktree_of(DEPENDENCY)).exists()
+    assert list(branches_by_worktree(project.root).values()) == ["main"]

@@ -9,9 +9,10 @@ from rich.console import Console
 from rich.text import Text
 
 from codemyspec.cli import progress
-from codemyspec.cli.progress import LogLines, ProgressBoard
+from codemyspec.cli.progress import LogLines, ProgressBoard, ServerWaits
 from codemyspec.commands import Command, CommandKind, Result
 from codemyspec.components import Component, ComponentType
+from codemyspec.remote import ServerWait
 from codemyspec.sessions import ExecutionMode, Interaction, Session, SessionStatus
 from codemyspec.test_reports import FailedCase, SuiteReport
 
@@ -196,3 +197,36 @@ def test_a_test_run_without_counts_shows_its_first_error_line() -> None:
     assert progress.tests_summary(broken) == "pytest exited with 4"
     assert progress.tests_summary(Result.ok()) is None
     assert progress.tests_summary(None) is None
+
+
+URL = "http://server:8000"
+
+
+def test_plain_lines_say_the_server_is_waited_for_now_and_then_and_when_it_is_back() -> None:
+    out = io.StringIO()
+    waits = ServerWaits(Console(file=out, width=200), every=10)
+    cause = "could not be reached: [Errno 111] Connection refused"
+    for seconds in (0.0, 2.0, 4.0, 10.5, 12.0, 21.0):
+        waits(ServerWait(URL, seconds, 300, cause))
+    waits(ServerWait(URL, 23.4, 300, back=True))
+
+    assert out.getvalue().splitlines() == [
+        f"waiting for the server at {URL} (0s)… {cause}; the run stops if it is away for 300s",
+        f"waiting for the server at {URL} (10s)…",
+        f"waiting for the server at {URL} (21s)…",
+        f"server back at {URL} after 23s; the run goes on",
+    ]
+
+
+def test_the_board_shows_the_wait_in_its_header_until_the_server_is_back() -> None:
+    out = io.StringIO()
+    board = ProgressBoard("Billing · session 1")
+    waits = ServerWaits(Console(file=out, width=200), board)
+
+    waits(ServerWait(URL, 3.0, 300, "could not be reached"))
+
+    assert f"waiting for the server at {URL} (3s)…" in rendered(board)[0]
+    assert out.getvalue() == ""
+    waits(ServerWait(URL, 7.0, 300, back=True))
+    assert "waiting" not in rendered(board)[0]
+    assert out.getvalue() == f"server back at {URL} after 7s; the run goes on\n"

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from codemyspec.commands import Result, ResultStatus
 from codemyspec.component_coding_sessions import fix_rounds_done
+from codemyspec.remote import ServerWait
 from codemyspec.sessions import Interaction, Session
 from codemyspec.test_reports import SuiteReport
 
@@ -75,6 +76,8 @@ class ProgressBoard:
     parent_step: str = "starting"
     rows: dict[int, ChildRow] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    server_away: tuple[str, float] | None = None
+    """The server being waited for, and since when (``time.monotonic``)."""
 
     def observe(self, session: Session, interaction: Interaction, result: Result | None) -> None:
         """Record that ``interaction`` of ``session`` started (no result) or finished."""
@@ -105,6 +108,9 @@ class ProgressBoard:
                 f"  {self.parent_step}  ",
                 (f"{now - self.started:.0f}s", "dim"),
             )
+            if self.server_away is not None:
+                url, since = self.server_away
+                header.append(f"  {waiting_line(url, now - since)}", style="yellow")
             for row in sorted(self.rows.values(), key=lambda r: r.name):
                 colour = {"complete": "green", "failed": "red", "cancelled": "yellow"}
                 table.add_row(
@@ -147,3 +153,44 @@ class LogLines:
                 if session.status.is_terminal and session.session_id is not None:
                     line += f"; {name} {session.status.value}"
             self.console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def waiting_line(url: str, seconds: float) -> str:
+    return f"waiting for the server at {url} ({seconds:.0f}s)…"
+
+
+class ServerWaits:
+    """What the user sees while the server is away: the live view's header, or a plain line
+    when it starts and every ``every`` seconds; then one line when it is back."""
+
+    def __init__(
+        self, console: Console, board: ProgressBoard | None = None, every: float = 10.0
+    ) -> None:
+        self.console = console
+        self.board = board
+        self.every = every
+        self.said: float | None = None
+        self.lock = threading.Lock()
+
+    def __call__(self, wait: ServerWait) -> None:
+        with self.lock:
+            line = self._line(wait)
+        if line is not None:
+            self.console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+    def _line(self, wait: ServerWait) -> str | None:
+        if wait.back:
+            self.said = None
+            if self.board is not None:
+                self.board.server_away = None
+            return f"server back at {wait.url} after {wait.seconds:.0f}s; the run goes on"
+        if self.board is not None:
+            self.board.server_away = (wait.url, time.monotonic() - wait.seconds)
+            return None
+        if self.said is not None and wait.seconds - self.said < self.every:
+            return None
+        first, self.said = self.said is None, wait.seconds
+        line = waiting_line(wait.url, wait.seconds)
+        if first:
+            line += f" {wait.cause}; the run stops if it is away for {wait.limit:.0f}s"
+        return line

@@ -81,7 +81,9 @@ def open_remote(local: Local, url: str | None) -> Remote:
         raise ConfigurationError(
             "no server: pass --server URL or set url under [server] in codemyspec.toml"
         )
-    client = ServerClient(url, server_token(local.root))
+    client = ServerClient(
+        url, server_token(local.root), wait_seconds=local.settings.server.wait_seconds
+    )
     catalog = RemoteCatalog(client)
     try:
         project = catalog.project(project_attrs(local.root, local.settings))

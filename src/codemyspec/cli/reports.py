@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from codemyspec.cli.git import git_output
 from codemyspec.cli.progress import session_label, step_label
@@ -87,8 +88,10 @@ def print_outcome(
         f"[red bold]✗ {session_label(session)} was not implemented[/] (session {ident})",
         highlight=False,
     )
-    validation = failed.result.data.get("validation") if failed and failed.result else None
-    if isinstance(validation, dict):
+    data = failed.result.data if failed and failed.result else {}
+    if isinstance(validation := data.get("validation"), dict):
+        if runner_error := data.get("runner_error"):  # integration, a push: the runner's own
+            console.print(f"  {runner_error}", highlight=False, markup=False, soft_wrap=True)
         print_validation(validation, console)
     elif failed is not None and failed.result is not None:
         console.print(
@@ -191,6 +194,24 @@ def print_next_steps(session: Session, console: Console, ident: str) -> None:
         console.print(
             f"    kept for inspection: {worktree}", highlight=False, markup=False, soft_wrap=True
         )
+
+
+def print_server_gone(
+    session_id: int, how: str, gone: Exception, console: Console, server: str
+) -> None:
+    """The server stayed away past ``[server] wait_seconds``: the run stopped, resumable."""
+    again = (
+        f"codemyspec join {session_id} --server {server}"
+        if how == "join"
+        else f"codemyspec sessions resume {session_id} --server {server}"
+    )
+    console.print(
+        f"[yellow]stopped:[/] {escape(str(gone))}. The agents were stopped and nothing "
+        "recorded is lost: the sessions are as the server last recorded them. Once the "
+        f"server is back, `{again}` continues.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def print_joined(session: Session, console: Console, *, interrupted: bool = False) -> None:

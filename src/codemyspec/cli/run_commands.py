@@ -67,5 +67,5 @@ def join(
         driven = drive(local, session_id, Drive.JOIN, concurrency=concurrency, remote=remote)
     finally:
         remote.close()
-    if driven.interrupted:
+    if driven.interrupted or driven.server_gone:
         raise typer.Exit(driven.exit_code)

@@ -20,15 +20,20 @@ from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
 from codemyspec.cli.branch_checks import check_branch_keeps_commits, check_not_implemented_yet
 from codemyspec.cli.git import git, git_output
 from codemyspec.cli.local import Local
-from codemyspec.cli.progress import LogLines, ProgressBoard, session_label
+from codemyspec.cli.progress import LogLines, ProgressBoard, ServerWaits, session_label
 from codemyspec.cli.remote import Remote, SessionsClient
-from codemyspec.cli.reports import print_joined, print_outcome, session_ref
+from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, ComponentType, component_files
 from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.design_docs import design_doc_files
-from codemyspec.errors import ConfigurationError, NotFoundError, ValidationError
+from codemyspec.errors import (
+    ConfigurationError,
+    NotFoundError,
+    ServerUnavailableError,
+    ValidationError,
+)
 from codemyspec.projects import Project
 from codemyspec.runner import Runner, RunnerConfig, preflight, stop_on_signals
 from codemyspec.scope import Scope
@@ -46,15 +51,23 @@ class Drive(StrEnum):
     JOIN = "join"
 
 
+#: The run stopped because the server was away too long: try again later (sysexits' TEMPFAIL).
+SERVER_GONE_EXIT = 75
+
+
 @dataclass(frozen=True)
 class Driven:
-    """The session after a drive, and whether the user interrupted it."""
+    """The session after a drive (as last read, when the server went away), and whether the
+    user interrupted it or the server's absence stopped it."""
 
     session: Session
     interrupted: bool
+    server_gone: bool = False
 
     @property
     def exit_code(self) -> int:
+        if self.server_gone:
+            return SERVER_GONE_EXIT
         if self.interrupted:
             return 130
         return 0 if self.session.status is SessionStatus.COMPLETE else 1
@@ -79,6 +92,7 @@ def runner_config(settings: Settings, concurrency: int | None = None) -> RunnerC
         max_turns=settings.runner.max_turns,
         default_agent=settings.agent.default,
         lease_seconds=settings.runner.lease_seconds,
+        poll_seconds=settings.runner.poll_seconds,
     )
 
 
@@ -302,17 +316,19 @@ def drive(
         engine=engine,
     )
     console.print(f"[bold]{how.value}[/] {title}", highlight=False)
+    if remote is not None:
+        remote.sessions.client.watch(ServerWaits(console, board if live else None))
     view = Live(board, console=console, refresh_per_second=4) if live else nullcontext()
-    with stop_on_signals(cancel), view:
-        match how:
-            case Drive.RUN:
-                final = runner.run(scope, session_id)
-            case Drive.RESUME:
-                final = runner.resume(scope, session_id)
-            case Drive.RETRY:
-                final = runner.retry(scope, session_id)
-            case Drive.JOIN:
-                final = runner.join(scope, session_id)
+    try:
+        with stop_on_signals(cancel), view:
+            final = _drive(runner, how, scope, session_id)
+    except ServerUnavailableError as gone:
+        if remote is None:
+            raise
+        final, runner.halted = session, runner.halted or gone
+    if runner.halted is not None and remote is not None:
+        print_server_gone(session_id, how, runner.halted, console, remote.sessions.client.url)
+        return Driven(final, interrupted=False, server_gone=True)
     driven = Driven(final, cancel.is_set())
     if how is Drive.JOIN:
         print_joined(driven.session, console, interrupted=driven.interrupted)
@@ -325,3 +341,15 @@ def drive(
             server=remote.sessions.client.url if remote else None,
         )
     return driven
+
+
+def _drive(runner: Runner, how: Drive, scope: Scope, session_id: int) -> Session:
+    match how:
+        case Drive.RUN:
+            return runner.run(scope, session_id)
+        case Drive.RESUME:
+            return runner.resume(scope, session_id)
+        case Drive.RETRY:
+            return runner.retry(scope, session_id)
+        case Drive.JOIN:
+            return runner.join(scope, session_id)

@@ -211,7 +211,7 @@ def _steer(session_id: int, how: Drive, as_json: bool, server: str | None) -> No
             )
         out = Console(stderr=True) if as_json else console
         driven = drive(here.local, session_id, how, console=out, remote=here.remote)
-        if as_json:
+        if as_json and not driven.server_gone:
             _echo_json(full_record(here, session_id).model_dump(mode="json"))
     if driven.exit_code:
         raise typer.Exit(driven.exit_code)

@@ -45,6 +45,7 @@ class RunnerSettings(BaseModel):
     stall_timeout: float = Field(default=300.0, gt=0)
     max_turns: int = Field(default=60, ge=1)
     lease_seconds: float = Field(default=60.0, gt=0)
+    poll_seconds: float = Field(default=1.0, gt=0)
 
 
 class ServerSettings(BaseModel):
@@ -53,6 +54,7 @@ class ServerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str | None = None
+    wait_seconds: float = Field(default=300.0, ge=0)
 
 
 class Settings(BaseModel):
@@ -113,7 +115,7 @@ def _render_layout(layout: Layout | None) -> str:
 
 def render_settings(settings: Settings) -> str:
     """The settings as a commented ``codemyspec.toml``."""
-    p, a, r = settings.project, settings.agent, settings.runner
+    p, a, r, s = settings.project, settings.agent, settings.runner, settings.server
     remote = (
         f"remote = {_toml(p.remote)}" if p.remote else '# remote = "git@example.com:you/repo.git"'
     )
@@ -153,9 +155,11 @@ agent_timeout = {r.agent_timeout:g}      # seconds per agent run
 stall_timeout = {r.stall_timeout:g}       # claude_code: seconds the model may stay silent
 max_turns = {r.max_turns}            # agent turns per run
 lease_seconds = {r.lease_seconds:g}      # a dead runner's sessions go to another after this
+poll_seconds = {r.poll_seconds:g}        # how often a runner looks at children other runners hold
 
 [server]
 # The server of `implement --server` (the token comes from $CODEMYSPEC_TOKEN or
 # .codemyspec/token, never from this file).
-{f"url = {_toml(settings.server.url)}" if settings.server.url else '# url = "https://codemyspec.example.com"'}
+{f"url = {_toml(s.url)}" if s.url else '# url = "https://codemyspec.example.com"'}
+wait_seconds = {s.wait_seconds:g}   # a run waits this long for a server that stops answering
 """

@@ -4,6 +4,7 @@ The same shape as ``context_coding_sessions``: ``orchestrator`` and one module p
 """
 
 from codemyspec.component_coding_sessions import orchestrator, utils
+from codemyspec.component_coding_sessions.branch_tips import BRANCH_TIP_KEY, BranchTip, branch_tip
 from codemyspec.component_coding_sessions.steps import (
     Finalize,
     FixTestFailures,
@@ -22,14 +23,17 @@ from codemyspec.component_coding_sessions.utils import (
 )
 
 __all__ = [
+    "BRANCH_TIP_KEY",
     "DEFAULT_MAX_FIX_ROUNDS",
     "SESSION_TYPE",
     "WORKTREES_DIR",
+    "BranchTip",
     "Finalize",
     "FixTestFailures",
     "GenerateImplementation",
     "Initialize",
     "RunTests",
+    "branch_tip",
     "child_branch_name",
     "fix_rounds_done",
     "orchestrator",

@@ -75,8 +75,8 @@ def _reason(child: Session) -> str | None:
     return str(reason) if reason else None
 
 
-def validate_children(session: Session, workspace: Workspace | None) -> ValidationReport:
-    """Statuses first; files and tests only once every child has finished successfully."""
+def validate_statuses(session: Session) -> ValidationReport:
+    """Every child that is still running, failed or was cancelled, with its reason."""
     report = ValidationReport()
     for child in session.child_sessions:
         problem = ChildProblem(session_id=child.id, component=_name(child), reason=_reason(child))
@@ -86,6 +86,12 @@ def validate_children(session: Session, workspace: Workspace | None) -> Validati
             report.failed.append(problem)
         elif child.status is SessionStatus.CANCELLED:
             report.cancelled.append(problem)
+    return report
+
+
+def validate_children(session: Session, workspace: Workspace | None) -> ValidationReport:
+    """Statuses first; files and tests only once every child has finished successfully."""
+    report = validate_statuses(session)
     if not report.ok:
         return report
     if workspace is None or session.project is None:

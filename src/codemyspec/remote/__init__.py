@@ -1,7 +1,7 @@
 """Remote mode: the runner works here, the sessions live on a codemyspec server."""
 
 from codemyspec.remote.catalog import RemoteCatalog
-from codemyspec.remote.client import TOKEN_ENV, ServerClient, error_from
+from codemyspec.remote.client import TOKEN_ENV, ServerClient, ServerWait, ServerWatcher, error_from
 from codemyspec.remote.sessions import RemoteSessions
 
 __all__ = [
@@ -9,5 +9,7 @@ __all__ = [
     "RemoteCatalog",
     "RemoteSessions",
     "ServerClient",
+    "ServerWait",
+    "ServerWatcher",
     "error_from",
 ]

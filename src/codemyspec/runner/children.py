@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 
 from codemyspec.commands import Result
 from codemyspec.components import component_files
+from codemyspec.errors import ServerUnavailableError, SessionClaimedError
 from codemyspec.graphs import find_cycle
 from codemyspec.scope import Scope
 from codemyspec.sessions import Session, SessionsPort, SessionStatus, SessionUpdate
@@ -17,6 +19,8 @@ log = logging.getLogger(__name__)
 
 RunChild = Callable[[Scope, int], Session]
 Claim = Callable[[Scope, int], bool]
+Halt = Callable[[ServerUnavailableError], None]
+"""Stops the whole run (agents too) because the sessions' server is gone."""
 
 
 def dependency_graph(children: list[Session]) -> dict[int, set[int]]:
@@ -36,7 +40,11 @@ class ChildScheduler:
     """Starts each child when its dependencies are complete; cancels it when one failed.
 
     A child is run here only once ``claim`` gets it; a child another runner holds is
-    watched (re-read every ``poll_seconds``) until it ends or its lease runs out.
+    watched (re-read every ``poll_seconds``) until it ends or its lease runs out. Broken
+    machinery is not failed work: a child whose run raised is never marked failed. The
+    server gone (``ServerUnavailableError``) stops the whole run through ``halt``, leaving
+    the child as recorded; any other exception marks it cancelled with the error, so
+    ``resume`` continues it.
     """
 
     def __init__(
@@ -46,12 +54,14 @@ class ChildScheduler:
         concurrency: int | None,
         claim: Claim,
         poll_seconds: float = 1.0,
+        halt: Halt | None = None,
     ) -> None:
         self.engine = engine
         self.run_child = run_child
         self.concurrency = concurrency
         self.claim = claim
         self.poll_seconds = poll_seconds
+        self.halt = halt or (lambda exc: None)
 
     def run(
         self, scope: Scope, parent: Session, child_ids: list[int], stopping: Callable[[], bool]
@@ -64,7 +74,8 @@ class ChildScheduler:
         status = {c.id: c.status for c in children}
         workers = self.concurrency or max(sum(not s.is_terminal for s in status.values()), 1)
         elsewhere: set[int] = set()
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="child") as pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="child")
+        with pool, self._halting():  # halted before the pool waits for its running agents
             running: dict[Future[Session], int] = {}
             while True:
                 for child_id in [i for i, s in status.items() if not s.is_terminal]:
@@ -97,6 +108,15 @@ class ChildScheduler:
                     self._refresh(scope, parent.id, status, set(running.values()))
                     elsewhere = {i for i in elsewhere if not status[i].is_terminal}
         return Result.ok(data={"children": {str(i): s.value for i, s in status.items()}})
+
+    @contextmanager
+    def _halting(self) -> Iterator[None]:
+        """The server gone: stop the whole run, then let the error go on."""
+        try:
+            yield
+        except ServerUnavailableError as exc:
+            self.halt(exc)
+            raise
 
     @staticmethod
     def _blocked_by(
@@ -135,16 +155,20 @@ class ChildScheduler:
     ) -> SessionStatus:
         try:
             return future.result().status
-        except Exception as exc:  # machinery broke in the child: record it, keep the others going
+        except ServerUnavailableError as exc:  # nothing can be recorded: the run stops
+            self.halt(exc)
+            return SessionStatus.ACTIVE
+        except SessionClaimedError:  # another runner holds it now: watched like the others
+            return SessionStatus.ACTIVE
+        except Exception as exc:  # machinery broke in the child: keep the others going
             log.exception("child session %s broke", child_id)
-            self.engine.update_session(
-                scope,
-                child_id,
-                SessionUpdate(
-                    status=SessionStatus.FAILED, state={"error": f"{type(exc).__name__}: {exc}"}
-                ),
-            )
-            return SessionStatus.FAILED
+            reason = f"the runner broke: {type(exc).__name__}: {exc}"
+            try:
+                self._cancel(scope, child_id, reason)
+            except ServerUnavailableError as gone:
+                self.halt(gone)
+                return SessionStatus.ACTIVE
+            return SessionStatus.CANCELLED
 
 
 def integration_files(parent: Session, child: Session) -> list[str]:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from codemyspec.errors import CodeMySpecError, SessionClaimedError
+from codemyspec.errors import CodeMySpecError, ServerUnavailableError, SessionClaimedError
 from codemyspec.scope import Scope
 from codemyspec.sessions import SessionsPort
 
@@ -35,6 +35,12 @@ def runner_name() -> str:
 
 def new_holder() -> str:
     return f"{runner_name()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def made_here(holder: str | None) -> bool:
+    """Whether ``holder`` names a runner of this machine: this process or an earlier one."""
+    parts = (holder or "").rsplit(":", 2)
+    return len(parts) == 3 and parts[0] == runner_name()
 
 
 def dead_local_holder(holder: str | None) -> str | None:
@@ -97,6 +103,8 @@ class Claims:
             self._held.pop(session_id, None)
         try:
             self.engine.release_session(scope, session_id, self.holder)
+        except ServerUnavailableError as exc:  # said already; the lease runs out by itself
+            log.info("could not release session %s: %s", session_id, exc)
         except CodeMySpecError as exc:  # the lease runs out by itself
             log.warning("could not release session %s: %s", session_id, exc)
 
@@ -133,5 +141,7 @@ class Claims:
             log.warning("lost session %s: %s", session_id, exc)
             with self._lock:
                 self._held.pop(session_id, None)
-        except CodeMySpecError as exc:  # the server is away for now: try again next time
+        except ServerUnavailableError as exc:  # the client said so already; next time
+            log.info("could not renew session %s: %s", session_id, exc)
+        except CodeMySpecError as exc:  # try again next time
             log.warning("could not renew session %s: %s", session_id, exc)

@@ -2,6 +2,7 @@
 
 Interrupting (``cancel``) stops agents, marks running children cancelled and leaves their
 pending interactions in place, so ``resume`` re-executes exactly those and nothing else.
+A server gone for longer than its client waits stops the run the same way (``halted``).
 The engine is in process or a server's (``SessionsPort``); every session run is claimed,
 so several runners can share one parent's children.
 """
@@ -18,7 +19,12 @@ from codemyspec.commands import Command, CommandKind, Result, ResultStatus
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
 from codemyspec.component_coding_sessions import total_agent_usage
 from codemyspec.environments import WORKSPACE_FACTS_KEY
-from codemyspec.errors import SessionCompleteError, SessionNotActiveError
+from codemyspec.errors import (
+    ServerUnavailableError,
+    SessionCompleteError,
+    SessionNotActiveError,
+)
+from codemyspec.runner.branches import SharedBranches
 from codemyspec.runner.children import ChildScheduler, integration_files
 from codemyspec.runner.claims import Claims
 from codemyspec.runner.config import RunnerConfig
@@ -52,9 +58,16 @@ class Runner:
         self.cancel = cancel or threading.Event()
         self.observer = observer
         self.claims = Claims(engine, config.lease_seconds)
+        self.branches = SharedBranches(executor.git)
         self.children = ChildScheduler(
-            engine, self._run_child, config.concurrency, self.claims.take, config.poll_seconds
+            engine,
+            self._run_child,
+            config.concurrency,
+            self.claims.take,
+            config.poll_seconds,
+            halt=self._halt,
         )
+        self.halted: ServerUnavailableError | None = None
 
     def run(self, scope: Scope, session_id: int) -> Session:
         """Drive the session until it is complete, failed, cancelled or needs a decision.
@@ -67,6 +80,13 @@ class Runner:
         if final.status is SessionStatus.COMPLETE:
             self._clean_up(final)
         return final
+
+    def _halt(self, gone: ServerUnavailableError) -> None:
+        """The server is gone for longer than the client waits: stop as on Ctrl-C (agents
+        too), leaving every session as recorded for ``resume``."""
+        if self.halted is None:
+            self.halted = gone
+        self.cancel.set()
 
     def _drive(self, scope: Scope, session_id: int) -> None:
         failed_step: str | None = None
@@ -113,20 +133,12 @@ class Runner:
     def _publish_for_others(self, session: Session) -> Result | None:
         """Push the parent's branch, and again the branches of children finished here: a push
         cut short (Ctrl-C reaches git too) is made good on the resume. None when all went."""
-        branches = [session.state.get("branch_name")] + [
-            c.state.get("branch_name")
-            for c in session.child_sessions
-            if c.status is SessionStatus.COMPLETE
-        ]
-        for branch in [str(b) for b in branches if b]:
-            if not self.executor.git.has_branch(branch):
-                continue  # a child another runner finished: it pushed its own branch
-            published = self.executor.git.publish(branch, force=branch != branches[0])
-            if not published.ok:
-                return Result.error(
-                    f"could not push {branch} for the other runners: {published.failure_reason()}"
-                )
-        return None
+        branch = session.state.get("branch_name")
+        failed = self.branches.publish_parent(str(branch)) if branch else None
+        for child in session.child_sessions:
+            if failed is None and child.status is SessionStatus.COMPLETE:
+                failed = self.branches.publish_child(child)
+        return None if failed is None else Result.error(f"{failed} (for the other runners)")
 
     def _integrate(self, scope: Scope, session_id: int, result: Result) -> Result:
         """Bring every completed child's files into the parent's tree, uncommitted, and report
@@ -138,12 +150,14 @@ class Runner:
             if child.status is not SessionStatus.COMPLETE or not branch:
                 continue
             files = integration_files(parent, child)
-            done = self.executor.git.fetch(str(branch)) if self.config.share_branches else None
-            if done is None or done.ok:
-                done = self.executor.git.integrate(str(branch), files)
-            if not done.ok:
+            source, missing = self.branches.integration_source(
+                child, shared=self.config.share_branches
+            )
+            if missing is None and not (done := self.executor.git.integrate(source, files)).ok:
+                missing = done.failure_reason()
+            if missing is not None:
                 name = child.component.name if child.component else f"session {child.id}"
-                return Result.error(f"could not integrate {name}: {done.failure_reason()}")
+                return Result.error(f"could not integrate {name}: {missing}")
             if len(files) == 2:
                 components.append((files[0], files[1]))
         facts = self.executor.workspace_facts(components)
@@ -160,10 +174,11 @@ class Runner:
             self._fresh_attempt(scope, before)
         child = self.run(scope, child_id)
         if self.cancel.is_set() and not child.status.is_terminal:
+            why = "interrupted" if self.halted is None else f"stopped: {self.halted}"
             child = self.engine.update_session(
                 scope,
                 child_id,
-                SessionUpdate(status=SessionStatus.CANCELLED, state={"error": "interrupted"}),
+                SessionUpdate(status=SessionStatus.CANCELLED, state={"error": why}),
             )
         elif child.status is SessionStatus.COMPLETE and child.state.get("worktree"):
             self.executor.git.remove_worktree_only(str(child.state["worktree"]))
@@ -189,11 +204,8 @@ class Runner:
 
     def _publish_child(self, scope: Scope, child: Session) -> None:
         """Push a finished child's branch for the runner integrating and for dependents."""
-        branch = str(child.state.get("branch_name"))
-        pushed = self.executor.git.publish(branch, force=True)
-        if not pushed.ok:
-            reason = f"could not push {branch}: {pushed.failure_reason()}"
-            self.engine.update_session(scope, child.id, SessionUpdate(state={"error": reason}))
+        if (failed := self.branches.publish_child(child)) is not None:
+            self.engine.update_session(scope, child.id, SessionUpdate(state={"error": failed}))
 
     def _clean_up(self, session: Session) -> None:
         """After a context completes: its children's worktrees and branches go."""

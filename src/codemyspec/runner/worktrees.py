@@ -98,27 +98,76 @@ class GitWorktrees:
         with self._writing():
             self._git("worktree", "remove", "--force", str(self.root / worktree))
 
-    def integrate(self, branch: str, files: list[str]) -> Completed:
-        """Bring ``files`` from ``branch`` into the main working tree, uncommitted."""
+    def integrate(self, source: str, files: list[str]) -> Completed:
+        """Bring ``files`` from ``source`` (a branch or a commit) into the main working tree,
+        uncommitted."""
         with self._writing():
-            return self._git("checkout", branch, "--", *files)
+            return self._git("checkout", source, "--", *files)
 
-    def publish(self, branch: str, *, force: bool = False) -> Completed:
-        """Push ``branch`` to origin so runners on other machines can build on it."""
+    def publish(self, branch: str, *, lease: str | None = None) -> Completed:
+        """Push ``branch`` to origin so runners on other machines can build on it.
+
+        Without ``lease`` origin takes only a fast-forward; with it, origin's branch is
+        replaced only while it is still ``lease`` (``""``: while origin has no such branch).
+        """
         ref = f"refs/heads/{branch}"
+        guard = [] if lease is None else [f"--force-with-lease={ref}:{lease}"]
         with self._writing():  # the push updates the remote-tracking ref
-            return self._git("push", *(["--force"] if force else []), "origin", f"{ref}:{ref}")
+            return self._git("push", *guard, "origin", f"{ref}:{ref}")
 
     def has_branch(self, branch: str) -> bool:
         return self._git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}").ok
 
+    def tip(self, branch: str) -> str | None:
+        """The commit the local ``branch`` points at, None when there is no such branch."""
+        found = self._git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}")
+        return found.stdout.strip() if found.ok else None
+
+    def has_commit(self, sha: str) -> bool:
+        return self._git("cat-file", "-e", f"{sha}^{{commit}}").ok
+
+    def remote_tip(self, branch: str) -> tuple[str | None, Completed]:
+        """origin's commit for ``branch`` (None when origin has no such branch), and the call."""
+        ref = f"refs/heads/{branch}"
+        listed = self._git("ls-remote", "--heads", "origin", ref)
+        found = [line.split() for line in listed.stdout.splitlines()]
+        return next((words[0] for words in found if words[1:] == [ref]), None), listed
+
+    def fetch_commit(self, branch: str, sha: str) -> Completed | None:
+        """Make ``sha`` (the recorded tip of origin's ``branch``) available here, without
+        touching the local branch of that name; None when it is here already."""
+        if self.has_commit(sha):
+            return None
+        ref = f"refs/heads/{branch}"
+        with self._writing():
+            return self._git("fetch", "--no-tags", "origin", f"+{ref}:refs/remotes/origin/{branch}")
+
     def fetch(self, branch: str, *, only_if_missing: bool = False) -> Completed | None:
-        """Make the local ``branch`` match origin's; None when nothing had to be fetched."""
+        """Make the local ``branch`` match origin's; None when nothing had to be fetched.
+
+        The branches fetched are finished children's, whose worktrees here are removed when
+        they finish: a worktree still on one is an abandoned attempt's (its runner died and
+        another finished the child), and it goes first, since git refuses to fetch into a
+        branch a worktree has checked out.
+        """
         if only_if_missing and self.has_branch(branch):
             return None
         ref = f"refs/heads/{branch}"
         with self._writing():  # the fetch writes FETCH_HEAD and the branch
+            for stale in self._worktrees_on(ref):
+                self._git("worktree", "remove", "--force", str(stale))
             return self._git("fetch", "--no-tags", "origin", f"+{ref}:{ref}")
+
+    def _worktrees_on(self, ref: str) -> list[Path]:
+        """The linked worktrees (never the main one) that have ``ref`` checked out."""
+        listed = self._git("worktree", "list", "--porcelain").stdout.split("\n\n")
+        found = []
+        for block in listed:
+            lines = block.splitlines()
+            path = next((line[9:] for line in lines if line.startswith("worktree ")), None)
+            if path and f"branch {ref}" in lines and Path(path).resolve() != self.root.resolve():
+                found.append(Path(path))
+        return found
 
     def unpublish(self, branches: list[str]) -> None:
         """Delete published branches from origin; what is already gone is fine."""

@@ -1,10 +1,19 @@
-"""Finalize: commit this component's files on the child's own branch."""
+"""Finalize: commit this component's files on the child's own branch, and record the commit.
+
+The commit's sha and the runner holding the session's claim are recorded with the
+completion (``branch_tip``): the only branch tip a runner may publish for this attempt.
+"""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from codemyspec.clock import utcnow
+from codemyspec.component_coding_sessions.branch_tips import (
+    BRANCH_TIP_KEY,
+    BranchTip,
+    tip_in_output,
+)
 from codemyspec.component_coding_sessions.utils import require_component, workspace_state
 from codemyspec.components import component_files
 from codemyspec.scope import Scope
@@ -38,6 +47,7 @@ class Finalize:
             programs=[
                 ["git", "-C", worktree, "add", "--", *files],
                 ["git", "-C", worktree, "commit", "--allow-empty", "--no-verify", "-m", message],
+                ["git", "-C", worktree, "rev-parse", "HEAD"],
             ],
             metadata={"branch_name": branch, "files": files},
         )
@@ -45,7 +55,10 @@ class Finalize:
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
         if result.status is ResultStatus.OK:
-            state = {"completed_at": utcnow().isoformat()}
+            state: dict[str, Any] = {"completed_at": utcnow().isoformat()}
+            if (sha := tip_in_output(result.stdout)) is not None:
+                made = BranchTip(sha=sha, holder=session.claimed_by, attempt=session.attempt)
+                state[BRANCH_TIP_KEY] = made.model_dump(mode="json")
             return StepOutcome(SessionUpdate(status=SessionStatus.COMPLETE, state=state), result)
         state = {"error": f"could not commit the component: {result.error_message}"}
         return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)

@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.clock import utcnow
 from codemyspec.context_coding_sessions.utils import CHILD_SESSION_TYPE
-from codemyspec.context_coding_sessions.validation import validate_children
+from codemyspec.context_coding_sessions.validation import validate_children, validate_statuses
 from codemyspec.environments import (
     WORKSPACE_FACTS_KEY,
     ReportedWorkspace,
@@ -122,10 +122,17 @@ class SpawnComponentCodingSessions:
             fresh = context.sessions.get(scope, session.id)
         except NotFoundError:
             raise NotFoundError("Session not found") from None
-        report = validate_children(fresh, _workspace(result, context.workspace))
-        data = {**result.data, "validation": report.model_dump(mode="json")}
         # The runner's own failure (a dependency cycle, an integration conflict) is kept.
         runner_error = result.error_message if result.status is ResultStatus.ERROR else None
+        workspace = _workspace(result, context.workspace)
+        if runner_error and workspace is None:
+            # The runner failed before it could report its tree: judge what is known.
+            report = validate_statuses(fresh)
+        else:
+            report = validate_children(fresh, workspace)
+        data = {**result.data, "validation": report.model_dump(mode="json")}
+        if runner_error:
+            data["runner_error"] = runner_error
         problems = [p for p in (runner_error, None if report.ok else report.message()) if p]
         status = ResultStatus.ERROR if problems else ResultStatus.OK
         checked = result.model_copy(
