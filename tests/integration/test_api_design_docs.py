@@ -188,8 +188,7 @@ STRAY_PATH = "docs/design/shop/billing/\udcff.md"
         pytest.param(
             {**UPLOAD, CONTEXT_DOC: SURROGATE_DOC},
             ["body", "files", CONTEXT_DOC],
-            "not UTF-8 (lone surrogate \\ud800 at character "
-            f"{SURROGATE_DOC.index(chr(0xD800))})",
+            f"not UTF-8 (lone surrogate \\ud800 at character {SURROGATE_DOC.index(chr(0xD800))})",
             id="a lone surrogate in a doc",
         ),
         pytest.param(
