@@ -102,8 +102,8 @@ def test_finalize_stages_commits_and_pushes_every_component_file_as_argv_lists(
     command = finalize.command
     assert command.command is CommandKind.SHELL
     add, commit, push = command.programs
-    assert add[:3] == ["git", "add", "--"]
-    staged = add[3:]
+    assert add[:4] == ["git", "add", "-A", "--"]
+    staged = add[4:]
     assert len(staged) == len(FILES)
     assert set(staged) == FILES
     assert all(not path.startswith("/") and ".." not in path.split("/") for path in staged)

@@ -10,7 +10,7 @@ FixTestFailures prompt at most ``MAX_FIX_PROMPT_CHARS``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from codemyspec.components import Component
@@ -24,6 +24,8 @@ RULES_LIMIT = 16_000
 DESCRIPTION_LIMIT = 2_000
 #: Sibling dependencies named in the prompt; the design doc's ``## Dependencies`` has them all.
 LISTED_DEPENDENCIES = 30
+#: Other components' files named as off limits (each path at most ``TEST_ID_LIMIT``).
+LISTED_OTHERS = 30
 #: Failing tests (and collection errors) named in a fix prompt, and how much of each.
 LISTED_FAILURES = 20
 TEST_ID_LIMIT = 300
@@ -49,6 +51,10 @@ class ImplementationBrief:
     rules: str | None
     rules_path: str
     dependencies: list[str]
+    #: Other components' files (code and tests), which their own sessions write.
+    others: list[str] = field(default_factory=list)
+    #: Where the agent may add helper modules and fixtures of its own.
+    roots: list[str] = field(default_factory=list)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -98,15 +104,31 @@ def generate_prompt(brief: ImplementationBrief) -> str:
             f"- write the unit tests in: {paths.test}, from the design document's test assertions."
         )
     lines += _dependency_lines(brief.dependencies, str(paths.design))
+    lines += _boundary_lines(brief.others, brief.roots)
     if brief.rules:
         rules = _file_text(brief.rules, RULES_LIMIT, brief.rules_path)
         lines += ["", f"## Coding rules for {c.type.value} components", "", rules]
-    lines += [
-        "",
-        "Write only these files (create parent packages if they are missing). "
-        "Run the unit tests to check your work before you finish.",
-    ]
+    lines += ["", "Run the unit tests to check your work before you finish."]
     return "\n".join(lines) + "\n"
+
+
+def _boundary_lines(others: list[str], roots: list[str]) -> list[str]:
+    """What the agent may add, and what it may not touch (a run that does is refused)."""
+    if not roots:
+        return []
+    where = ", ".join(f"{root}/" for root in roots)
+    lines = [
+        f"- you may add helper modules or test fixtures of this component under {where}; "
+        "change no file outside those folders",
+    ]
+    if others:
+        lines.append(
+            "- do not create or change other components' files (their sessions write them):"
+        )
+        lines += [f"  - {_clip(path, TEST_ID_LIMIT)}" for path in others[:LISTED_OTHERS]]
+        if len(others) > LISTED_OTHERS:
+            lines.append(f"  - … and {len(others) - LISTED_OTHERS} more")
+    return lines
 
 
 def _dependency_lines(dependencies: list[str], design: str) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from codemyspec.components import Component
+from codemyspec.components import Component, ComponentRepository
 from codemyspec.context_coding_sessions import slugify
 from codemyspec.errors import StepError
 from codemyspec.projects import Project
+from codemyspec.scope import Scope
 from codemyspec.sessions import Session
 
 SESSION_TYPE = "ComponentCodingSessions"
@@ -66,3 +67,17 @@ def total_agent_usage(children: list[Session]) -> dict[str, float]:
         for key, value in (child.state.get("agent_usage") or {}).items():
             total[key] = total.get(key, 0.0) + float(value)
     return total
+
+
+def others_of(
+    scope: Scope, component: Component, components: ComponentRepository
+) -> list[Component]:
+    """The components whose files this one's session may not touch: its siblings and its
+    context, or, for a context's own session, the context's components."""
+    if component.type.is_context:
+        return components.list_child_components(scope, component.id)
+    if component.parent_component_id is None:
+        return []
+    siblings = components.list_child_components(scope, component.parent_component_id)
+    context = components.get(scope, component.parent_component_id)
+    return [c for c in siblings if c.id != component.id] + [context]

@@ -20,16 +20,19 @@ from codemyspec.context_coding_sessions.utils import (
     slugify,
 )
 from codemyspec.context_coding_sessions.validation import ValidationReport
+from codemyspec.context_coding_sessions.work import ChildWork, child_work
 
 __all__ = [
     "CHILD_SESSION_TYPE",
     "FRESH_BRANCH_KEY",
     "SESSION_TYPE",
+    "ChildWork",
     "Finalize",
     "Initialize",
     "SpawnComponentCodingSessions",
     "ValidationReport",
     "branch_name",
+    "child_work",
     "orchestrator",
     "seed_branch_name",
     "slugify",

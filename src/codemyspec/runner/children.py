@@ -9,7 +9,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 from codemyspec.commands import Result
-from codemyspec.components import component_files
 from codemyspec.errors import ServerUnavailableError, SessionClaimedError
 from codemyspec.graphs import find_cycle
 from codemyspec.scope import Scope
@@ -169,11 +168,3 @@ class ChildScheduler:
                 self.halt(gone)
                 return SessionStatus.ACTIVE
             return SessionStatus.CANCELLED
-
-
-def integration_files(parent: Session, child: Session) -> list[str]:
-    """The files a completed child brings into the parent's working tree."""
-    if child.component is None or parent.project is None:
-        return []
-    paths = component_files(child.component, parent.project)
-    return [str(paths.code), str(paths.test)]

@@ -25,10 +25,11 @@ from codemyspec.errors import (
     SessionNotActiveError,
 )
 from codemyspec.runner.branches import SharedBranches
-from codemyspec.runner.children import ChildScheduler, integration_files
+from codemyspec.runner.children import ChildScheduler
 from codemyspec.runner.claims import Claims
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.executor import CommandExecutor
+from codemyspec.runner.integration import conflicts, integration_plan
 from codemyspec.scope import Scope
 from codemyspec.sessions import Interaction, Session, SessionsPort, SessionStatus, SessionUpdate
 
@@ -144,22 +145,25 @@ class Runner:
         """Bring every completed child's files into the parent's tree, uncommitted, and report
         what the tree now holds (files, tests) for validation."""
         parent = self.engine.get_session(scope, session_id)
-        components: list[tuple[str, str]] = []
-        for child in parent.child_sessions:
-            branch = child.state.get("branch_name")
-            if child.status is not SessionStatus.COMPLETE or not branch:
-                continue
-            files = integration_files(parent, child)
+        plan = [w for w in integration_plan(parent) if w.child.state.get("branch_name")]
+        sources: dict[int, str] = {}
+        for work in plan:
             source, missing = self.branches.integration_source(
-                child, shared=self.config.share_branches
+                work.child, shared=self.config.share_branches
             )
-            if missing is None and not (done := self.executor.git.integrate(source, files)).ok:
-                missing = done.failure_reason()
             if missing is not None:
-                name = child.component.name if child.component else f"session {child.id}"
-                return Result.error(f"could not integrate {name}: {missing}")
-            if len(files) == 2:
-                components.append((files[0], files[1]))
+                return Result.error(f"could not integrate {work.name}: {missing}")
+            sources[work.child.id] = source
+        git = self.executor.git
+        if clashes := conflicts(plan, parent, lambda w, p: git.blob(sources[w.child.id], p)):
+            return Result.error("could not integrate: " + "; ".join(clashes))
+        components: list[tuple[str, str]] = []
+        for work in plan:
+            done = git.integrate(sources[work.child.id], list(work.present), list(work.deleted))
+            if not done.ok:
+                return Result.error(f"could not integrate {work.name}: {done.failure_reason()}")
+            if work.code is not None and work.test is not None:
+                components.append((work.code, work.test))
         facts = self.executor.workspace_facts(components)
         data = {
             **result.data,

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from codemyspec.agents import Agent, AgentRequest
 from codemyspec.commands import Command, CommandKind, Result
-from codemyspec.components import resolve_inside
+from codemyspec.components import CHANGES_KEY, resolve_inside
 from codemyspec.environments import LocalWorkspace, WorkspaceFacts, run_tests
 from codemyspec.projects import Language, Project
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.red_check import unproven_reason, without_code
 from codemyspec.runner.shell_commands import execute_shell_command
+from codemyspec.runner.worktree_changes import worktree_changes
 from codemyspec.runner.worktrees import GitWorktrees
 from codemyspec.shell import Shell
 
@@ -188,7 +189,12 @@ class CommandExecutor:
             timeout = self.config.test_timeout
             red = without_code(self.project, cwd, self.shell, test_file, code_file, timeout)
             report.unproven = unproven_reason(red, test_file, code_file)
-        data = {"test_run": {**report.model_dump(mode="json"), "summary": report.summary()}}
+        data: dict[str, object] = {
+            "test_run": {**report.model_dump(mode="json"), "summary": report.summary()}
+        }
+        changes = worktree_changes(cwd, self.shell, self.config.program_timeout)
+        if changes is not None:
+            data[CHANGES_KEY] = [change.model_dump(mode="json") for change in changes]
         if report.passed:
             return Result.ok(data=data)
         return Result.error(f"unit tests failed: {report.summary()}", data=data)

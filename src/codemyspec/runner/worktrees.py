@@ -10,7 +10,7 @@ reads take none.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -98,11 +98,21 @@ class GitWorktrees:
         with self._writing():
             self._git("worktree", "remove", "--force", str(self.root / worktree))
 
-    def integrate(self, source: str, files: list[str]) -> Completed:
-        """Bring ``files`` from ``source`` (a branch or a commit) into the main working tree,
-        uncommitted."""
+    def integrate(
+        self, source: str, files: Sequence[str], deleted: Sequence[str] = ()
+    ) -> Completed:
+        """Bring ``files`` from ``source`` (a branch or a commit) into the main working tree and
+        delete ``deleted`` there, uncommitted."""
         with self._writing():
-            return self._git("checkout", source, "--", *files)
+            done = self._git("checkout", source, "--", *files) if files else None
+            if deleted and (done is None or done.ok):
+                done = self._git("rm", "-q", "-f", "--ignore-unmatch", "--", *deleted)
+            return done if done is not None else self._git("rev-parse", "--verify", source)
+
+    def blob(self, source: str, path: str) -> str | None:
+        """The object id of ``path`` in ``source``, None when it is not there."""
+        found = self._git("rev-parse", "--verify", "--quiet", f"{source}:{path}")
+        return found.stdout.strip() if found.ok else None
 
     def publish(self, branch: str, *, lease: str | None = None) -> Completed:
         """Push ``branch`` to origin so runners on other machines can build on it.

@@ -15,7 +15,7 @@ from codemyspec.component_coding_sessions.branch_tips import (
     tip_in_output,
 )
 from codemyspec.component_coding_sessions.utils import require_component, workspace_state
-from codemyspec.components import component_files
+from codemyspec.components import JUNK_PATHSPECS, component_files
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
@@ -45,7 +45,8 @@ class Finalize:
             module=Finalize.name,
             command=CommandKind.SHELL,
             programs=[
-                ["git", "-C", worktree, "add", "--", *files],
+                # Every file the agent touched: its test runs vetted them (RunTests).
+                ["git", "-C", worktree, "add", "-A", "--", ".", *JUNK_PATHSPECS],
                 ["git", "-C", worktree, "commit", "--allow-empty", "--no-verify", "-m", message],
                 ["git", "-C", worktree, "rev-parse", "HEAD"],
             ],

@@ -6,8 +6,12 @@ from typing import Any, ClassVar
 
 from codemyspec.component_coding_sessions.prompts import ImplementationBrief, generate_prompt
 from codemyspec.component_coding_sessions.steps._agent_outcome import agent_outcome
-from codemyspec.component_coding_sessions.utils import require_component, workspace_state
-from codemyspec.components import component_files
+from codemyspec.component_coding_sessions.utils import (
+    others_of,
+    require_component,
+    workspace_state,
+)
+from codemyspec.components import component_files, owner_of, roots_of
 from codemyspec.scope import Scope
 from codemyspec.sessions import Command, CommandKind, Result, Session, StepOutcome, step_context
 
@@ -24,9 +28,11 @@ class GenerateImplementation:
         component, project = require_component(session)
         worktree, _ = workspace_state(session)
         paths = component_files(component, project)
-        workspace = step_context(opts).workspace
+        context = step_context(opts)
+        workspace = context.workspace
         read = workspace.read_text if workspace is not None else (lambda _path: None)
         rules_path = f"{RULES_DIR}/{component.type.value}.md"
+        others = others_of(scope, component, context.components)
         brief = ImplementationBrief(
             project=project,
             component=component,
@@ -36,6 +42,8 @@ class GenerateImplementation:
             rules=read(rules_path),
             rules_path=rules_path,
             dependencies=list(component.dependencies),
+            others=sorted(f for other in others for f in owner_of(other, project).files),
+            roots=[str(root) for root in roots_of(project)],
         )
         return Command(
             module=GenerateImplementation.name,

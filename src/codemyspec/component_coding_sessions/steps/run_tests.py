@@ -7,7 +7,16 @@ from typing import Any, ClassVar
 from codemyspec.component_coding_sessions.utils import (
     fix_rounds_done,
     max_fix_rounds,
+    others_of,
+    require_component,
     workspace_state,
+)
+from codemyspec.components import (
+    CHANGES_KEY,
+    owner_of,
+    recorded_changes,
+    refused_changes,
+    roots_of,
 )
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
@@ -19,6 +28,7 @@ from codemyspec.sessions import (
     SessionStatus,
     SessionUpdate,
     StepOutcome,
+    step_context,
 )
 from codemyspec.test_reports import SuiteReport
 
@@ -31,6 +41,24 @@ def _failures(report: dict[str, Any]) -> str:
         return suite.cause() or suite.summary()
     named = "; ".join(f"{c.test_id}: {c.message}" for c in suite.failed_cases[:5])
     return named or suite.summary()
+
+
+def _refused_changes(scope: Scope, session: Session, result: Result, **opts: Any) -> str | None:
+    """Why the files the agent touched cannot all be brought in, or None when they can."""
+    changes = recorded_changes(result.data)
+    if not changes:
+        return None
+    component, project = require_component(session)
+    others = others_of(scope, component, step_context(opts).components)
+    refused = refused_changes(
+        changes,
+        owner_of(component, project),
+        [owner_of(other, project) for other in others],
+        roots_of(project),
+    )
+    if not refused:
+        return None
+    return f"the agent changed files this component may not: {'; '.join(refused)}"
 
 
 class RunTests:
@@ -61,6 +89,11 @@ class RunTests:
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
         report = dict(result.data.get("test_run") or {})
         state: dict[str, Any] = {"last_test_run": report}
+        if (refused := _refused_changes(scope, session, result, **opts)) is not None:
+            state["error"] = refused
+            return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)
+        if CHANGES_KEY in result.data:
+            state[CHANGES_KEY] = result.data[CHANGES_KEY]
         if result.status is ResultStatus.OK:
             return StepOutcome(SessionUpdate(state=state), result)
         rounds, limit = fix_rounds_done(session), max_fix_rounds(session)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from codemyspec.clock import utcnow
 from codemyspec.components import component_files
 from codemyspec.context_coding_sessions.utils import branch_name
+from codemyspec.context_coding_sessions.work import child_work
 from codemyspec.errors import StepError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
@@ -55,12 +56,16 @@ class Finalize:
             if child.component is None:
                 raise StepError(f"Child session {child.id} has no component")
             paths = component_files(child.component, session.project)
-            files += [str(paths.code), str(paths.test)]
+            files += [str(paths.code), str(paths.test), *child_work(session, child).files]
             names.append(child.component.name)
+        files = list(dict.fromkeys(files))  # once each, in order
         branch = str(session.state.get("branch_name") or branch_name(session))
         message = commit_message(session.component.name, names, session.agent)
         push = session.state.get("push", True) is not False
-        programs = [["git", "add", "--", *files], ["git", "commit", "-m", message, "--", *files]]
+        programs = [
+            ["git", "add", "-A", "--", *files],  # -A: a file a child deleted is staged too
+            ["git", "commit", "-m", message, "--", *files],
+        ]
         if push:
             programs.append(["git", "push", "--set-upstream", "origin", branch])
         return Command(
