@@ -49,6 +49,7 @@ def make_repo(base: Path, *, test_command: list[str], tax_test: str | None) -> G
     repo = make_git_project(base)
     repo.write("pyproject.toml", PYPROJECT)
     repo.write(".gitignore", ".codemyspec/\n__pycache__/\n")
+    repo.write("src/shop/billing/__init__.py", "")  # the context's own module exists
     repo.write("docs/design/shop/billing.md", context_doc(["Tax"]))
     if tax_test is not None:
         repo.write(unit_test_path("Tax"), tax_test)

@@ -57,6 +57,7 @@ def make_cli_project(base: Path, names: list[str], **settings: object) -> CliPro
     """Design docs and unit tests for ``names`` of BILLING, committed and pushed on main."""
     project = make_git_project(base)
     project.write(".gitignore", ".codemyspec/\n__pycache__/\n")
+    project.write("src/shop/billing/__init__.py", '"""Billing."""\n')  # the context's module
     project.write("docs/design/shop/billing.md", context_doc(names))
     for name in names:
         project.write(unit_test_path(name), BILLING[name][1])

@@ -25,7 +25,7 @@ from codemyspec.cli.remote import Remote, SessionsClient
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, ComponentType, component_files
-from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY
+from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY, WRITE_CONTEXT_MODULE_KEY
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.design_docs import design_doc_files
 from codemyspec.errors import (
@@ -235,12 +235,14 @@ def implement(
     if remote is None:  # an unfinished session explains a dirty tree: named first
         check_repository(local.root, push=push)
     check_branch_keeps_commits(local.root, found, fresh=fresh)
-    check_no_untracked_targets(local.root, local.project, children)
+    write_context = not (local.root / component_files(found, local.project).code).is_file()
+    writers = [*children, found] if write_context else children
+    check_no_untracked_targets(local.root, local.project, writers)
     checked = preflight(
         local.project,
         local.root,
         local.app.shell,
-        children,
+        writers,
         timeout=runner_config(local.settings).test_timeout,
     )
     checked.raise_for_problems(found.module_name)
@@ -257,6 +259,7 @@ def implement(
                 "max_fix_rounds": rounds,
                 "push": push,
                 FRESH_BRANCH_KEY: fresh,
+                WRITE_CONTEXT_MODULE_KEY: write_context,
                 "baseline": checked.baseline,
             },
         ),

@@ -20,6 +20,7 @@ from codemyspec.component_coding_sessions.utils import (
     fix_rounds_done,
     total_agent_usage,
     worktree_path,
+    writes_context_module,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "total_agent_usage",
     "utils",
     "worktree_path",
+    "writes_context_module",
 ]

@@ -55,6 +55,8 @@ class ImplementationBrief:
     others: list[str] = field(default_factory=list)
     #: Where the agent may add helper modules and fixtures of its own.
     roots: list[str] = field(default_factory=list)
+    #: It writes the context's own module, from its components' finished work.
+    context_module: bool = False
 
 
 def _clip(text: str, limit: int) -> str:
@@ -76,8 +78,14 @@ def _file_text(text: str, limit: int, path: str) -> str:
 def generate_prompt(brief: ImplementationBrief) -> str:
     """The GenerateImplementation prompt."""
     c, paths = brief.component, brief.paths
+    what = (
+        f"the context {c.module_name}'s own module (its public API), now that its components "
+        "are implemented in your working directory,"
+        if brief.context_module
+        else "one component"
+    )
     lines = [
-        f"You are implementing one component of the project '{brief.project.name}' "
+        f"You are implementing {what} of the project '{brief.project.name}' "
         f"({brief.project.language.value}, package '{brief.project.package}').",
         "",
         "## Component",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from codemyspec.components import Component, ComponentRepository
-from codemyspec.context_coding_sessions import slugify
+from codemyspec.context_coding_sessions import CONTEXT_MODULE_KEY, slugify
 from codemyspec.errors import StepError
 from codemyspec.projects import Project
 from codemyspec.scope import Scope
@@ -15,6 +15,11 @@ SESSION_TYPE = "ComponentCodingSessions"
 DEFAULT_MAX_FIX_ROUNDS = 3
 WORKTREES_DIR = ".codemyspec/worktrees"
 FIX_STEP_NAME = "ComponentCodingSessions.Steps.FixTestFailures"
+
+
+def writes_context_module(session: Session) -> bool:
+    """Whether this child session writes its context's own module (after every sibling)."""
+    return bool(session.state.get(CONTEXT_MODULE_KEY))
 
 
 def child_branch_name(parent_branch: str, component: Component) -> str:

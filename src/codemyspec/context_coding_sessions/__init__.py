@@ -13,8 +13,10 @@ from codemyspec.context_coding_sessions.steps import (
 )
 from codemyspec.context_coding_sessions.utils import (
     CHILD_SESSION_TYPE,
+    CONTEXT_MODULE_KEY,
     FRESH_BRANCH_KEY,
     SESSION_TYPE,
+    WRITE_CONTEXT_MODULE_KEY,
     branch_name,
     seed_branch_name,
     slugify,
@@ -24,8 +26,10 @@ from codemyspec.context_coding_sessions.work import ChildWork, child_work
 
 __all__ = [
     "CHILD_SESSION_TYPE",
+    "CONTEXT_MODULE_KEY",
     "FRESH_BRANCH_KEY",
     "SESSION_TYPE",
+    "WRITE_CONTEXT_MODULE_KEY",
     "ChildWork",
     "Finalize",
     "Initialize",

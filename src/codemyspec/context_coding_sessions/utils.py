@@ -12,6 +12,10 @@ SESSION_TYPE = "ContextCodingSessions"
 CHILD_SESSION_TYPE = "ComponentCodingSessions"
 BRANCH_PREFIX = "code-context-coding-session-for-"
 FRESH_BRANCH_KEY = "fresh_branch"
+#: In a context session's state: its own module does not exist, so one more child writes it.
+WRITE_CONTEXT_MODULE_KEY = "write_context_module"
+#: In that child's state: it writes the context's module, last, from all the others' work.
+CONTEXT_MODULE_KEY = "context_module"
 
 _OUTSIDE_SLUG = re.compile(r"[^a-z0-9_-]")
 _HYPHEN_RUNS = re.compile(r"-{2,}")

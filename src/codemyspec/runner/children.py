@@ -9,6 +9,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 from codemyspec.commands import Result
+from codemyspec.component_coding_sessions import writes_context_module
 from codemyspec.errors import ServerUnavailableError, SessionClaimedError
 from codemyspec.graphs import find_cycle
 from codemyspec.scope import Scope
@@ -23,14 +24,21 @@ Halt = Callable[[ServerUnavailableError], None]
 
 
 def dependency_graph(children: list[Session]) -> dict[int, set[int]]:
-    """Each child's sibling dependencies, by session id (dependencies outside are ignored)."""
+    """Each child's sibling dependencies, by session id (dependencies outside are ignored).
+
+    The child writing the context's own module depends on every other child.
+    """
     by_module = {c.component.module_name: c.id for c in children if c.component}
     return {
-        c.id: {
-            by_module[m]
-            for m in (c.component.dependencies if c.component else [])
-            if m in by_module
-        }
+        c.id: (
+            {other.id for other in children if other.id != c.id}
+            if writes_context_module(c)
+            else {
+                by_module[m]
+                for m in (c.component.dependencies if c.component else [])
+                if m in by_module
+            }
+        )
         for c in children
     }
 

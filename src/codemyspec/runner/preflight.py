@@ -62,9 +62,11 @@ def _written_by_this_run(error: CollectionError, modules: set[str]) -> bool:
 def _modules_at_hand(
     component: Component, by_name: dict[str, Component], project: Project
 ) -> set[str]:
-    """The modules the component's worktree will hold: its own and its dependencies'."""
+    """The modules the component's worktree will hold: its own and its dependencies' (for
+    the context's own module, every component's)."""
     root = source_root(project)
-    at_hand = [component, *(by_name[d] for d in component.dependencies if d in by_name)]
+    uses = list(by_name) if component.type.is_context else component.dependencies
+    at_hand = [component, *(by_name[d] for d in uses if d in by_name)]
     return {m for c in at_hand if (m := module_name(component_files(c, project).code, root))}
 
 

@@ -10,6 +10,7 @@ from codemyspec.component_coding_sessions.utils import (
     others_of,
     require_component,
     workspace_state,
+    writes_context_module,
 )
 from codemyspec.components import component_files, owner_of, roots_of
 from codemyspec.scope import Scope
@@ -33,6 +34,8 @@ class GenerateImplementation:
         read = workspace.read_text if workspace is not None else (lambda _path: None)
         rules_path = f"{RULES_DIR}/{component.type.value}.md"
         others = others_of(scope, component, context.components)
+        writes_context = writes_context_module(session)
+        uses = [o.module_name for o in others] if writes_context else component.dependencies
         brief = ImplementationBrief(
             project=project,
             component=component,
@@ -41,9 +44,10 @@ class GenerateImplementation:
             test_file_exists=bool(session.state.get("test_file_existed")),
             rules=read(rules_path),
             rules_path=rules_path,
-            dependencies=list(component.dependencies),
+            dependencies=list(uses),
             others=sorted(f for other in others for f in owner_of(other, project).files),
             roots=[str(root) for root in roots_of(project)],
+            context_module=writes_context,
         )
         return Command(
             module=GenerateImplementation.name,

@@ -9,6 +9,7 @@ from codemyspec.component_coding_sessions.utils import (
     child_branch_name,
     require_component,
     worktree_path,
+    writes_context_module,
 )
 from codemyspec.components import component_files
 from codemyspec.errors import NotFoundError, StepError
@@ -31,6 +32,9 @@ def _dependency_branches(
 ) -> list[str]:
     component, _ = require_component(session)
     context = step_context(opts)
+    if writes_context_module(session):  # it builds on every component of the context
+        siblings = context.components.list_child_components(scope, component.id)
+        return [child_branch_name(parent_branch, sibling) for sibling in siblings]
     branches = []
     for module_name in component.dependencies:
         try:

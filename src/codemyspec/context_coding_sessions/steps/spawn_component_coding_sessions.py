@@ -13,7 +13,11 @@ from typing import Any, ClassVar
 from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.clock import utcnow
-from codemyspec.context_coding_sessions.utils import CHILD_SESSION_TYPE
+from codemyspec.context_coding_sessions.utils import (
+    CHILD_SESSION_TYPE,
+    CONTEXT_MODULE_KEY,
+    WRITE_CONTEXT_MODULE_KEY,
+)
 from codemyspec.context_coding_sessions.validation import validate_children, validate_statuses
 from codemyspec.environments import (
     WORKSPACE_FACTS_KEY,
@@ -62,8 +66,12 @@ def _spawn_children(
     components = context.components.list_child_components(scope, context_id)
     if not components:
         raise StepError("No child components found for context")
+    writers = [(component, _child_state(session)) for component in components]
+    if session.state.get(WRITE_CONTEXT_MODULE_KEY):  # its own module is missing: written last
+        own = context.components.get(scope, context_id)
+        writers.append((own, {**_child_state(session), CONTEXT_MODULE_KEY: True}))
     child_ids: list[int] = []
-    for component in components:
+    for component, state in writers:
         attrs = SessionAttrs(
             type=CHILD_SESSION_TYPE,
             component_id=component.id,
@@ -72,7 +80,7 @@ def _spawn_children(
             execution_mode=ExecutionMode.AGENTIC,
             agent=session.agent,
             environment_type=session.environment_type,
-            state=_child_state(session),
+            state=state,
         )
         try:
             with context.sessions.savepoint():
