@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 
 BRANCH = "code-context-coding-session-for-billing"
 MONEY = "def add(a: int, b: int) -> int:\n    return a + b\n"
-TAX = "from {pkg}{rates} import RATE\n\n\ndef tax(amount: int) -> int:\n    return amount // RATE\n"
+TAX = "from {rates} import RATE\n\n\ndef tax(amount: int) -> int:\n    return amount // RATE\n"
 RATES = "RATE = 5\n"
 
 
@@ -90,7 +90,7 @@ SHAPES = [
 ]
 
 
-def tests_for(shape: Shape) -> dict[str, str]:
+def unit_tests_of(shape: Shape) -> dict[str, str]:
     money_module = "shop._money_impl" if shape.explicit else f"{shape.module}.money"
     return {
         shape.money[1]: f"from {money_module} import add\n\n\ndef test_add():\n"
@@ -126,7 +126,7 @@ def make_repo(base: Path, shape: Shape, *, context_module: str | None) -> GitPro
     elif context_module is not None:
         repo.write(context_module, "")
     repo.write("docs/design/shop/billing.md", context_doc(shape))
-    for path, text in tests_for(shape).items():
+    for path, text in unit_tests_of(shape).items():
         repo.write(path, text)
     settings = Settings(
         project=ProjectSettings(
@@ -147,7 +147,7 @@ def make_repo(base: Path, shape: Shape, *, context_module: str | None) -> GitPro
 
 def scripts(shape: Shape, extra: dict[str, list[object]] | None = None) -> dict[str, list[object]]:
     rates_module = shape.rates.removesuffix(".py").replace("/", ".").removeprefix("src.")
-    tax = TAX.format(pkg="", rates=rates_module)
+    tax = TAX.format(rates=rates_module)
     return {
         f"write the implementation in: {shape.money[0]}": [
             write(shape.money[0], MONEY),
@@ -188,7 +188,11 @@ def clone_and_test(repo: GitProject, where: Path) -> subprocess.CompletedProcess
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(source)},
+        env={
+            "PATH": str(Path(sys.executable).parent),
+            "PYTHONPATH": str(source),
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        },
     )
 
 
