@@ -36,6 +36,7 @@ def test_a_helper_module_and_a_fixture_come_along_with_their_component(
     assert {code_path("Tax"), HELPER, FIXTURE} <= pushed
     assert not any("__pycache__" in path for path in pushed), "caches stay out"
     assert git("show", f"{BRANCH}:{HELPER}", cwd=project.git.remote) == "RATE = 5\n"
+    assert f"files of Tax: {HELPER}, {code_path('Tax')}, {FIXTURE}" in flat(result.output)
 
 
 def test_a_child_that_changes_another_component_s_file_or_the_project_file_is_refused(

@@ -18,6 +18,7 @@ from codemyspec.cli.refusal_reports import (
 )
 from codemyspec.commands import ResultStatus
 from codemyspec.component_coding_sessions import total_agent_usage
+from codemyspec.context_coding_sessions import child_work
 from codemyspec.sessions import Interaction, Session, SessionStatus
 
 
@@ -131,8 +132,19 @@ def print_success(root: Path, session: Session, console: Console) -> None:
         )
     if usage := usage_line(session):
         console.print(f"  agents  {usage}", highlight=False, markup=False, soft_wrap=True)
-    for line in baseline_lines(session):
+    for line in [*file_lines(session), *baseline_lines(session)]:
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+def file_lines(session: Session) -> list[str]:
+    """Each component and the files it brought in (its helpers and deletions included)."""
+    lines = []
+    for child in session.child_sessions:
+        work = child_work(session, child)
+        files = [*work.present, *(f"{path} (deleted)" for path in work.deleted)]
+        if files:
+            lines.append(f"files of {work.name}: {', '.join(files)}")
+    return lines
 
 
 def print_validation(report: dict[str, Any], console: Console) -> None:
