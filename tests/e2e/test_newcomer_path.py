@@ -60,6 +60,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def newcomer_repository(base: Path) -> GitProject:
     """Design docs, unit tests and a pyproject committed and pushed; no codemyspec yet."""
     project = make_git_project(base)
+    project.write("src/shop/billing/__init__.py", "")  # the context's own module exists
     project.write("docs/design/shop/billing.md", context_doc(NAMES))
     for name in NAMES:
         project.write(unit_test_path(name), BILLING[name][1])

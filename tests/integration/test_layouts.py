@@ -166,3 +166,19 @@ def test_an_unknown_placeholder_in_a_layout_is_a_clear_error(project: CliProject
 
     assert result.exit_code == 1
     assert "layout.code 'src/{pkg}/{module}.py': unknown placeholder {pkg}" in flat(result.output)
+
+
+def test_a_context_named_like_the_package_keeps_its_components_names(
+    project: CliProject,
+) -> None:
+    """humanize's one context is ``Humanize`` with ``Humanize.Lists``: no prefix to strip."""
+    project.git.write(
+        "docs/design/shop/shop.md",
+        "# Shop\n\n## Components\n\n### Shop.Cart\n\n| field | value |\n| --- | --- |\n"
+        "| type | other |\n\nThe cart.\n",
+    )
+
+    synced(project, context(component("Money")))
+
+    names = {c["module_name"] for c in json.loads(invoke("components", "--json").stdout)}
+    assert {"Shop", "Shop.Cart", "Billing", "Billing.Money"} <= names

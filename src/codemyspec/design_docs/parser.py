@@ -49,6 +49,8 @@ class ContextDoc:
     path: str
     line: int
     components: tuple[ComponentSpec, ...]
+    #: Written with the app's own prefix (``# Shop.Billing``): its dependencies may be too.
+    app_prefixed: bool = False
 
 
 @dataclass(slots=True)
@@ -189,16 +191,20 @@ def parse_context_doc(text: str, path: str, *, app: str | None = None) -> Contex
     """Parse a context doc; ``path`` (relative to the project root) is only for error messages.
 
     Module names may carry the app's own prefix (``app``, e.g. ``Shop``), as Elixir writes
-    them: ``# Shop.Billing`` is the context ``Billing``.
+    them: ``# Shop.Billing`` is the context ``Billing``. Only a doc whose heading carries it
+    is read so: a context named like the app (``# Shop`` with ``### Shop.Cart``) is not.
     """
     sections = _sections(_tokens(text))
     heading = next((section for section in sections if section.level == 1), None)
     if heading is None:
         raise location_error(path, 1, "no '# <Context>' heading")
+    named_app = app
+    if app is not None and not heading.title.startswith(f"{app}."):
+        app = None
     context = _module_name(heading.title, path, heading.line, app)
     if "." in context:
         first = context.split(".", 1)[0]
-        prefixed = f" (or '# {app}.{first}')" if app else ""
+        prefixed = f" (or '# {named_app}.{first}')" if named_app else ""
         raise location_error(
             path,
             heading.line,
@@ -229,6 +235,7 @@ def parse_context_doc(text: str, path: str, *, app: str | None = None) -> Contex
         path=path,
         line=heading.line,
         components=tuple(components),
+        app_prefixed=app is not None,
     )
 
 

@@ -96,7 +96,7 @@ def _with_dependencies(doc: ContextDoc, project: Project, files: DocFiles, app: 
         design = component_paths(project, component.module_name, is_context=False).design
         if design.as_posix() in files:
             found = parse_component_dependencies(
-                files[design.as_posix()], design.as_posix(), app=app
+                files[design.as_posix()], design.as_posix(), app=app if doc.app_prefixed else None
             )
             component = replace(component, dependencies=found)
         components.append(component)
