@@ -183,3 +183,40 @@ def test_a_context_module_importing_what_every_component_will_have_is_no_problem
 
     assert result.exit_code == 0, result.output
     assert BRANCH in project.git.remote_branches()
+
+
+def test_a_generated_file_git_ignores_is_named_before_any_agent_and_setup_can_make_it(
+    project: CliProject,
+) -> None:
+    """As hatch-vcs's ``_version.py``: in the checkout, ignored, so absent from worktrees."""
+    project.git.write(".gitignore", ".codemyspec/\n__pycache__/\nsrc/shop/_version.py\n")
+    project.git.write("src/shop/__init__.py", "from shop._version import VERSION\n")
+    project.git.write("src/shop/_version.py", "VERSION = '1.0'\n")
+    commit_all(project, "A generated version file")
+
+    result = invoke("implement", "Billing")
+
+    assert result.exit_code == 1, result.output
+    assert (
+        "src/shop/_version.py is in your checkout but git ignores it, so this worktree lacks "
+        "it and shop cannot be imported here (ModuleNotFoundError: No module named "
+        "'shop._version', raised in src/shop/__init__.py:1): make it in each worktree with "
+        "[runner] worktree_setup"
+    ) in flat(result.output)
+    assert all(calls(project, name) == [] for name in NAMES), "no agent was paid"
+
+    settings = project.root / "codemyspec.toml"
+    setup = f'["cp", "{project.root / "src/shop/_version.py"}", "src/shop/_version.py"]'
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace(
+            "worktree_setup = []", f"worktree_setup = {setup}"
+        ),
+        encoding="utf-8",
+    )
+    commit_all(project, "Make the version file in each worktree")
+    [session] = listed()
+    invoke("sessions", "cancel", str(session["id"]))  # still on its branch, with the fix
+
+    again = invoke("implement", "Billing")
+
+    assert again.exit_code == 0, again.output

@@ -31,6 +31,7 @@ PROBE_DIR = Path(__file__).with_name("pytest_probe")
 PROBE_PLUGIN = "_codemyspec_pytest_probe"
 PROBE_OUT_ENV = "CODEMYSPEC_PROBE_OUT"
 PROBE_PACKAGES_ENV = "CODEMYSPEC_PROBE_PACKAGES"
+PROBE_IMPORT_ENV = "CODEMYSPEC_PROBE_IMPORT"
 DEFAULT_PYTHON_TEST_COMMAND = ("python", "-m", "pytest")
 DEFAULT_ELIXIR_TEST_COMMAND = ("mix", "test")
 #: pytest's exit status when a plugin or conftest hook raised (its INTERNALERROR lines).
@@ -45,16 +46,21 @@ class TestRun:
     probe: ProbeReport | None = None
 
 
-def python_test_env(project: Project, tree: Path, probe_out: Path) -> dict[str, str]:
+def python_test_env(
+    project: Project, tree: Path, probe_out: Path, *, import_package: bool = False
+) -> dict[str, str]:
     """The environment a Python test run gets: the tree's source root and the probe first."""
     inherited = os.environ.get("PYTHONPATH")
     path = [str(tree / source_root(project)), str(PROBE_DIR), *([inherited] if inherited else [])]
-    return {
+    env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(path),
         PROBE_OUT_ENV: str(probe_out),
         PROBE_PACKAGES_ENV: project.package,
     }
+    if import_package:
+        env[PROBE_IMPORT_ENV] = "1"
+    return env
 
 
 def pytest_argv(
@@ -91,7 +97,11 @@ def run_tests(
     timeout: float,
     collect_only: bool = False,
 ) -> TestRun:
-    """Run (or only collect) ``test_paths`` in ``tree`` and read what happened."""
+    """Run (or only collect) ``test_paths`` in ``tree`` and read what happened.
+
+    No paths: collect nothing, and import the package to tell where it comes from and what
+    stops it from importing.
+    """
     if project.language is not Language.PYTHON:
         base = project.test_command or list(DEFAULT_ELIXIR_TEST_COMMAND)
         done = shell.run([*base, *test_paths], tree, timeout=timeout)
@@ -102,7 +112,7 @@ def run_tests(
             pytest_argv(project, test_paths, junit, collect_only=collect_only),
             tree,
             timeout=timeout,
-            env=python_test_env(project, tree, probe_out),
+            env=python_test_env(project, tree, probe_out, import_package=not test_paths),
         )
         output = done.stdout + done.stderr
         if (unreadable := _unreadable(done)) is not None:

@@ -10,13 +10,14 @@ from codemyspec.agents import Agent, AgentRequest
 from codemyspec.commands import Command, CommandKind, Result
 from codemyspec.components import CHANGES_KEY, resolve_inside
 from codemyspec.environments import LocalWorkspace, WorkspaceFacts, run_tests
-from codemyspec.projects import Language, Project
+from codemyspec.projects import Language, Project, source_root
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.red_check import unproven_reason, without_code
 from codemyspec.runner.shell_commands import execute_shell_command
 from codemyspec.runner.worktree_changes import worktree_changes
 from codemyspec.runner.worktrees import GitWorktrees
 from codemyspec.shell import Shell
+from codemyspec.test_reports import relative_to
 
 
 def file_digest(path: Path) -> str | None:
@@ -97,8 +98,8 @@ class CommandExecutor:
                     stderr=setup.stderr,
                     code=setup.returncode,
                 )
-        if (shadowed := self._shadowed_package(path)) is not None:
-            return Result.error(shadowed)
+        if (unusable := self._unusable_tree(path)) is not None:
+            return Result.error(unusable)
         digest = file_digest(resolve_inside(path, str(meta["test_file"])))
         return Result.ok(
             data={
@@ -109,14 +110,38 @@ class CommandExecutor:
             }
         )
 
-    def _shadowed_package(self, tree: Path) -> str | None:
-        """Why tests in ``tree`` would not import its own code, before any agent is paid."""
+    def _unusable_tree(self, tree: Path) -> str | None:
+        """Why tests in ``tree`` could not test its own code, before any agent is paid: the
+        package imports from elsewhere, or a file git ignores (generated in your checkout)
+        is missing here."""
         if self.project.language is not Language.PYTHON:
             return None
         probe = run_tests(self.project, tree, self.shell, [], timeout=self.config.test_timeout)
-        if probe.probe is None or probe.report.error is None:
+        if probe.probe is None:
             return None  # a test command that does not start is reported by its test run
-        return probe.report.error
+        if probe.report.error is not None:
+            return probe.report.error
+        for failure in probe.probe.import_errors.values():
+            if failure.module and (ignored := self._ignored_source(failure.module)):
+                where = relative_to(tree, failure.raised_in or "?")
+                return (
+                    f"{ignored} is in your checkout but git ignores it, so this worktree lacks "
+                    f"it and {self.project.package} cannot be imported here ({failure.kind}: "
+                    f"{failure.message}, raised in {where}:{failure.line}): make it in each "
+                    "worktree with [runner] worktree_setup"
+                )
+        return None
+
+    def _ignored_source(self, module: str) -> str | None:
+        """The file of ``module`` under the source root, when it is here and git ignores it."""
+        base = source_root(self.project).joinpath(*module.split("."))
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            ignored = self.shell.run(
+                ["git", "check-ignore", "-q", str(candidate)], self.root, timeout=30
+            )
+            if (self.root / candidate).is_file() and ignored.ok:
+                return str(candidate)
+        return None
 
     def _fetch_shared(self, base: str, merges: list[str]) -> Result | None:
         """Another runner may have made these: the base if it is missing, merges always."""

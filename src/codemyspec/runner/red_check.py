@@ -1,7 +1,8 @@
 """Red before green: tests that pass must also fail once their component's code is gone.
 
-The check runs in a scratch copy of the worktree (its tracked and untracked, not ignored
-files, without the code file), so the worktree the agent wrote is never touched.
+The check runs in a scratch copy of the worktree (its tracked and untracked files, ignored
+ones too, such as a version file ``worktree_setup`` generated, without the code file and
+caches), so the worktree the agent wrote is never touched and only the code is missing.
 """
 
 from __future__ import annotations
@@ -10,27 +11,22 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from codemyspec.components import is_junk
 from codemyspec.environments import run_tests
 from codemyspec.projects import Project
 from codemyspec.shell import Shell
 from codemyspec.test_reports import SuiteReport
 
-_SKIPPED_PARTS = {"__pycache__", ".git"}
-
 
 def copy_without(tree: Path, dest: Path, shell: Shell, excluded: str, timeout: float) -> None:
-    """Copy what git sees of ``tree`` (tracked, and untracked not ignored) except ``excluded``."""
-    listed = shell.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        tree,
-        timeout=timeout,
-    )
+    """Copy ``tree``'s files (tracked, untracked, ignored; no caches) except ``excluded``."""
+    listed = shell.run(["git", "ls-files", "-z", "--cached", "--others"], tree, timeout=timeout)
     if not listed.ok:
         raise OSError(f"could not list the files of {tree}: {listed.failure_reason()}")
     skip = PurePosixPath(excluded)
     for name in sorted(set(filter(None, listed.stdout.split("\0")))):
         relative = PurePosixPath(name)
-        if relative == skip or _SKIPPED_PARTS & set(relative.parts) or name.endswith(".pyc"):
+        if relative == skip or ".git" in relative.parts or is_junk(name):
             continue
         source = tree / name
         if not (source.is_file() or source.is_symlink()):

@@ -25,6 +25,16 @@ class ProbedCollectionError(BaseModel):
     line: int | None = None
 
 
+class ImportFailure(BaseModel):
+    """What stopped the package from importing (a probe run that imported it)."""
+
+    kind: str
+    message: str = ""
+    module: str | None = None
+    raised_in: str | None = None
+    line: int | None = None
+
+
 class ProbedOutcomes(BaseModel):
     passed: int = 0
     failed: int = 0
@@ -43,6 +53,7 @@ class ProbeReport(BaseModel):
     collection_errors: list[ProbedCollectionError] = Field(default_factory=list)
     outcomes: dict[str, ProbedOutcomes] = Field(default_factory=dict)
     modules: dict[str, Origin] = Field(default_factory=dict)
+    import_errors: dict[str, ImportFailure] = Field(default_factory=dict)
 
     def collection_errors_in(self, tree: Path) -> list[CollectionError]:
         """The collection errors with paths relative to ``tree`` where they lie inside it."""

@@ -6,7 +6,9 @@ pytest. It records, per test file, how many tests were collected and how each en
 (xfail and xpass apart from passes and skips), every collection error with the module it
 could not import and the file that raised it, and where each module of the project's
 package was imported from. ``CODEMYSPEC_PROBE_OUT`` names the JSON file;
-``CODEMYSPEC_PROBE_PACKAGES`` the packages (comma-separated) to locate.
+``CODEMYSPEC_PROBE_PACKAGES`` the packages (comma-separated) to locate; with
+``CODEMYSPEC_PROBE_IMPORT`` set, a package no test imported is imported at the end, and what
+stopped that import is recorded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pytest
 
 OUT_ENV = "CODEMYSPEC_PROBE_OUT"
 PACKAGES_ENV = "CODEMYSPEC_PROBE_PACKAGES"
+IMPORT_ENV = "CODEMYSPEC_PROBE_IMPORT"
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 _RANK = {name: rank for rank, name in enumerate(("passed", "xpassed", "skipped", "xfailed"))}
 
@@ -48,6 +51,22 @@ def _raised_in(exc: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
+def _import_failure(name: str) -> dict[str, Any] | None:
+    """Import ``name``; what stopped it (the exception and where it was raised), or None."""
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        raised_in, line = _raised_in(exc)
+        return {
+            "kind": type(exc).__name__,
+            "message": str(exc).strip(),
+            "module": getattr(exc, "name", None) if isinstance(exc, ImportError) else None,
+            "raised_in": raised_in,
+            "line": line,
+        }
+    return None
+
+
 def _module_origin(name: str) -> Any:
     module = sys.modules.get(name)
     if module is not None:
@@ -67,9 +86,10 @@ def _module_origin(name: str) -> Any:
 class Probe:
     """Collects what the run did; written once the session finishes."""
 
-    def __init__(self, out: str, packages: list[str]) -> None:
+    def __init__(self, out: str, packages: list[str], import_them: bool = False) -> None:
         self.out = out
         self.packages = packages
+        self.import_them = import_them
         self.rootdir = Path.cwd()
         self.collected: dict[str, int] = {}
         self.collection_errors: dict[str, dict[str, Any]] = {}
@@ -127,6 +147,13 @@ class Probe:
         for path, outcome in self.items.values():
             counts = outcomes.setdefault(path, dict.fromkeys(OUTCOMES, 0))
             counts[outcome] += 1
+        import_errors = {
+            package: failure
+            for package in self.packages
+            if self.import_them
+            and package not in sys.modules
+            and (failure := _import_failure(package)) is not None
+        }
         modules: dict[str, Any] = {}
         for package in self.packages:
             names = [n for n in list(sys.modules) if n == package or n.startswith(package + ".")]
@@ -142,6 +169,7 @@ class Probe:
             ],
             "outcomes": outcomes,
             "modules": modules,
+            "import_errors": import_errors,
         }
         Path(self.out).write_text(json.dumps(record), encoding="utf-8")
 
@@ -154,4 +182,5 @@ def pytest_configure(config: pytest.Config) -> None:
     out = os.environ.get(OUT_ENV)
     if out:
         packages = [p for p in os.environ.get(PACKAGES_ENV, "").split(",") if p]
-        config.pluginmanager.register(Probe(out, packages), "codemyspec-probe")
+        probe = Probe(out, packages, import_them=bool(os.environ.get(IMPORT_ENV)))
+        config.pluginmanager.register(probe, "codemyspec-probe")
