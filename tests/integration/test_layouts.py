@@ -182,3 +182,13 @@ def test_a_context_named_like_the_package_keeps_its_components_names(
 
     names = {c["module_name"] for c in json.loads(invoke("components", "--json").stdout)}
     assert {"Shop", "Shop.Cart", "Billing", "Billing.Money"} <= names
+
+
+def test_a_component_whose_test_is_its_context_s_own_says_how_to_part_them(
+    project: CliProject,
+) -> None:
+    """python-dateutil's Parser.Parser is tested by tests/test_parser.py, the context's default."""
+    error = refused(project, context(component("Money", "test | tests/test_billing.py")))
+
+    assert "map to one test file, tests/test_billing.py (the context's own tests: set " in error
+    assert "[layout] context_test, or give the component its own `| test |` row)" in error

@@ -44,6 +44,12 @@ def _as_synced(
 def _claims(project: Project, component: Component, branch: str) -> list[_Claim]:
     """What a component takes for itself: its files, its branch, its name's spelling."""
     paths = component_files(component, project)
+    own = (
+        "the context's own tests: set [layout] context_test, or "
+        if component.type.is_context
+        else ""
+    )
+    test_hint = f" ({own}give the component its own `| test |` row)" if own else ""
     return [
         (
             "name",
@@ -52,7 +58,11 @@ def _claims(project: Project, component: Component, branch: str) -> list[_Claim]
             "would be one",
         ),
         ("code", paths.code.as_posix().casefold(), f"map to one code file, {paths.code}"),
-        ("test", paths.test.as_posix().casefold(), f"map to one test file, {paths.test}"),
+        (
+            "test",
+            paths.test.as_posix().casefold(),
+            f"map to one test file, {paths.test}{test_hint}",
+        ),
         ("branch", branch.casefold(), f"would work on one branch, {branch}"),
     ]
 
@@ -70,11 +80,14 @@ def _entries(project: Project, docs: Sequence[ContextDoc]) -> Iterator[_Entry]:
 
 def check_collisions(project: Project, docs: Sequence[ContextDoc]) -> None:
     """Raise, naming both components and where each is written, at the first shared claim."""
-    holders: dict[tuple[str, str], tuple[str, str, int]] = {}
+    holders: dict[tuple[str, str], tuple[str, str, int, str]] = {}
     for name, path, line, claims in _entries(project, docs):
         for kind, key, shared in claims:
-            first, first_path, first_line = holders.setdefault((kind, key), (name, path, line))
+            held = holders.setdefault((kind, key), (name, path, line, shared))
+            first, first_path, first_line, first_shared = held
             if first != name:
+                # The longer text carries a hint (a context's own test file) where there is one.
+                said = max(shared, first_shared, key=len)
                 raise location_error(
-                    path, line, f"{name!r} and {first!r} ({first_path}:{first_line}) {shared}"
+                    path, line, f"{name!r} and {first!r} ({first_path}:{first_line}) {said}"
                 )
