@@ -1,7 +1,7 @@
 """Environments: where the code lives, how a session's workspace is set up and inspected."""
 
 from codemyspec.environments.setup import EnvironmentType, environment_setup_command
-from codemyspec.environments.test_runs import TestRun, run_tests
+from codemyspec.environments.test_runs import TestRun, mix_env, run_tests
 from codemyspec.environments.workspace import (
     WORKSPACE_FACTS_KEY,
     LocalWorkspace,
@@ -19,5 +19,6 @@ __all__ = [
     "Workspace",
     "WorkspaceFacts",
     "environment_setup_command",
+    "mix_env",
     "run_tests",
 ]

@@ -46,6 +46,15 @@ class TestRun:
     probe: ProbeReport | None = None
 
 
+def mix_env(project: Project) -> dict[str, str]:
+    """The environment of a mix run in any tree of the project: the checkout's fetched
+    ``deps/`` (a worktree starts without them, git ignores them)."""
+    env = dict(os.environ)
+    if project.root is not None and (deps := Path(project.root) / "deps").is_dir():
+        env["MIX_DEPS_PATH"] = str(deps)
+    return env
+
+
 def python_test_env(
     project: Project, tree: Path, probe_out: Path, *, import_package: bool = False
 ) -> dict[str, str]:
@@ -104,7 +113,7 @@ def run_tests(
     """
     if project.language is not Language.PYTHON:
         base = project.test_command or list(DEFAULT_ELIXIR_TEST_COMMAND)
-        done = shell.run([*base, *test_paths], tree, timeout=timeout)
+        done = shell.run([*base, *test_paths], tree, timeout=timeout, env=mix_env(project))
         return TestRun(_unreadable(done) or parse_exunit_output(done.stdout + done.stderr))
     with tempfile.TemporaryDirectory(prefix="codemyspec-tests-") as tmp:
         junit, probe_out = Path(tmp) / "junit.xml", Path(tmp) / "probe.json"

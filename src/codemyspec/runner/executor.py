@@ -9,9 +9,10 @@ from pathlib import Path
 from codemyspec.agents import Agent, AgentRequest
 from codemyspec.commands import Command, CommandKind, Result
 from codemyspec.components import CHANGES_KEY, resolve_inside
-from codemyspec.environments import LocalWorkspace, WorkspaceFacts, run_tests
+from codemyspec.environments import LocalWorkspace, WorkspaceFacts, mix_env, run_tests
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.runner.config import RunnerConfig
+from codemyspec.runner.mix_deps import link_dependencies
 from codemyspec.runner.red_check import unproven_reason, without_code
 from codemyspec.runner.shell_commands import execute_shell_command
 from codemyspec.runner.worktree_changes import worktree_changes
@@ -87,6 +88,8 @@ class CommandExecutor:
                 code=failed.returncode,
             )
         path = resolve_inside(self.root, worktree)
+        if self.project.language is Language.ELIXIR:
+            link_dependencies(self.root, path)
         if self.config.worktree_setup:
             setup = self.shell.run(
                 self.config.worktree_setup, path, timeout=self.config.program_timeout
@@ -166,6 +169,13 @@ class CommandExecutor:
                 facts.tests[test] = workspace.run_tests(test)
         return facts
 
+    def _agent_env(self) -> dict[str, str]:
+        """What the agent's own test runs need beyond its inherited environment."""
+        if self.project.language is not Language.ELIXIR:
+            return {}
+        deps = mix_env(self.project).get("MIX_DEPS_PATH")
+        return {"MIX_DEPS_PATH": deps} if deps else {}
+
     def _agent(self, command: Command, cancel: threading.Event) -> Result:
         meta = command.metadata
         name = str(meta.get("agent") or self.config.default_agent)
@@ -182,6 +192,7 @@ class CommandExecutor:
                 timeout=self.config.agent_timeout,
                 stall_timeout=self.config.stall_timeout,
                 max_turns=self.config.max_turns,
+                env=self._agent_env(),
             ),
             cancel,
         )

@@ -40,7 +40,9 @@ def without_code(
     project: Project, tree: Path, shell: Shell, test_file: str, code_file: str, timeout: float
 ) -> SuiteReport:
     """How ``test_file`` runs in a copy of ``tree`` where ``code_file`` does not exist."""
-    with tempfile.TemporaryDirectory(prefix="codemyspec-red-") as tmp:
+    # Beside the tree, so paths that lead out of it (an Elixir path dependency) lead where
+    # they lead from the tree.
+    with tempfile.TemporaryDirectory(dir=tree.parent, prefix=f"{tree.name}.red-") as tmp:
         scratch = Path(tmp)
         try:
             copy_without(tree, scratch, shell, code_file, timeout)
