@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from codemyspec.environments import run_tests
 from codemyspec.projects import Language, Project
 from codemyspec.shell import SubprocessShell
+from codemyspec.test_reports import SuiteReport
 
 OUTCOMES = """\
 import pytest
@@ -116,33 +118,230 @@ def test_a_run_that_imports_the_package_from_elsewhere_is_an_error(
     )
 
 
-@pytest.mark.skipif(shutil.which("mix") is None, reason="Elixir is not installed")
-def test_a_real_exunit_module_without_tests_is_no_pass_and_counts_are_exunit_s(
-    tmp_path: Path,
-) -> None:
-    subprocess.run(["mix", "new", "shop"], cwd=tmp_path, check=True, capture_output=True)
+needs_mix = pytest.mark.skipif(shutil.which("mix") is None, reason="Elixir is not installed")
+
+
+@pytest.fixture(scope="module")
+def exunit_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One compiled formatter for the module's runs, in a cache folder whose name has a
+    space (the test VM must load it all the same), never the developer's own cache."""
+    cache = tmp_path_factory.mktemp("xdg") / "elixir cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache
+
+
+def mix_project(
+    tmp_path: Path, files: dict[str, str], *, apps: tuple[str, ...] = (), **attrs: object
+) -> Project:
+    """A new mix project (``mix new``, no hex), an umbrella of ``apps`` when there are any,
+    with ``files`` written into it."""
+    argv = ["mix", "new", "shop", *(["--umbrella"] if apps else [])]
+    subprocess.run(argv, cwd=tmp_path, check=True, capture_output=True)
     root = tmp_path / "shop"
-    (root / "test" / "empty_test.exs").write_text(
-        "defmodule EmptyTest do\n  use ExUnit.Case\nend\n", encoding="utf-8"
+    for app in apps:
+        subprocess.run(["mix", "new", app], cwd=root / "apps", check=True, capture_output=True)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return Project.model_validate(
+        {"id": 1, "account_id": 1, "name": "shop", "package": "shop", "root": str(root)}
+        | {"language": Language.ELIXIR, **attrs}
     )
-    (root / "test" / "three_test.exs").write_text(
-        "defmodule ThreeTest do\n  use ExUnit.Case\n"
-        '  test "a", do: assert 1 + 1 == 2\n'
-        '  test "b", do: assert 2 * 2 == 4\n'
-        '  test "c", do: assert Enum.sum([1, 2]) == 4\n'
-        "end\n",
+
+
+def run_mix(project: Project, *test_paths: str) -> SuiteReport:
+    assert project.root is not None
+    root = Path(project.root)
+    return run_tests(project, root, SubprocessShell(), list(test_paths), timeout=120).report
+
+
+def exunit_module(name: str, *lines: str) -> str:
+    """An ExUnit test module whose body is ``lines``."""
+    body = "".join(f"  {line}\n" for line in lines)
+    return f"defmodule {name} do\n  use ExUnit.Case\n{body}end\n"
+
+
+MONEY = """\
+defmodule Shop.Money do
+  def total(items), do: Enum.sum(items)
+end
+"""
+
+
+@needs_mix
+def test_exunit_counts_and_the_failure_s_left_and_right_come_from_the_formatter_s_report(
+    tmp_path: Path, exunit_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ELIXIR_ERL_OPTIONS", "+fnu")  # the user's own options are kept
+    project = mix_project(
+        tmp_path,
+        {
+            "lib/shop/money.ex": MONEY,
+            "test/money_test.exs": exunit_module(
+                "MoneyTest",
+                'test "adds", do: assert Shop.Money.total([1, 2]) == 3',
+                'test "adds nothing", do: assert Shop.Money.total([]) == 0',
+                'test "totals an order", do: assert Shop.Money.total([500, 750]) == 750',
+            ),
+        },
+        test_command=["mix", "test"],
+    )
+
+    report = run_mix(project, "test/money_test.exs")
+
+    assert (report.tests, report.failures, report.passed_count) == (3, 1, 2)
+    assert not report.passed
+    [failure] = report.failed_cases
+    assert failure.test_id == "MoneyTest::totals an order"
+    assert failure.message == (
+        "Assertion with == failed; code: assert Shop.Money.total([500, 750]) == 750; "
+        "left: 1250; right: 750"
+    )
+    assert report.summary().startswith("2 passed, 1 failed · MoneyTest::totals an order: ")
+    assert list(exunit_cache.rglob("*.beam")), "the formatter is compiled into the cache"
+
+
+@needs_mix
+def test_an_exunit_module_without_tests_is_no_pass(tmp_path: Path, exunit_cache: Path) -> None:
+    project = mix_project(tmp_path, {"test/empty_test.exs": exunit_module("EmptyTest")})
+
+    report = run_mix(project, "test/empty_test.exs")
+
+    assert report.error is None
+    assert not report.passed
+    assert report.summary() == "no tests were collected"
+
+
+@needs_mix
+def test_a_failed_setup_all_makes_each_of_its_tests_an_error_with_its_message(
+    tmp_path: Path, exunit_cache: Path
+) -> None:
+    project = mix_project(
+        tmp_path,
+        {
+            "test/setup_test.exs": exunit_module(
+                "SetupTest",
+                'setup_all do: raise "database is down"',
+                'test "reads", do: :ok',
+                'test "writes", do: :ok',
+            )
+        },
+    )
+
+    report = run_mix(project, "test/setup_test.exs")
+
+    assert report.counts() == "0 passed, 2 errors"
+    assert {case.test_id for case in report.failed_cases} == {
+        "SetupTest::reads",
+        "SetupTest::writes",
+    }
+    assert report.failed_cases[0].message == (
+        "failure on setup_all callback: ** (RuntimeError) database is down"
+    )
+
+
+@needs_mix
+def test_a_compile_error_in_lib_is_an_error_naming_the_file_and_the_error_line(
+    tmp_path: Path, exunit_cache: Path
+) -> None:
+    project = mix_project(
+        tmp_path,
+        {
+            "lib/shop/money.ex": "defmodule Shop.Money do\n  def total(items) do\n"
+            "    Enum.sum(items) + rounding()\n  end\nend\n",
+            "test/money_test.exs": exunit_module(
+                "MoneyTest", 'test "adds", do: assert Shop.Money.total([1, 2]) == 3'
+            ),
+        },
+    )
+
+    report = run_mix(project, "test/money_test.exs")
+
+    assert not report.passed
+    assert report.error is not None
+    assert report.error.startswith(
+        "mix test printed no test summary: == Compilation error in file lib/shop/money.ex == "
+        "** (CompileError) lib/shop/money.ex:3: undefined function rounding/0"
+    )
+
+
+@needs_mix
+def test_skipped_and_excluded_exunit_tests_are_counted_as_skipped(
+    tmp_path: Path, exunit_cache: Path
+) -> None:
+    project = mix_project(
+        tmp_path,
+        {
+            "test/money_test.exs": exunit_module(
+                "MoneyTest",
+                'test "adds", do: assert 1 + 2 == 3',
+                "@tag :skip",
+                'test "later", do: assert false',
+                "@tag :slow",
+                'test "slowly", do: assert false',
+            )
+        },
+        test_command=["mix", "test", "--exclude", "slow"],
+    )
+
+    report = run_mix(project, "test/money_test.exs")
+
+    assert report.counts() == "1 passed, 2 skipped"
+    assert report.passed
+
+
+@needs_mix
+def test_a_cache_that_cannot_be_written_only_costs_a_compile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "not a folder").write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not a folder"))
+    project = mix_project(
+        tmp_path,
+        {"test/money_test.exs": exunit_module("MoneyTest", 'test "adds", do: assert 1 + 2 == 3')},
+    )
+
+    report = run_mix(project, "test/money_test.exs")
+
+    assert report.error is None
+    assert report.counts() == "1 passed"
+    assert report.passed
+
+
+@needs_mix
+def test_an_umbrella_s_apps_are_each_counted_and_one_whose_tests_do_not_compile_is_no_pass(
+    tmp_path: Path, exunit_cache: Path
+) -> None:
+    project = mix_project(
+        tmp_path,
+        {
+            "apps/billing/test/billing_test.exs": exunit_module(
+                "BillingTest",
+                'test "bills", do: assert 1 + 1 == 2',
+                'test "refunds", do: assert 2 - 1 == 1',
+            ),
+            "apps/orders/test/orders_test.exs": exunit_module(
+                "OrdersTest", 'test "orders", do: assert 2 * 2 == 5'
+            ),
+        },
+        apps=("billing", "orders"),
+    )
+    tests = ("apps/billing/test/billing_test.exs", "apps/orders/test/orders_test.exs")
+
+    both = run_mix(project, *tests)
+    (tmp_path / "shop" / tests[1]).write_text(
+        exunit_module("OrdersTest", 'test "orders", do: order()'),
         encoding="utf-8",
     )
-    project = Project(
-        id=1, account_id=1, name="shop", package="shop", root=str(root), language=Language.ELIXIR
+    broken = run_mix(project, *tests)
+
+    assert (both.tests, both.failures, both.passed_count) == (3, 1, 2)
+    assert both.failed_cases[0].test_id == "OrdersTest::orders"
+    assert not broken.passed, "billing's tests passed, but orders' did not even compile"
+    assert broken.error is not None
+    assert broken.error.startswith(
+        "mix test exited with 1 after 2 passed: == Compilation error in file "
+        "test/orders_test.exs == ** (CompileError) test/orders_test.exs:3: undefined function "
+        "order/0"
     )
-    shell = SubprocessShell()
-
-    empty = run_tests(project, root, shell, ["test/empty_test.exs"], timeout=120).report
-    three = run_tests(project, root, shell, ["test/three_test.exs"], timeout=120).report
-
-    assert not empty.passed
-    assert empty.summary() == "no tests were collected"
-    assert (three.tests, three.failures, three.passed_count) == (3, 1, 2)
-    assert three.failed_cases[0].test_id == "ThreeTest::c"
-    assert "left:  3" in three.failed_cases[0].message

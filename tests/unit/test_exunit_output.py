@@ -1,4 +1,5 @@
-"""``mix test`` output (ExUnit's CLI formatter), as Elixir 1.14 prints it, read into a report."""
+"""``mix test`` output (ExUnit's CLI formatter), as Elixir prints it, read into a report: what
+codemyspec reads when its formatter wrote no report (nothing ran, or it was not loaded)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,30 @@ COMPILE_ERROR = """Compiling 1 file (.ex)
     (elixir 1.14.0) lib/kernel/parallel_compiler.ex:346: anonymous fn/5
 """
 
+#: A warning printed before the error is not why nothing ran.
+HELPER_RAISED = """Compiling 1 file (.ex)
+warning: variable "x" is unused (if the variable is not meant to be used, prefix it with an underscore)
+  lib/shop.ex:3: Shop.total/1
+
+** (RuntimeError) helper broke
+    test/test_helper.exs:2: (file)
+    (elixir 1.14.0) lib/code.ex:1245: Code.require_file/2
+"""  # noqa: E501 - printed as it is
+
+#: Elixir 1.15 and later log the error on stderr (after stdout here) and end with less.
+LOGGED_COMPILE_ERROR = """Compiling 1 file (.ex)
+
+== Compilation error in file lib/shop.ex ==
+** (CompileError) lib/shop.ex: cannot compile module Shop (errors have been logged)
+
+    error: undefined function rounding/0 (expected Shop to define such a function or for it to be imported, but none are available)
+    │
+  3 │     Enum.sum(items) + rounding()
+    │                       ^^^^^^^^
+    │
+    └─ lib/shop.ex:3:23: Shop.total/1
+"""  # noqa: E501 - printed as it is
+
 
 def test_a_module_without_tests_is_no_pass() -> None:
     report = parse_exunit_output(NO_TESTS)
@@ -82,6 +107,28 @@ def test_output_without_a_summary_is_an_error_naming_the_compile_error() -> None
     report = parse_exunit_output(COMPILE_ERROR)
 
     assert report.error == (
-        "mix test printed no test summary: == Compilation error in file lib/broken.ex =="
+        "mix test printed no test summary: == Compilation error in file lib/broken.ex == "
+        '** (TokenMissingError) lib/broken.ex:4:1: missing terminator: ) (for "(" starting at '
+        "line 2)"
     )
     assert not report.passed
+
+
+def test_an_exception_before_the_tests_is_named_with_where_it_was_raised() -> None:
+    report = parse_exunit_output(HELPER_RAISED)
+
+    assert report.error == (
+        "mix test printed no test summary: ** (RuntimeError) helper broke "
+        "test/test_helper.exs:2: (file)"
+    )
+
+
+def test_a_logged_compile_error_is_named_by_its_own_line_and_location() -> None:
+    report = parse_exunit_output(LOGGED_COMPILE_ERROR)
+
+    assert report.error == (
+        "mix test printed no test summary: == Compilation error in file lib/shop.ex == "
+        "** (CompileError) lib/shop.ex: cannot compile module Shop (errors have been logged) "
+        "error: undefined function rounding/0 (expected Shop to define such a function or for "
+        "it to be imported, but none are available) └─ lib/shop.ex:3:23: Shop.total/1"
+    )

@@ -16,13 +16,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from codemyspec.environments.exunit_runs import (
+    compiled_formatter,
+    exunit_argv,
+    exunit_env,
+    formatter_failure,
+    read_exunit_reports,
+)
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.shell import Completed, Shell
 from codemyspec.test_reports import (
     ProbeReport,
     SuiteReport,
     first_error_line,
-    parse_exunit_output,
     parse_junit_xml,
     read_probe,
 )
@@ -33,7 +39,6 @@ PROBE_OUT_ENV = "CODEMYSPEC_PROBE_OUT"
 PROBE_PACKAGES_ENV = "CODEMYSPEC_PROBE_PACKAGES"
 PROBE_IMPORT_ENV = "CODEMYSPEC_PROBE_IMPORT"
 DEFAULT_PYTHON_TEST_COMMAND = ("python", "-m", "pytest")
-DEFAULT_ELIXIR_TEST_COMMAND = ("mix", "test")
 #: pytest's exit status when a plugin or conftest hook raised (its INTERNALERROR lines).
 PYTEST_INTERNAL_ERROR = 3
 
@@ -112,9 +117,7 @@ def run_tests(
     stops it from importing.
     """
     if project.language is not Language.PYTHON:
-        base = project.test_command or list(DEFAULT_ELIXIR_TEST_COMMAND)
-        done = shell.run([*base, *test_paths], tree, timeout=timeout, env=mix_env(project))
-        return TestRun(_unreadable(done) or parse_exunit_output(done.stdout + done.stderr))
+        return TestRun(_run_exunit(project, tree, shell, test_paths, timeout=timeout))
     with tempfile.TemporaryDirectory(prefix="codemyspec-tests-") as tmp:
         junit, probe_out = Path(tmp) / "junit.xml", Path(tmp) / "probe.json"
         done = shell.run(
@@ -140,6 +143,20 @@ def run_tests(
         report.broken_environment = True
     report.output = output
     return TestRun(report, probe)
+
+
+def _run_exunit(
+    project: Project, tree: Path, shell: Shell, test_paths: Sequence[str], *, timeout: float
+) -> SuiteReport:
+    """``mix test`` over ``test_paths`` with codemyspec's formatter, and what it reported."""
+    with tempfile.TemporaryDirectory(prefix="codemyspec-exunit-") as tmp:
+        formatter, reports = Path(tmp) / "formatter", Path(tmp) / "reports"
+        beam = compiled_formatter(shell, tree, formatter, timeout=timeout)
+        if isinstance(beam, Completed):
+            return _unreadable(beam) or formatter_failure(beam)
+        env = {**mix_env(project), **exunit_env(beam, reports)}
+        done = shell.run(exunit_argv(project, test_paths), tree, timeout=timeout, env=env)
+        return _unreadable(done) or read_exunit_reports(reports, done)
 
 
 def _unreadable(done: Completed) -> SuiteReport | None:

@@ -1,8 +1,14 @@
-"""Unit-test reports: JUnit XML and codemyspec's pytest probe, read into counts and causes."""
+"""Unit-test reports: JUnit XML, codemyspec's pytest probe and ExUnit's output, read into
+counts and causes."""
 
-from codemyspec.test_reports.exunit import parse_exunit_output
+from codemyspec.test_reports.exunit import exunit_cause, parse_exunit_output
 from codemyspec.test_reports.junit import first_error_line, parse_junit_xml
-from codemyspec.test_reports.models import CollectionError, FailedCase, SuiteReport
+from codemyspec.test_reports.models import (
+    CollectionError,
+    FailedCase,
+    SuiteReport,
+    merge_reports,
+)
 from codemyspec.test_reports.probe import ProbeReport, read_probe, relative_to
 
 __all__ = [
@@ -10,7 +16,9 @@ __all__ = [
     "FailedCase",
     "ProbeReport",
     "SuiteReport",
+    "exunit_cause",
     "first_error_line",
+    "merge_reports",
     "parse_exunit_output",
     "parse_junit_xml",
     "read_probe",

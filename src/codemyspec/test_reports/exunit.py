@@ -1,4 +1,9 @@
-"""Read ``mix test``'s own output (ExUnit's CLI formatter): the summary line and failures."""
+"""Read ``mix test``'s own output (ExUnit's CLI formatter): the summary line and failures,
+and the lines that say why no tests ran (a compile error, an exception before the tests).
+
+codemyspec's ExUnit formatter reports the tests themselves; this reads what happened when
+it wrote nothing.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,11 @@ _COUNT = re.compile(
 )
 _FAILURE = re.compile(r"^\s+\d+\) (?:test|doctest|property) (.+) \((\S+)\)\s*$")
 _MODULE_FAILURE = re.compile(r"^\s+\d+\) (\S+): (failure on \S+ callback).*$")
-_CAUSE = ("** (", "== Compilation error", "error:", "warning: ")
+#: A frame of the project's own code under an exception (``test/test_helper.exs:2: (file)``).
+_PROJECT_FRAME = re.compile(r"^[\w/.-]+\.exs?:\d+")
+#: Elixir 1.15 and later log each compile error (``error: ...`` then ``└─ lib/x.ex:4:23``)
+#: and end with only this.
+_LOGGED = "(errors have been logged)"
 
 
 def _summary_line(lines: list[str]) -> str | None:
@@ -48,16 +57,40 @@ def _failures(lines: list[str]) -> list[FailedCase]:
     return cases
 
 
+def exunit_cause(output: str) -> str | None:
+    """The first lines that say why ``mix test`` ran no tests: a compile error with the file
+    and the error's line, or an exception raised before the tests and where."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for index, line in enumerate(lines):
+        if line.startswith("== Compilation error"):
+            raised = lines[index + 1 : index + 2]
+            if raised and raised[0].endswith(_LOGGED):
+                raised += _first_diagnostic(lines)  # on stderr: before or after this line
+            return " ".join([line, *raised])
+    for index, line in enumerate(lines):
+        if line.startswith("** ("):
+            where = [f for f in lines[index + 1 : index + 2] if _PROJECT_FRAME.match(f)]
+            return " ".join([line, *where])
+    return " ".join(_first_diagnostic(lines)) or None
+
+
+def _first_diagnostic(lines: list[str]) -> list[str]:
+    """Elixir 1.15's first ``error:`` line and its location (``└─ lib/x.ex:4:23: X.f/0``)."""
+    for index, line in enumerate(lines):
+        if line.startswith("error:"):
+            where = next((f for f in lines[index + 1 :] if f.startswith("└─")), None)
+            return [line, *([where] if where else [])]
+    return []
+
+
 def parse_exunit_output(output: str) -> SuiteReport:
     """Counts from ExUnit's summary (``3 tests, 1 failure, 1 skipped``) and each failure."""
     lines = output.splitlines()
     summary = _summary_line(lines)
     if summary is None:
-        cause = next((line.strip() for line in lines if line.strip().startswith(_CAUSE)), None)
         last = next((line.strip() for line in reversed(lines) if line.strip()), "no output")
-        return SuiteReport(
-            error=f"mix test printed no test summary: {cause or last}", output=output
-        )
+        cause = exunit_cause(output) or last
+        return SuiteReport(error=f"mix test printed no test summary: {cause}", output=output)
     counts = {"tests": 0, "failures": 0, "invalid": 0, "skipped": 0}
     for number, word in _COUNT.findall(summary):
         if word.startswith(("doctest", "test", "propert")):

@@ -118,3 +118,19 @@ class SuiteReport(BaseModel):
             return counts
         cause = (self.cause() or "").strip().splitlines()
         return f"{counts} · {cause[0]}" if cause and cause[0] != counts else counts
+
+
+def merge_reports(reports: list[SuiteReport]) -> SuiteReport:
+    """One report for several suites (an umbrella's apps): counts added, failures in order,
+    the first error and the first unproven claim."""
+    merged = SuiteReport()
+    for report in reports:
+        for field in ("tests", "failures", "errors", "skipped", "xfailed", "xpassed"):
+            setattr(merged, field, getattr(merged, field) + getattr(report, field))
+        merged.failed_cases += report.failed_cases
+        merged.collection_errors += report.collection_errors
+        merged.error = merged.error or report.error
+        merged.unproven = merged.unproven or report.unproven
+        merged.broken_environment = merged.broken_environment or report.broken_environment
+        merged.output += report.output
+    return merged
