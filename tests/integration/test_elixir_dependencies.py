@@ -105,3 +105,18 @@ def test_a_mix_project_with_fetched_and_path_dependencies_is_implemented(shop: P
     pushed = git("ls-tree", "-r", "--name-only", BRANCH, cwd=shop.parent / "remote.git").split()
     assert "lib/shop/billing/tax.ex" in pushed
     assert not any(p.startswith(("deps/", "_build/")) for p in pushed), "nothing of mix's own"
+
+
+def test_an_empty_exunit_module_is_refused_before_any_agent(shop: Path) -> None:
+    (shop / "test/shop/billing/tax_test.exs").write_text(
+        "defmodule Shop.Billing.TaxTest do\n  use ExUnit.Case\nend\n"
+    )
+    git("commit", "-q", "-am", "Tests to come", cwd=shop)
+
+    result = invoke("implement", "Billing")
+
+    assert result.exit_code == 1, result.output
+    assert "test/shop/billing/tax_test.exs holds no tests: write the tests first" in flat(
+        result.output
+    )
+    assert not (shop.parent / "agent-script.calls").exists(), "no agent ran"

@@ -8,7 +8,9 @@ On the base tree, in one collection run and at most one test run:
 - every such file holds tests, and fails while its component's code does not exist.
 What each existing test file did on the base tree is recorded as the baseline; where the
 code file exists already (an existing component is changed) a failing baseline is what
-the agent is there to fix, and does not stop the run.
+the agent is there to fix, and does not stop the run. Elixir has no collection: each
+existing test file runs once on its own, and an empty one or one that passes without its
+code stops the run; what cannot run (a module not written yet) is the baseline.
 """
 
 from __future__ import annotations
@@ -89,12 +91,14 @@ def preflight(
 ) -> PreflightReport:
     """Check the tests of a context's ``components`` on the tree at ``root``."""
     report = PreflightReport()
-    if project.language is not Language.PYTHON:
-        return report
     by_test = {str(component_files(c, project).test): c for c in components}
     by_name = {c.module_name: c for c in components}
     code_of = {test: component_files(c, project).code for test, c in by_test.items()}
     existing = sorted(t for t in code_of if (root / t).is_file())
+    if project.language is not Language.PYTHON:
+        for test in existing:
+            _run_one(project, root, shell, test, code_of[test], report, timeout)
+        return report
 
     collected = run_tests(project, root, shell, existing, timeout=timeout, collect_only=True)
     if collected.probe is None or collected.report.error is not None:
@@ -116,6 +120,25 @@ def preflight(
     if runnable:
         _run_baseline(project, root, shell, runnable, code_of, report, timeout)
     return report
+
+
+def _run_one(
+    project: Project,
+    root: Path,
+    shell: Shell,
+    test: str,
+    code: PurePosixPath,
+    report: PreflightReport,
+    timeout: float,
+) -> None:
+    """One test file run on its own (a profile without collection, such as ExUnit)."""
+    run = run_tests(project, root, shell, [test], timeout=timeout).report
+    if run.error is None and run.tests == 0:
+        report.problems.append(f"{test} holds no tests: write the tests first")
+        return
+    report.baseline[test] = run.summary()
+    if run.passed and not (root / code).is_file():
+        report.problems.append(f"{test} passes without {code}: it does not test it")
 
 
 def _run_baseline(
