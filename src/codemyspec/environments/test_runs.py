@@ -16,6 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from codemyspec.environments.test_commands import (
+    DEFAULT_ELIXIR_TEST_COMMAND,
+    DEFAULT_PYTHON_TEST_COMMAND,
+)
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.shell import Completed, Shell
 from codemyspec.test_reports import (
@@ -32,8 +36,6 @@ PROBE_PLUGIN = "_codemyspec_pytest_probe"
 PROBE_OUT_ENV = "CODEMYSPEC_PROBE_OUT"
 PROBE_PACKAGES_ENV = "CODEMYSPEC_PROBE_PACKAGES"
 PROBE_IMPORT_ENV = "CODEMYSPEC_PROBE_IMPORT"
-DEFAULT_PYTHON_TEST_COMMAND = ("python", "-m", "pytest")
-DEFAULT_ELIXIR_TEST_COMMAND = ("mix", "test")
 #: pytest's exit status when a plugin or conftest hook raised (its INTERNALERROR lines).
 PYTEST_INTERNAL_ERROR = 3
 
