@@ -17,7 +17,7 @@ from codemyspec.components import ComponentRepository
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.context_coding_sessions import orchestrator as context_orchestrator
 from codemyspec.db import Database
-from codemyspec.environments import LocalWorkspace, Workspace
+from codemyspec.environments import LocalWorkspace, Workspace, agent_test_commands
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project, ProjectRepository
 from codemyspec.runner import CommandExecutor, Observer, Runner, RunnerConfig
@@ -101,13 +101,19 @@ class App:
             project,
             Path(project.root),
             self.shell,
-            agents if agents is not None else {ClaudeCodeAgent.name: ClaudeCodeAgent()},
+            agents if agents is not None else _default_agents(project),
             config,
         )
         return Runner(engine or self.sessions, executor, config, cancel=cancel, observer=observer)
 
     def close(self) -> None:
         self.database.dispose()
+
+
+def _default_agents(project: Project) -> dict[str, Agent]:
+    """Claude Code, allowed to run the project's test commands and nothing else."""
+    tests = agent_test_commands(project.language, project.test_command)
+    return {ClaudeCodeAgent.name: ClaudeCodeAgent(bash_allowed=tests)}
 
 
 def bootstrap(database_url: str, *, shell: Shell | None = None, clock: Clock = utcnow) -> App:

@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # the SDK takes seconds to import: only a run pays for it
     from codemyspec.agents.model_watch import ModelWatch
 
 DEFAULT_TOOLS = ("Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "Bash")
-# Bash only for running tests: any other command is refused by the permission system.
+# Bash only for running tests: any other command is refused by the permission system. These
+# are the python profile's; whoever builds the agent for a project passes that project's.
 DEFAULT_BASH_ALLOWED = ("python -m pytest", "pytest", "python3 -m pytest")
 CANCEL_POLL_SECONDS = 0.2
 

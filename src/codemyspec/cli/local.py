@@ -9,7 +9,7 @@ from codemyspec.bootstrap import App, bootstrap
 from codemyspec.cli.settings import DATABASE_FILE, STATE_DIR, Settings, find_root, load_settings
 from codemyspec.db import database_url
 from codemyspec.errors import NotFoundError
-from codemyspec.projects import Project, ProjectAttrs
+from codemyspec.projects import MIX_FILE, Language, Project, ProjectAttrs, mix_app_module
 from codemyspec.scope import Scope
 
 LOCAL_ACCOUNT = "local"
@@ -26,8 +26,17 @@ class Local:
     project: Project
 
 
+def read_mix_exs(root: Path) -> str:
+    """The repository's mix.exs, or nothing when it has none (its app module is then the
+    package's, camelized)."""
+    path = root / MIX_FILE
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+
+
 def project_attrs(root: Path, settings: Settings) -> ProjectAttrs:
+    """The project row ``codemyspec.toml`` describes; an Elixir one's app module from mix.exs."""
     p = settings.project
+    elixir = p.language is Language.ELIXIR
     return ProjectAttrs(
         name=p.name,
         root=str(root),
@@ -37,6 +46,7 @@ def project_attrs(root: Path, settings: Settings) -> ProjectAttrs:
         design_root=p.design_root,
         test_command=p.test_command,
         layout=settings.layout,
+        app_module=mix_app_module(read_mix_exs(root)) if elixir else None,
     )
 
 

@@ -28,6 +28,7 @@ from codemyspec.components import Component, ComponentType, component_files
 from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY, WRITE_CONTEXT_MODULE_KEY
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.design_docs import design_doc_files
+from codemyspec.environments import agent_test_commands
 from codemyspec.errors import (
     ConfigurationError,
     NotFoundError,
@@ -74,8 +75,10 @@ class Driven:
 
 
 def configured_agents(settings: Settings) -> dict[str, Agent]:
-    """Claude Code plus every ``[agent.commands]`` entry, by name."""
-    agents: dict[str, Agent] = {CLAUDE_CODE: ClaudeCodeAgent()}
+    """Claude Code (its Bash limited to the project's test commands) plus every
+    ``[agent.commands]`` entry, by name."""
+    tests = agent_test_commands(settings.project.language, settings.project.test_command)
+    agents: dict[str, Agent] = {CLAUDE_CODE: ClaudeCodeAgent(bash_allowed=tests)}
     for name, argv in settings.agent.commands.items():
         agents[name] = CommandAgent(name, argv)
     return agents

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from codemyspec.cli.profile_comments import PROFILE_COMMENTS
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Language, Layout
 
@@ -98,45 +99,37 @@ def _toml(value: object) -> str:
     return json.dumps(value)
 
 
-def _render_layout(layout: Layout | None) -> str:
+def _render_layout(layout: Layout | None, language: Language) -> str:
     """``[layout]`` as set, or commented out with the profile's defaults and other layouts."""
     if layout is not None:
         values = "\n".join(
             f"{key} = {_toml(value)}" for key, value in layout.model_dump().items() if value
         )
         return f"[layout]\n{values}"
-    return """\
-# [layout]                     # where code and tests go; placeholders: {package}, {module},
-#                              # {context}, {component} (underscored); defaults for python:
-# code = "src/{package}/{module}.py"             # a flat package: "src/{package}/{component}.py"
-# test = "tests/{context}/test_{component}.py"   # beside the code: "{package}/test_{component}.py"
-# (a component's own `code` and `test` rows in its design doc win over these)"""
+    return PROFILE_COMMENTS[language].layout
 
 
 def render_settings(settings: Settings) -> str:
-    """The settings as a commented ``codemyspec.toml``."""
+    """The settings as a commented ``codemyspec.toml``, in the words of its language profile."""
     p, a, r, s = settings.project, settings.agent, settings.runner, settings.server
+    said = PROFILE_COMMENTS[p.language]
     remote = (
         f"remote = {_toml(p.remote)}" if p.remote else '# remote = "git@example.com:you/repo.git"'
     )
-    test = (
-        f"test_command = {_toml(p.test_command)}"
-        if p.test_command
-        else '# test_command = ["python", "-m", "pytest"]   # default for python'
-    )
+    test = f"test_command = {_toml(p.test_command)}" if p.test_command else said.test_command
     commands = "\n".join(f"{_toml(name)} = {_toml(argv)}" for name, argv in a.commands.items())
     return f"""\
 # codemyspec settings (the README explains each one)
 
 [project]
 name = {_toml(p.name)}
-package = {_toml(p.package)}            # the package your code lives in (src/<package>/...)
+package = {_toml(p.package)}            {said.package}
 language = {_toml(p.language.value)}          # python or elixir
 design_root = {_toml(p.design_root)}   # design docs: <design_root>/<package>/<context>.md
 {remote}
 {test}
 
-{_render_layout(settings.layout)}
+{_render_layout(settings.layout, p.language)}
 
 [agent]
 default = {_toml(a.default)}   # claude_code, or a name under [agent.commands]
@@ -148,8 +141,7 @@ default = {_toml(a.default)}   # claude_code, or a name under [agent.commands]
 [runner]
 concurrency = {r.concurrency}           # children at once; 0 = all of them
 max_fix_rounds = {r.max_fix_rounds}        # fix rounds before a component fails
-# run in each fresh worktree before its agent (not `pip install -e .` into a shared venv:
-# parallel installs overwrite each other; tests import each tree's src/ first anyway)
+{said.worktree_setup}
 worktree_setup = {_toml(r.worktree_setup)}
 agent_timeout = {r.agent_timeout:g}      # seconds per agent run
 stall_timeout = {r.stall_timeout:g}       # claude_code: seconds the model may stay silent

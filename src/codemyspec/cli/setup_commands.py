@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from codemyspec.cli.git import git_output
-from codemyspec.cli.local import Local, open_here, open_local
+from codemyspec.cli.local import Local, open_here, open_local, read_mix_exs
 from codemyspec.cli.settings import (
     CONFIG_FILE,
     STATE_DIR,
@@ -24,12 +24,15 @@ from codemyspec.cli.settings import (
 from codemyspec.components import Component, component_files
 from codemyspec.design_docs import SyncReport, sync_design_docs
 from codemyspec.errors import ConfigurationError
-from codemyspec.projects import Language
+from codemyspec.projects import Language, app_module, mix_app
 
 console = Console()
 
 
-def _package_name(root: Path) -> str:
+def _package_name(root: Path, language: Language) -> str:
+    """An Elixir project's OTP app (mix.exs ``app: :shop``), else the folder's name."""
+    if language is Language.ELIXIR and (app := mix_app(read_mix_exs(root))) is not None:
+        return app
     name = re.sub(r"[^a-z0-9_]", "_", root.name.lower()).strip("_") or "app"
     return f"_{name}" if name[0].isdigit() else name
 
@@ -57,16 +60,17 @@ def init(
     settings = Settings(
         project=ProjectSettings(
             name=root.name,
-            package=package or _package_name(root),
+            package=package or _package_name(root, language),
             language=language,
             remote=git_output(root, "remote", "get-url", "origin"),
         )
     )
     write_settings(root, settings)
     local = open_local(root)
+    app = f", app module {app_module(local.project)}" if language is Language.ELIXIR else ""
     console.print(
         f"wrote {CONFIG_FILE} (package {settings.project.package!r}, "
-        f"{settings.project.language.value}); database in {STATE_DIR}/"
+        f"{settings.project.language.value}{app}); database in {STATE_DIR}/"
     )
     console.print(
         f"design docs go in {local.project.design_root}/{local.project.package}/; "

@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from codemyspec.component_coding_sessions.wording import wording
 from codemyspec.components import Component
-from codemyspec.projects import ComponentPaths, Project
+from codemyspec.projects import ComponentPaths, Project, full_module_name
 
 #: Characters of the design doc in the prompt: a dozen pages of prose go in whole.
 DESIGN_TEXT_LIMIT = 48_000
-#: Characters of the coding rules file (``docs/rules/<type>.md``) in the prompt.
+#: Characters of the coding rules (``docs/rules/<type>.md``, or codemyspec's) in the prompt.
 RULES_LIMIT = 16_000
 #: Characters of the stored description; the design doc holds all of it.
 DESCRIPTION_LIMIT = 2_000
@@ -76,21 +77,21 @@ def _file_text(text: str, limit: int, path: str) -> str:
 
 
 def generate_prompt(brief: ImplementationBrief) -> str:
-    """The GenerateImplementation prompt."""
+    """The GenerateImplementation prompt, in the words of the project's language."""
     c, paths = brief.component, brief.paths
+    words = wording(brief.project, c.module_name, paths)
     what = (
-        f"the context {c.module_name}'s own module (its public API), now that its components "
+        f"the context {words.module}'s own module (its public API), now that its components "
         "are implemented in your working directory,"
         if brief.context_module
         else "one component"
     )
     lines = [
-        f"You are implementing {what} of the project '{brief.project.name}' "
-        f"({brief.project.language.value}, package '{brief.project.package}').",
+        f"You are implementing {what} of the project '{brief.project.name}' {words.project}.",
         "",
         "## Component",
         f"- name: {c.name}",
-        f"- module: {c.module_name}",
+        f"- module: {words.module}",
         f"- type: {c.type.value}",
     ]
     if c.description:
@@ -101,22 +102,15 @@ def generate_prompt(brief: ImplementationBrief) -> str:
         if brief.design_text
         else f"(not attached: read `{paths.design}` in your working directory first)"
     )
-    lines += ["", "## Files", f"- write the implementation in: {paths.code}"]
-    if brief.test_file_exists:
-        lines.append(
-            f"- the unit tests already exist in: {paths.test} — read them, make them pass, "
-            "and do NOT change that file."
-        )
-    else:
-        lines.append(
-            f"- write the unit tests in: {paths.test}, from the design document's test assertions."
-        )
-    lines += _dependency_lines(brief.dependencies, str(paths.design))
+    lines += ["", "## Files", words.write_code]
+    lines.append(words.tests_exist if brief.test_file_exists else words.tests_new)
+    uses = [full_module_name(brief.project, name) for name in brief.dependencies]
+    lines += _dependency_lines(uses, str(paths.design))
     lines += _boundary_lines(brief.others, brief.roots)
     if brief.rules:
         rules = _file_text(brief.rules, RULES_LIMIT, brief.rules_path)
         lines += ["", f"## Coding rules for {c.type.value} components", "", rules]
-    lines += ["", "Run the unit tests to check your work before you finish."]
+    lines += ["", words.run_tests]
     return "\n".join(lines) + "\n"
 
 
@@ -204,7 +198,7 @@ def _unproven_prompt(
         f"exist, so they do not test it (fix round {round_number} of {rounds}).",
         f"Found: {_clip(reason, NOTE_LIMIT)}",
         "",
-        f"Rewrite {test_file} so that it imports the component and checks its behaviour "
+        f"Rewrite {test_file} so that it uses the component and checks its behaviour "
         "as the design document describes: every test must fail without the implementation "
         "and pass with it.",
         f"The implementation is in: {code_file} (keep it correct).",

@@ -15,6 +15,7 @@ def component_files(component: Component, project: Project) -> ComponentPaths:
         project,
         component.module_name,
         is_context=component.type.is_context,
+        kind=component.type.value,
         code=component.code_path,
         test=component.test_path,
     )

@@ -11,7 +11,11 @@ from codemyspec.projects import MAX_INT, RowId, check_relative_path, validate_mo
 
 
 class ComponentType(StrEnum):
-    """What kind of unit a component is; decides its coding rules and file layout."""
+    """What kind of unit a component is; decides its coding rules and file layout.
+
+    The Phoenix web layer's kinds (``liveview``, ``controller``, ``html``, ``json``,
+    ``component``, ``channel``) also decide the folder of an ``<App>Web`` module.
+    """
 
     CONTEXT = "context"
     COORDINATION_CONTEXT = "coordination_context"
@@ -19,11 +23,29 @@ class ComponentType(StrEnum):
     SCHEMA = "schema"
     GENSERVER = "genserver"
     CONTROLLER = "controller"
+    LIVEVIEW = "liveview"
+    HTML = "html"
+    JSON = "json"
+    CHANNEL = "channel"
+    COMPONENT = "component"
+    TASK = "task"
     OTHER = "other"
 
     @property
     def is_context(self) -> bool:
         return self in (ComponentType.CONTEXT, ComponentType.COORDINATION_CONTEXT)
+
+    @classmethod
+    def _missing_(cls, value: object) -> ComponentType | None:
+        # People write Phoenix's own spelling (`live_view`, `LiveView`, `live-view`).
+        if not isinstance(value, str):
+            return None
+        spelled = value.strip().lower().replace("-", "_")
+        spelled = _ALIASES.get(spelled, spelled)
+        return next((kind for kind in cls if kind.value == spelled), None)
+
+
+_ALIASES = {"live_view": "liveview"}
 
 
 class Component(BaseModel):

@@ -105,6 +105,7 @@ class ProjectRow(Timestamped, Base):
     design_root: Mapped[str] = mapped_column(Text)
     test_command: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     layout: Mapped[dict[str, Any] | None] = mapped_column(JSONDict)
+    app_module: Mapped[str | None] = mapped_column(String(100))
 
 
 class ComponentRow(Timestamped, Base):

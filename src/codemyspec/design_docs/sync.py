@@ -27,7 +27,7 @@ from codemyspec.design_docs.parser import (
 )
 from codemyspec.errors import ValidationError
 from codemyspec.graphs import find_cycle
-from codemyspec.projects import Project, component_paths
+from codemyspec.projects import Project, app_module, component_paths
 from codemyspec.scope import Scope
 
 if TYPE_CHECKING:
@@ -146,15 +146,10 @@ def _context_doc_paths(project: Project, files: DocFiles) -> list[str]:
     return sorted(p for p in files if p.endswith(".md") and PurePosixPath(p).parent == folder)
 
 
-def app_module(package: str) -> str:
-    """The module name an app's own modules start with: ``my_shop`` → ``MyShop``."""
-    return "".join(part.capitalize() for part in package.split("_"))
-
-
 def _parse(project: Project, files: DocFiles) -> list[ContextDoc]:
     """Parse every context doc in ``files`` (and its components' docs), or raise."""
     docs: list[ContextDoc] = []
-    app = app_module(project.package)
+    app = app_module(project)
     for relative in _context_doc_paths(project, files):
         doc = parse_context_doc(files[relative], relative, app=app)
         expected = component_paths(project, doc.module_name, is_context=True).design

@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from codemyspec.environments.test_commands import DEFAULT_ELIXIR_TEST_COMMAND
 from codemyspec.projects import Project
 from codemyspec.shell import Completed, Shell
 from codemyspec.test_reports import (
@@ -38,7 +39,6 @@ REPORT_DIR_ENV = "CODEMYSPEC_EXUNIT_REPORT_DIR"
 #: The compiled formatter, without ``.beam``, as ``code:load_abs/1`` takes it.
 FORMATTER_BEAM_ENV = "CODEMYSPEC_EXUNIT_FORMATTER"
 LOAD_FORMATTER = f'-eval code:load_abs(os:getenv("{FORMATTER_BEAM_ENV}"))'
-DEFAULT_ELIXIR_TEST_COMMAND = ("mix", "test")
 
 
 def exunit_argv(project: Project, test_paths: Sequence[str]) -> list[str]:

@@ -4,7 +4,7 @@ Python: the project's own pytest (``test_command``), the tree's source root firs
 ``PYTHONPATH``, and codemyspec's probe plugin loaded with ``-p``; the probe says how each
 test ended and where every module of the package was imported from, so a run that
 imported an installed copy instead of the tree is an error, never a pass. Elixir: ``mix
-test``, read from ExUnit's summary.
+test`` with codemyspec's ExUnit formatter (``exunit_runs``), which writes JUnit XML.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from codemyspec.environments.exunit_runs import (
     formatter_failure,
     read_exunit_reports,
 )
+from codemyspec.environments.test_commands import (
+    DEFAULT_PYTHON_TEST_COMMAND,
+)
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.shell import Completed, Shell
 from codemyspec.test_reports import (
@@ -38,7 +41,6 @@ PROBE_PLUGIN = "_codemyspec_pytest_probe"
 PROBE_OUT_ENV = "CODEMYSPEC_PROBE_OUT"
 PROBE_PACKAGES_ENV = "CODEMYSPEC_PROBE_PACKAGES"
 PROBE_IMPORT_ENV = "CODEMYSPEC_PROBE_IMPORT"
-DEFAULT_PYTHON_TEST_COMMAND = ("python", "-m", "pytest")
 #: pytest's exit status when a plugin or conftest hook raised (its INTERNALERROR lines).
 PYTEST_INTERNAL_ERROR = 3
 

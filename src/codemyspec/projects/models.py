@@ -16,6 +16,11 @@ MAX_INT = 2**31 - 1
 #: An id the caller names in attrs (a parent, a component, a project).
 RowId = Annotated[int, Field(ge=1, le=MAX_INT)]
 
+#: An app module as mix.exs names it (``Shop``, ``MyShop``): dot-separated CamelCase.
+AppModule = Annotated[
+    str, Field(max_length=100, pattern=r"^[A-Z][A-Za-z0-9]*(\.[A-Z][A-Za-z0-9]*)*$")
+]
+
 
 class Language(StrEnum):
     """The language profiles codemyspec knows how to lay out and test."""
@@ -39,6 +44,8 @@ class Project(BaseModel):
     design_root: str = "docs/design"
     test_command: list[str] | None = None
     layout: Layout | None = None
+    #: Elixir: the module in mix.exs's ``defmodule <App>.MixProject`` (None: the package's).
+    app_module: str | None = None
 
 
 class ProjectAttrs(BaseModel):
@@ -54,3 +61,4 @@ class ProjectAttrs(BaseModel):
     design_root: str = "docs/design"
     test_command: list[str] | None = None
     layout: Layout | None = None
+    app_module: AppModule | None = None

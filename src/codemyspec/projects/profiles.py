@@ -1,8 +1,9 @@
 """Language profiles: where a component's design, code and test files live.
 
 ``Billing.InvoiceCalculator`` in package ``shop`` is ``src/shop/billing/invoice_calculator.py``
-for Python and ``lib/shop/billing/invoice_calculator.ex`` for Elixir, unless the project's
-``[layout]`` or the component's design doc says otherwise.
+for Python and ``lib/shop/billing/invoice_calculator.ex`` for Elixir, whose ``ShopWeb.*``
+modules live in ``lib/shop_web/`` (see ``elixir``), unless the project's ``[layout]`` or the
+component's design doc says otherwise.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from codemyspec.errors import ValidationError
+from codemyspec.projects.elixir import web_paths
 from codemyspec.projects.layout import (
     Layout,
     check_relative_path,
@@ -20,11 +22,11 @@ from codemyspec.projects.layout import (
     template_root,
 )
 from codemyspec.projects.models import Language, Project
+from codemyspec.projects.names import underscore
 
 MODULE_SEGMENT = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 #: ``components.module_name`` is a ``VARCHAR(400)``, which PostgreSQL enforces.
 MAX_MODULE_NAME = 400
-_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def validate_module_name(module_name: str) -> str:
@@ -40,11 +42,6 @@ def validate_module_name(module_name: str) -> str:
             "such as 'Billing.InvoiceCalculator'"
         )
     return module_name
-
-
-def underscore(segment: str) -> str:
-    """``InvoiceCalculator`` → ``invoice_calculator``, ``APIClient`` → ``api_client``."""
-    return _WORD_BOUNDARY.sub("_", segment).lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +86,27 @@ def project_layout(project: Project) -> Layout:
     return effective_layout(project.language, project.layout)
 
 
+def _set_by_project(project: Project, *, is_context: bool) -> tuple[bool, bool]:
+    """Whether the project's own ``[layout]`` places this module's code, and its test."""
+    own = project.layout or Layout()
+    code, test = (own.context_code or own.code, own.context_test or own.test)
+    if not is_context:
+        code, test = own.code, own.test
+    return code is not None, test is not None
+
+
 def component_paths(
     project: Project,
     module_name: str,
     *,
     is_context: bool,
+    kind: str = "other",
     code: str | None = None,
     test: str | None = None,
 ) -> ComponentPaths:
     """The design, code and test paths of a module: ``code``/``test`` when the design doc
-    names them, else the project's layout (its ``[layout]``, or the profile's defaults)."""
+    names them, else the project's ``[layout]``, else the profile's defaults (for an
+    Elixir web module, Phoenix's folder for its ``kind``, the component's type)."""
     parts = [underscore(segment) for segment in validate_module_name(module_name).split(".")]
     layout = project_layout(project)
     what = f"module {module_name!r}"
@@ -107,8 +115,12 @@ def component_paths(
         return render(str(template), package=project.package, parts=module, what=what)
 
     design = PurePosixPath(project.design_root, project.package, *parts).with_suffix(".md")
+    web = web_paths(project, module_name, kind)
+    own_code, own_test = _set_by_project(project, is_context=is_context)
     if code is not None:
         code_path = PurePosixPath(check_relative_path(code, f"{what}: code"))
+    elif web is not None and not own_code:
+        code_path = web[0]
     elif not is_context:
         code_path = fill(layout.code)
     elif layout.context_code is not None:
@@ -117,6 +129,8 @@ def component_paths(
         code_path = fill(layout.code, [*parts, "component"]).parent / "__init__.py"
     if test is not None:
         test_path = PurePosixPath(check_relative_path(test, f"{what}: test"))
+    elif web is not None and not own_test:
+        test_path = web[1]
     else:
         test_path = fill(layout.context_test if is_context else layout.test)
     return ComponentPaths(design=_inside(design, what), code=code_path, test=test_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from codemyspec.component_coding_sessions.prompts import ImplementationBrief, generate_prompt
+from codemyspec.component_coding_sessions.rules import coding_rules
 from codemyspec.component_coding_sessions.steps._agent_outcome import agent_outcome
 from codemyspec.component_coding_sessions.utils import (
     others_of,
@@ -16,11 +17,10 @@ from codemyspec.components import component_files, owner_of, roots_of
 from codemyspec.scope import Scope
 from codemyspec.sessions import Command, CommandKind, Result, Session, StepOutcome, step_context
 
-RULES_DIR = "docs/rules"
-
 
 class GenerateImplementation:
-    """Prompts the agent with the design doc, the files to write and the coding rules."""
+    """Prompts the agent with the design doc, the files to write and the coding rules (the
+    repository's ``docs/rules/<type>.md``, else codemyspec's for the profile)."""
 
     name: ClassVar[str] = "ComponentCodingSessions.Steps.GenerateImplementation"
 
@@ -32,7 +32,7 @@ class GenerateImplementation:
         context = step_context(opts)
         workspace = context.workspace
         read = workspace.read_text if workspace is not None else (lambda _path: None)
-        rules_path = f"{RULES_DIR}/{component.type.value}.md"
+        rules = coding_rules(read, project, component.type.value)
         others = others_of(scope, component, context.components)
         writes_context = writes_context_module(session)
         uses = [o.module_name for o in others] if writes_context else component.dependencies
@@ -42,8 +42,8 @@ class GenerateImplementation:
             paths=paths,
             design_text=read(str(paths.design)),
             test_file_exists=bool(session.state.get("test_file_existed")),
-            rules=read(rules_path),
-            rules_path=rules_path,
+            rules=rules.text if rules else None,
+            rules_path=rules.source if rules else "",
             dependencies=list(uses),
             others=sorted(f for other in others for f in owner_of(other, project).files),
             roots=[str(root) for root in roots_of(project)],
