@@ -11,6 +11,7 @@ import pytest
 
 from codemyspec.environments import run_tests
 from codemyspec.projects import Language, Project
+from codemyspec.runner.red_check import unproven_reason, without_code
 from codemyspec.shell import SubprocessShell
 from codemyspec.test_reports import SuiteReport
 
@@ -345,3 +346,53 @@ def test_an_umbrella_s_apps_are_each_counted_and_one_whose_tests_do_not_compile_
         "test/orders_test.exs == ** (CompileError) test/orders_test.exs:3: undefined function "
         "order/0"
     )
+
+
+ITEM = """\
+defmodule Shop.Item do
+  defstruct price: 0
+
+  def price(%__MODULE__{price: p}), do: p
+end
+"""
+CART = """\
+defmodule Shop.Cart do
+  def total(prices), do: Enum.sum(for p <- prices, do: %Shop.Item{price: p}.price)
+end
+"""
+
+
+@needs_mix
+@pytest.mark.parametrize(
+    ("test_body", "proven"),
+    [
+        ('test "a price", do: assert Shop.Item.price(%Shop.Item{price: 3}) == 3', True),
+        ('test "sums", do: assert Enum.sum([1, 2]) == 3', False),
+    ],
+)
+def test_without_its_code_a_mix_project_that_does_not_compile_is_red_but_passing_is_not(
+    tmp_path: Path, exunit_cache: Path, test_body: str, proven: bool
+) -> None:
+    """Shop.Cart builds Shop.Item's struct, so without item.ex nothing compiles: that is as red
+    as a failing test. A test that passes anyway (nothing else needs Item) proves nothing."""
+    files = {
+        "lib/shop/item.ex": ITEM,
+        "test/shop/item_test.exs": exunit_module("Shop.ItemTest", test_body),
+    }
+    project = mix_project(tmp_path, files | ({"lib/shop/cart.ex": CART} if proven else {}))
+    root = Path(str(project.root))
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    test, code = "test/shop/item_test.exs", "lib/shop/item.ex"
+    assert run_mix(project, test).passed, "with its code the test passes"
+
+    red = without_code(project, root, SubprocessShell(), test, code, timeout=120)
+
+    reason = unproven_reason(red, test, code)
+    if proven:
+        assert red.did_not_compile and red.error is not None
+        assert "Shop.Item.__struct__" in red.error
+        assert reason is None
+    else:
+        assert reason == (
+            f"{test} passes without {code}: it does not test it (without the code: 1 passed)"
+        )

@@ -112,6 +112,7 @@ def test_output_without_a_summary_is_an_error_naming_the_compile_error() -> None
         "line 2)"
     )
     assert not report.passed
+    assert report.did_not_compile
 
 
 def test_an_exception_before_the_tests_is_named_with_where_it_was_raised() -> None:
@@ -121,6 +122,7 @@ def test_an_exception_before_the_tests_is_named_with_where_it_was_raised() -> No
         "mix test printed no test summary: ** (RuntimeError) helper broke "
         "test/test_helper.exs:2: (file)"
     )
+    assert not report.did_not_compile
 
 
 def test_a_logged_compile_error_is_named_by_its_own_line_and_location() -> None:
@@ -132,3 +134,4 @@ def test_a_logged_compile_error_is_named_by_its_own_line_and_location() -> None:
         "error: undefined function rounding/0 (expected Shop to define such a function or for "
         "it to be imported, but none are available) └─ lib/shop.ex:3:23: Shop.total/1"
     )
+    assert report.did_not_compile

@@ -26,6 +26,7 @@ from codemyspec.projects import Project
 from codemyspec.shell import Completed, Shell
 from codemyspec.test_reports import (
     SuiteReport,
+    did_not_compile,
     exunit_cause,
     merge_reports,
     parse_exunit_output,
@@ -126,4 +127,5 @@ def read_exunit_reports(report_dir: Path, done: Completed) -> SuiteReport:
         # Mix stopped after some suites passed: an umbrella app whose tests did not compile.
         why = exunit_cause(output) or done.failure_reason()
         report.error = f"mix test exited with {done.returncode} after {report.counts()}: {why}"
+        report.did_not_compile = did_not_compile(output)
     return report

@@ -52,8 +52,9 @@ def without_code(
 
 
 def unproven_reason(red: SuiteReport, test_file: str, code_file: str) -> str | None:
-    """Why passing tests prove nothing about ``code_file``; None when they failed without it."""
-    if red.failed_something:
+    """Why passing tests prove nothing about ``code_file``; None when they failed without it
+    (or could not even compile without it, as an Elixir project whose modules use it)."""
+    if red.failed_something or red.did_not_compile:
         return None
     if red.error is not None:
         return f"{test_file} could not be run without {code_file}: {red.error}"

@@ -1,7 +1,7 @@
 """Unit-test reports: JUnit XML, codemyspec's pytest probe and ExUnit's output, read into
 counts and causes."""
 
-from codemyspec.test_reports.exunit import exunit_cause, parse_exunit_output
+from codemyspec.test_reports.exunit import did_not_compile, exunit_cause, parse_exunit_output
 from codemyspec.test_reports.junit import first_error_line, parse_junit_xml
 from codemyspec.test_reports.models import (
     CollectionError,
@@ -16,6 +16,7 @@ __all__ = [
     "FailedCase",
     "ProbeReport",
     "SuiteReport",
+    "did_not_compile",
     "exunit_cause",
     "first_error_line",
     "merge_reports",

@@ -83,6 +83,15 @@ def _first_diagnostic(lines: list[str]) -> list[str]:
     return []
 
 
+def did_not_compile(output: str) -> bool:
+    """Whether mix stopped on a compile error (Elixir 1.14's ``== Compilation error`` block,
+    or 1.15's ``cannot compile`` after its ``error:`` diagnostics)."""
+    return any(
+        line.startswith("== Compilation error") or "(CompileError)" in line
+        for line in (raw.strip() for raw in output.splitlines())
+    )
+
+
 def parse_exunit_output(output: str) -> SuiteReport:
     """Counts from ExUnit's summary (``3 tests, 1 failure, 1 skipped``) and each failure."""
     lines = output.splitlines()
@@ -90,7 +99,11 @@ def parse_exunit_output(output: str) -> SuiteReport:
     if summary is None:
         last = next((line.strip() for line in reversed(lines) if line.strip()), "no output")
         cause = exunit_cause(output) or last
-        return SuiteReport(error=f"mix test printed no test summary: {cause}", output=output)
+        return SuiteReport(
+            error=f"mix test printed no test summary: {cause}",
+            did_not_compile=did_not_compile(output),
+            output=output,
+        )
     counts = {"tests": 0, "failures": 0, "invalid": 0, "skipped": 0}
     for number, word in _COUNT.findall(summary):
         if word.startswith(("doctest", "test", "propert")):

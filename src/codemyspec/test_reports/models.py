@@ -54,6 +54,9 @@ class SuiteReport(BaseModel):
     #: stopped on a plugin or conftest, the package imported from elsewhere): no fix
     #: round can help.
     broken_environment: bool = False
+    #: The project or its tests did not compile (``error`` says where): no test ran, yet
+    #: the run is as red as a failing one, which is what tests without their code must be.
+    did_not_compile: bool = False
     unproven: str | None = None
     output: str = ""
 
@@ -132,5 +135,6 @@ def merge_reports(reports: list[SuiteReport]) -> SuiteReport:
         merged.error = merged.error or report.error
         merged.unproven = merged.unproven or report.unproven
         merged.broken_environment = merged.broken_environment or report.broken_environment
+        merged.did_not_compile = merged.did_not_compile or report.did_not_compile
         merged.output += report.output
     return merged
