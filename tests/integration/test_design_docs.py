@@ -335,3 +335,28 @@ def test_a_context_doc_in_the_wrong_file_is_refused(docs: DocProject) -> None:
         docs.sync()
 
     assert docs.components() == []
+
+
+@pytest.mark.parametrize("where", ["under its heading", "in its purpose"])
+def test_a_context_s_own_code_and_test_rows_place_its_module(docs: DocProject, where: str) -> None:
+    """A library whose top module is the context (``lib/decimal.ex``) names its files, as a
+    component can; a doc without the rows keeps the layout's ``context_code``."""
+    rows = "| field | value |\n| --- | --- |\n"
+    rows += "| code | lib/decimal.ex |\n| test | test/d_test.exs |\n"
+    text = docs.read(DOC)
+    head, purpose = "# ContextCodingSessions\n", "## Purpose\n"
+    if where == "under its heading":
+        text = text.replace(head, f"{head}\n{rows}\n", 1)
+    else:
+        text = text.replace(purpose, f"{purpose}\n{rows}\n", 1)
+    docs.write(DOC, text)
+
+    docs.sync()
+
+    context = docs.by_name()[CONTEXT]
+    assert (context.code_path, context.test_path) == ("lib/decimal.ex", "test/d_test.exs")
+    assert context.description is not None and "Orchestrates" in context.description
+    docs.write(DOC, docs.read(DOC).replace(rows, ""))
+    report = docs.sync()
+    assert report.updated == (CONTEXT,)
+    assert docs.by_name()[CONTEXT].code_path is None

@@ -51,6 +51,10 @@ class ContextDoc:
     components: tuple[ComponentSpec, ...]
     #: Written with the app's own prefix (``# Shop.Billing``): its dependencies may be too.
     app_prefixed: bool = False
+    #: The context module's own files, from a ``| code |``/``| test |`` table under its
+    #: heading or in its ``## Purpose`` (else the layout's ``context_code``/``context_test``).
+    code_path: str | None = None
+    test_path: str | None = None
 
 
 @dataclass(slots=True)
@@ -213,6 +217,7 @@ def parse_context_doc(text: str, path: str, *, app: str | None = None) -> Contex
             "## Components",
         )
     description: str | None = None
+    own_rows: dict[str, tuple[str, int]] = {}
     components: list[ComponentSpec] = []
     seen: set[str] = set()
     chapter = ""
@@ -221,6 +226,8 @@ def parse_context_doc(text: str, path: str, *, app: str | None = None) -> Contex
             chapter = section.title.lower() if section.level == 2 else ""
             if chapter == "purpose":
                 description = _paragraphs(section.tokens)
+            if section is heading or chapter == "purpose":
+                own_rows = own_rows or (_table_rows(section.tokens) or (0, 0, {}))[2]
         elif section.level == 3 and chapter == "components":
             component = _component(section, context, path, app)
             if component.module_name in seen:
@@ -236,6 +243,8 @@ def parse_context_doc(text: str, path: str, *, app: str | None = None) -> Contex
         line=heading.line,
         components=tuple(components),
         app_prefixed=app is not None,
+        code_path=_explicit_path(own_rows, "code", context, path),
+        test_path=_explicit_path(own_rows, "test", context, path),
     )
 
 

@@ -215,7 +215,11 @@ def load_design_docs(project: Project, root: Path) -> list[ContextDoc]:
 def _desired(doc: ContextDoc) -> list[ComponentAttrs]:
     """The context first, then its children; children's parent ids are filled in later."""
     context = ComponentAttrs(
-        module_name=doc.module_name, type=ComponentType.CONTEXT, description=doc.description
+        module_name=doc.module_name,
+        type=ComponentType.CONTEXT,
+        description=doc.description,
+        code_path=doc.code_path,
+        test_path=doc.test_path,
     )
     children = [
         ComponentAttrs(
