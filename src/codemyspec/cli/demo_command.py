@@ -4,6 +4,10 @@ Everything happens in a temp directory: a bare ``remote.git`` and a ``shop`` rep
 holding the example's design docs and unit tests. The real Claude Code CLI implements the
 ``Billing`` context, but its replies come from a script on 127.0.0.1 (no key, no network),
 so the demo shows the flow, never what a real model would write.
+
+The scripted model and the example live in ``codemyspec_testing``, outside the product:
+they are imported here, inside the command, and nowhere else in ``codemyspec``. The example
+project's tests run with this interpreter's pytest, which the ``demo`` extra installs.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from codemyspec.cli.local import Local, open_local
 from codemyspec.cli.running import CLAUDE_CODE, implement
 from codemyspec.cli.settings import CONFIG_FILE, ProjectSettings, Settings
 from codemyspec.cli.setup_commands import sync_and_show, write_settings
-from codemyspec.demo import CONTEXT_NAME, EXAMPLE_FILES, ScriptedModel, example_script
 from codemyspec.errors import ConfigurationError
 from codemyspec.sessions import Session, SessionStatus
 
@@ -34,6 +37,7 @@ NOTICE = (
     "from a fixed script served on 127.0.0.1, so the code it writes was written in advance."
 )
 GIT_USER = ("codemyspec demo", "demo@codemyspec.invalid")
+DEMO_EXTRA = "pip install 'codemyspec[demo]'"
 
 
 def _git(*args: str, cwd: Path) -> str:
@@ -54,6 +58,8 @@ def _commit_all(root: Path, message: str) -> None:
 
 def _make_repository(base: Path) -> tuple[Path, Path]:
     """A ``shop`` repository holding the example on ``main``, pushed to a bare remote."""
+    from codemyspec_testing import EXAMPLE_FILES
+
     remote, root = base / "remote.git", base / "shop"
     _git("init", "-q", "--bare", "-b", "main", str(remote), cwd=base)
     root.mkdir()
@@ -71,16 +77,21 @@ def _make_repository(base: Path) -> tuple[Path, Path]:
     return root, remote
 
 
-def _test_command() -> list[str] | None:
-    """This interpreter's pytest when it has one; else the profile's default ``python``."""
-    return [sys.executable, "-m", "pytest"] if importlib.util.find_spec("pytest") else None
+def _test_command() -> list[str]:
+    """This interpreter's pytest: the example's tests run with it, nothing else is assumed."""
+    if importlib.util.find_spec("pytest") is None:
+        raise ConfigurationError(
+            f"the demo runs the example project's tests with pytest, which this Python "
+            f"({sys.executable}) cannot import: {DEMO_EXTRA}"
+        )
+    return [sys.executable, "-m", "pytest"]
 
 
-def _init(root: Path, remote: Path) -> Local:
+def _init(root: Path, remote: Path, test_command: list[str]) -> Local:
     """What ``codemyspec init`` does, committed so the run starts from a clean tree."""
     settings = Settings(
         project=ProjectSettings(
-            name="shop", package="shop", remote=str(remote), test_command=_test_command()
+            name="shop", package="shop", remote=str(remote), test_command=test_command
         )
     )
     write_settings(root, settings)
@@ -90,6 +101,8 @@ def _init(root: Path, remote: Path) -> Local:
 
 def _implement(local: Local, home: Path, console: Console) -> tuple[Session, list[str]]:
     """The implement flow with Claude Code pointed at the scripted model; its problems too."""
+    from codemyspec_testing import CONTEXT_NAME, ScriptedModel, example_script
+
     with ScriptedModel(example_script(), strict=False) as model:
         agents: dict[str, Agent] = {CLAUDE_CODE: ClaudeCodeAgent(env=model.env(home))}
         session = implement(
@@ -107,15 +120,17 @@ def _show_remote(remote: Path, branch: str | None, console: Console) -> None:
         console.print(f"{branch}: {last}", highlight=False, soft_wrap=True)
 
 
-def _run(base: Path, console: Console) -> bool:
+def _run(base: Path, test_command: list[str], console: Console) -> bool:
     """The demo's steps; True when the session completed and the script had no problems."""
+    from codemyspec_testing import CONTEXT_NAME, EXAMPLE_FILES
+
     console.print("\n[bold]1. the example project[/] (git repository with a bare remote)")
     root, remote = _make_repository(base)
     console.print(
         f"   {root}: {len(EXAMPLE_FILES)} files committed and pushed on main", soft_wrap=True
     )
     console.print(f"\n[bold]2. init[/]: wrote {CONFIG_FILE}, committed it")
-    local = _init(root, remote)
+    local = _init(root, remote, test_command)
     try:
         console.print("\n[bold]3. sync[/]: the design docs become the component tree")
         sync_and_show(local, console)
@@ -144,11 +159,12 @@ def demo(
     ] = False,
 ) -> None:
     """Run init, sync and implement on an example project, with a scripted model (no API key)."""
+    test_command = _test_command()  # before anything is made: without pytest, say what to install
     console = Console()
     console.print(NOTICE)
     base = Path(tempfile.mkdtemp(prefix="codemyspec-demo-"))
     try:
-        complete = _run(base, console)
+        complete = _run(base, test_command, console)
     finally:
         if keep:
             console.print(f"\nkept the demo's files in {base}", highlight=False, soft_wrap=True)
