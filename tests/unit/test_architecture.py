@@ -105,3 +105,23 @@ def test_pytest_is_imported_only_by_the_probe_that_runs_inside_the_projects_pyte
         and any(n.split(".")[0] in ("pytest", "_pytest") for n in _imports(path))
     ]
     assert offenders == []
+
+
+def _calls(path: Path) -> set[str]:
+    """Names called in a module (``SubprocessShell()``, ``runner.GitWorktrees(...)``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    called = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            called.add(func.id if isinstance(func, ast.Name) else getattr(func, "attr", ""))
+    return called
+
+
+def test_the_shell_and_git_worktrees_are_made_only_by_the_composition_root() -> None:
+    makers = {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if {"SubprocessShell", "GitWorktrees"} & _calls(path)
+    }
+    assert makers == {"bootstrap.py"}
