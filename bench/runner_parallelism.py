@@ -138,7 +138,7 @@ def main() -> None:
 @contextlib.contextmanager
 def _claude_agent(size: int, latency: float) -> Iterator[Agent]:
     """The real Claude Code CLI against the scripted model, every reply ``latency`` late."""
-    from codemyspec.demo import Reply, ScriptedModel, by_prompt, write
+    from codemyspec_testing import Reply, ScriptedModel, by_prompt, write
 
     scripts = {}
     for k in range(1, size + 1):

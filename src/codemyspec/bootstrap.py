@@ -20,7 +20,7 @@ from codemyspec.db import Database
 from codemyspec.environments import LocalWorkspace, Workspace, agent_test_commands
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project, ProjectRepository
-from codemyspec.runner import CommandExecutor, Observer, Runner, RunnerConfig
+from codemyspec.runner import CommandExecutor, GitWorktrees, Observer, Runner, RunnerConfig
 from codemyspec.sessions import (
     EventBus,
     OrchestratorRegistry,
@@ -48,7 +48,7 @@ class App:
         self, database: Database, shell: Shell | None = None, clock: Clock = utcnow
     ) -> None:
         self.database = database
-        self.shell: Shell = shell or SubprocessShell()
+        self.shell: Shell = shell or default_shell()
         self.events = EventBus()
         self.registry = OrchestratorRegistry(
             {
@@ -97,17 +97,25 @@ class App:
         if project.root is None:
             raise ConfigurationError(f"project {project.name!r} has no local root to run in")
         config = config or RunnerConfig()
+        root = Path(project.root)
         executor = CommandExecutor(
             project,
-            Path(project.root),
+            root,
             self.shell,
             agents if agents is not None else _default_agents(project),
             config,
+            GitWorktrees(root, self.shell, config.program_timeout),
         )
         return Runner(engine or self.sessions, executor, config, cancel=cancel, observer=observer)
 
     def close(self) -> None:
         self.database.dispose()
+
+
+def default_shell() -> Shell:
+    """The real shell (subprocesses, argv only): for an app, and for the command line's git
+    before it has opened one (``init``, the demo's setup)."""
+    return SubprocessShell()
 
 
 def _default_agents(project: Project) -> dict[str, Agent]:

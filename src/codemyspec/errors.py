@@ -8,7 +8,8 @@ exceptions below are for what a caller must stop on::
     ├── AuthenticationError        no token, an unknown one or a revoked one (server mode)
     ├── ValidationError            bad input (a name, a path, a module name, attrs)
     ├── ConfigurationError         a setting or a database that cannot be used
-    ├── PersistenceError           the database refused a write
+    ├── PersistenceError           the database refused a write (or failed a read)
+    │   └── InteractionConflictError a second pending interaction for one session
     ├── ServerUnavailableError     the codemyspec server could not be reached (remote mode)
     ├── UnknownSessionTypeError    no orchestrator registered for a session type
     ├── WorkflowError              what an orchestrator or engine says instead of a step
@@ -45,7 +46,13 @@ class ConfigurationError(CodeMySpecError):
 
 
 class PersistenceError(CodeMySpecError):
-    """The database refused a write (a constraint, a lock); nothing of it was kept."""
+    """The database refused a write (a constraint, a lock, a trigger) or failed a read; the
+    transaction was rolled back, so nothing of it was kept."""
+
+
+class InteractionConflictError(PersistenceError):
+    """The database refused a new interaction: the session has a pending one already (or
+    another caller stored one first), which the engine then hands out instead."""
 
 
 class ServerUnavailableError(CodeMySpecError):

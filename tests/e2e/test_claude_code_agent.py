@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codemyspec.agents import AgentRequest, ClaudeCodeAgent
-from codemyspec.demo import Reply, ScriptedModel, write
+from codemyspec_testing import Reply, ScriptedModel, write
 
 pytestmark = pytest.mark.slow
 

@@ -10,9 +10,9 @@ import pytest
 
 from codemyspec.agents import ClaudeCodeAgent
 from codemyspec.bootstrap import App
-from codemyspec.demo import Reply, ScriptedModel, by_prompt, edit, read, write
 from codemyspec.runner import RunnerConfig
 from codemyspec.sessions import Session, SessionAttrs, SessionStatus
+from codemyspec_testing import Reply, ScriptedModel, by_prompt, edit, read, write
 from tests.support.git_repos import git
 from tests.support.sample_project import BILLING, Sample, code_path, make_sample
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from codemyspec.agents import AgentRequest, AgentRun, ClaudeCodeAgent
-from codemyspec.demo import ModelRequest, Reply, ScriptedModel, ToolCall, bash, calls, write
+from codemyspec_testing import ModelRequest, Reply, ScriptedModel, ToolCall, bash, calls, write
 
 pytestmark = pytest.mark.slow
 

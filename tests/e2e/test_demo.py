@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from codemyspec.cli.demo_command import demo
-from codemyspec.demo import COMPONENT_NAMES, IMPLEMENTATIONS, code_path
+from codemyspec_testing import COMPONENT_NAMES, IMPLEMENTATIONS, code_path
 from tests.support.git_repos import git
 
 pytestmark = pytest.mark.slow

@@ -20,9 +20,9 @@ from codemyspec.cli.local import open_local
 from codemyspec.cli.running import implement
 from codemyspec.cli.settings import ProjectSettings, RunnerSettings, Settings, render_settings
 from codemyspec.cli.setup_commands import sync_and_show
-from codemyspec.demo import ScriptedModel, by_prompt, edit, read, write
 from codemyspec.projects import Language
 from codemyspec.sessions import SessionStatus
+from codemyspec_testing import ScriptedModel, by_prompt, edit, read, write
 from tests.support.cli_runs import flat, invoke
 from tests.support.git_repos import git
 

@@ -27,9 +27,9 @@ from codemyspec.cli.local import open_local
 from codemyspec.cli.running import implement
 from codemyspec.cli.settings import ProjectSettings, RunnerSettings, Settings, render_settings
 from codemyspec.cli.setup_commands import sync_and_show
-from codemyspec.demo import ScriptedModel, by_prompt, calls, write
 from codemyspec.projects import Layout
 from codemyspec.sessions import SessionStatus
+from codemyspec_testing import ScriptedModel, by_prompt, calls, write
 from tests.support.git_repos import GitProject, git, make_git_project
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from codemyspec.demo import ScriptedModel, by_prompt, write
+from codemyspec_testing import ScriptedModel, by_prompt, write
 from tests.support.cli_project import BRANCH, component_doc, context_doc
 from tests.support.git_repos import GitProject, git, make_git_project
 from tests.support.sample_project import BILLING, code_path, unit_test_path

@@ -23,7 +23,7 @@ from claude_agent_sdk import (
     query,
 )
 
-from codemyspec.demo import (
+from codemyspec_testing import (
     ALLOWED_TOOLS,
     Reply,
     ScriptedModel,

@@ -22,8 +22,8 @@ from codemyspec.cli.local import open_local
 from codemyspec.cli.running import implement
 from codemyspec.cli.settings import ProjectSettings, RunnerSettings, Settings, render_settings
 from codemyspec.cli.setup_commands import sync_and_show
-from codemyspec.demo import ScriptedModel, by_prompt, calls, write
 from codemyspec.sessions import Session, SessionStatus
+from codemyspec_testing import ScriptedModel, by_prompt, calls, write
 from tests.support.cli_project import BRANCH, context_doc
 from tests.support.git_repos import GitProject, git, make_git_project
 from tests.support.sample_project import BILLING, code_path, unit_test_path

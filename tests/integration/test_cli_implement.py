@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from codemyspec.cli.git import Git
 from codemyspec.cli.running import check_repository
 from codemyspec.cli.settings import load_settings, render_settings
 from codemyspec.errors import ConfigurationError
+from codemyspec.shell import SubprocessShell
 from tests.support.cli_project import BRANCH, CliProject, make_cli_project
 from tests.support.cli_runs import (
     WRONG_TAX,
@@ -254,13 +256,13 @@ def test_check_repository_refuses_a_plain_folder_and_a_repository_without_commit
     plain = tmp_path / "plain"
     plain.mkdir()
     with pytest.raises(ConfigurationError, match="is not a git repository"):
-        check_repository(plain, push=False)
+        check_repository(Git(SubprocessShell(), plain), push=False)
 
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     git("init", "-q", "-b", "main", cwd=fresh)
     with pytest.raises(ConfigurationError, match="has no commit yet"):
-        check_repository(fresh, push=False)
+        check_repository(Git(SubprocessShell(), fresh), push=False)
 
 
 def test_without_an_origin_remote_implement_asks_for_one_or_no_push(

@@ -63,3 +63,65 @@ def test_the_orchestrator_is_pure_and_imports_no_database_or_adapter() -> None:
 def test_step_modules_fit_on_a_few_screens() -> None:
     for path in (SRC / "context_coding_sessions" / "steps").glob("*.py"):
         assert len(path.read_text(encoding="utf-8").splitlines()) < 150, path.name
+
+
+def _imports_by_scope(path: Path) -> tuple[list[str], list[str]]:
+    """A module's imports at its top level and those inside functions (made when called)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nested = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for inner in ast.walk(node)
+    }
+    top: list[str] = []
+    lazy: list[str] = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        (lazy if id(node) in nested else top).extend(names)
+    return top, lazy
+
+
+def test_only_the_demo_command_imports_the_scripted_model_and_only_when_it_runs() -> None:
+    importers = {}
+    for path in SRC.rglob("*.py"):
+        top, lazy = _imports_by_scope(path)
+        assert not [n for n in top if n.startswith("codemyspec_testing")], path
+        if any(n.startswith("codemyspec_testing") for n in lazy):
+            importers[str(path.relative_to(SRC))] = True
+    assert list(importers) == ["cli/demo_command.py"]
+
+
+def test_pytest_is_imported_only_by_the_probe_that_runs_inside_the_projects_pytest() -> None:
+    probe = SRC / "environments" / "pytest_probe"
+    offenders = [
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if probe not in path.parents
+        and any(n.split(".")[0] in ("pytest", "_pytest") for n in _imports(path))
+    ]
+    assert offenders == []
+
+
+def _calls(path: Path) -> set[str]:
+    """Names called in a module (``SubprocessShell()``, ``runner.GitWorktrees(...)``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    called = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            called.add(func.id if isinstance(func, ast.Name) else getattr(func, "attr", ""))
+    return called
+
+
+def test_the_shell_and_git_worktrees_are_made_only_by_the_composition_root() -> None:
+    makers = {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if {"SubprocessShell", "GitWorktrees"} & _calls(path)
+    }
+    assert makers == {"bootstrap.py"}

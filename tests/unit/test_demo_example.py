@@ -8,10 +8,10 @@ from pathlib import Path
 
 from codemyspec.bootstrap import App
 from codemyspec.components import ComponentType
-from codemyspec.demo import CONTEXT_NAME, EXAMPLE_FILES, IMPLEMENTATIONS, code_path
 from codemyspec.design_docs import TreeNode, sync_design_docs
 from codemyspec.projects import ProjectAttrs
 from codemyspec.scope import Scope
+from codemyspec_testing import CONTEXT_NAME, EXAMPLE_FILES, IMPLEMENTATIONS, code_path
 
 COMPONENTS = ["Billing.Money", "Billing.Ledger", "Billing.Tax"]
 

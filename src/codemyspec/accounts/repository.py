@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from codemyspec.clock import utcnow
-from codemyspec.db import AccountRow, ApiTokenRow, MembershipRow, UserRow
+from codemyspec.db import AccountRow, ApiTokenRow, MembershipRow, UserRow, refused_writes
 from codemyspec.errors import AuthenticationError, NotFoundError, ValidationError
 from codemyspec.scope import Scope
 
@@ -60,7 +60,8 @@ class AccountRepository:
             raise ValidationError("an account needs a name")
         row = AccountRow(name=name)
         self._orm.add(row)
-        self._orm.flush()
+        with refused_writes(f"create account {name!r}"):
+            self._orm.flush()
         return Account.model_validate(row)
 
     def get_or_create_account(self, name: str) -> Account:
@@ -83,7 +84,9 @@ class AccountRepository:
             raise ValidationError(f"a user with email {email!r} already exists")
         row = UserRow(email=email, name=name)
         self._orm.add(row)
-        self._orm.flush()
+        duplicate = f"a user with email {email!r} already exists"  # another caller came first
+        with refused_writes(f"create user {email!r}", duplicate=duplicate):
+            self._orm.flush()
         return User.model_validate(row)
 
     def list_accounts(self) -> list[Account]:
@@ -108,7 +111,8 @@ class AccountRepository:
         )
         if found is None:
             self._orm.add(MembershipRow(account_id=account_id, user_id=user_id))
-            self._orm.flush()
+            with refused_writes(f"add user {user_id} to account {account_id}"):
+                self._orm.flush()
 
     def create_token(self, account_id: int, user_id: int, name: str) -> ApiToken:
         """A new random bearer token for a member; only its hash is kept."""
@@ -124,7 +128,8 @@ class AccountRepository:
             account_id=account_id, user_id=user_id, name=name, token_hash=token_hash(token)
         )
         self._orm.add(row)
-        self._orm.flush()
+        with refused_writes(f"create a token for user {user_id}"):
+            self._orm.flush()
         return ApiToken.model_validate(row).model_copy(update={"token": token})
 
     def revoke_token(self, token_id: int) -> None:
@@ -132,6 +137,8 @@ class AccountRepository:
         if row is None:
             raise NotFoundError(f"Token {token_id} not found")
         row.revoked_at = row.revoked_at or utcnow()
+        with refused_writes(f"revoke token {token_id}"):
+            self._orm.flush()
 
     def authenticate(self, token: str) -> Scope:
         """The scope a bearer token acts in; unknown, revoked or orphaned tokens are refused."""

@@ -7,9 +7,7 @@ started over while it holds commits HEAD lacks.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from codemyspec.cli.git import git, git_output
+from codemyspec.cli.git import Git
 from codemyspec.cli.reports import session_ref
 from codemyspec.components import Component
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
@@ -30,14 +28,14 @@ def newest_session(sessions: list[Session], context: Component) -> Session | Non
     return max(own, key=lambda s: s.id, default=None)
 
 
-def head_name(root: Path) -> str:
+def head_name(git: Git) -> str:
     """The checked-out branch, or ``a detached HEAD``."""
-    name = git_output(root, "rev-parse", "--abbrev-ref", "HEAD")
+    name = git.output("rev-parse", "--abbrev-ref", "HEAD")
     return name if name and name != "HEAD" else "a detached HEAD"
 
 
 def check_not_implemented_yet(
-    root: Path,
+    git: Git,
     sessions: list[Session],
     context: Component,
     server: str | None = None,
@@ -50,14 +48,12 @@ def check_not_implemented_yet(
         return
     branch = newest.state.get("branch_name") or (branch_name(newest) if newest.component else None)
     made = f"on branch {branch}" if branch else "on its branch"
-    if branch and (
-        commit := git_output(root, "log", "-1", "--format=%h %s", f"refs/heads/{branch}")
-    ):
+    if branch and (commit := git.output("log", "-1", "--format=%h %s", f"refs/heads/{branch}")):
         made += f", commit {commit}"
     again = f"codemyspec implement {context.module_name} --fresh"
     if server:
         again += f" --server {server}"
-    here = head_name(root)
+    here = head_name(git)
     where = (
         "you are on that branch: `git switch` to the one to build on first"
         if here == branch
@@ -71,7 +67,7 @@ def check_not_implemented_yet(
     )
 
 
-def check_branch_keeps_commits(root: Path, context: Component, *, fresh: bool = False) -> None:
+def check_branch_keeps_commits(git: Git, context: Component, *, fresh: bool = False) -> None:
     """The session's branch, when it exists here, holds no commit HEAD lacks.
 
     ``--fresh`` names its branch after the session it creates; Initialize itself refuses to
@@ -79,9 +75,9 @@ def check_branch_keeps_commits(root: Path, context: Component, *, fresh: bool = 
     """
     branch = seed_branch_name(context)
     ref = f"refs/heads/{branch}"
-    if fresh or not git(root, "rev-parse", "--verify", "--quiet", ref).ok:
+    if fresh or not git("rev-parse", "--verify", "--quiet", ref).ok:
         return
-    lacking = (git_output(root, "log", "--format=%h %s", f"HEAD..{ref}") or "").splitlines()
+    lacking = (git.output("log", "--format=%h %s", f"HEAD..{ref}") or "").splitlines()
     if not lacking:
         return
     shown = "; ".join(lacking[:SHOWN_COMMITS])
@@ -89,7 +85,7 @@ def check_branch_keeps_commits(root: Path, context: Component, *, fresh: bool = 
         shown += f"; and {len(lacking) - SHOWN_COMMITS} more"
     count = f"{len(lacking)} commit{'s' if len(lacking) != 1 else ''}"
     raise ConfigurationError(
-        f"branch {branch} holds {count} that HEAD ({head_name(root)}) lacks: {shown}. "
+        f"branch {branch} holds {count} that HEAD ({head_name(git)}) lacks: {shown}. "
         f"implement never starts that branch over: `git switch {branch}` builds the session "
         f"on those commits, `git merge {branch}` brings them into your branch first, "
         f"`git branch -m {branch} {branch}-kept` moves them aside, or "

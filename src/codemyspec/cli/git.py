@@ -1,22 +1,33 @@
-"""git as the command line calls it: through the shell port, as argv, with a timeout."""
+"""git as the command line calls it: through the composition root's shell port, as argv.
+
+There is no shell of its own here: a ``Git`` is made from the app's shell (``Local.git``),
+or, before a repository is opened (``init``, the demo's setup), from
+``bootstrap.default_shell()``, so the command line and the runner share one choice.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from codemyspec.shell import Completed, SubprocessShell
+from codemyspec.shell import Completed, Shell
 
 GIT_TIMEOUT = 60.0
-_shell = SubprocessShell()
 
 
-def git(root: Path, *args: str) -> Completed:
-    """Run ``git args`` in ``root``; a missing git is a failed ``Completed``, not a crash."""
-    return _shell.run(["git", *args], root, timeout=GIT_TIMEOUT)
+@dataclass(frozen=True)
+class Git:
+    """git in one directory (a repository's root), run through the given shell."""
 
+    shell: Shell
+    root: Path
 
-def git_output(root: Path, *args: str) -> str | None:
-    """git's stripped stdout when it succeeded and said something, else None."""
-    done = git(root, *args)
-    out = done.stdout.strip()
-    return out if done.ok and out else None
+    def __call__(self, *args: str) -> Completed:
+        """Run ``git args``; a missing git is a failed ``Completed``, not a crash."""
+        return self.shell.run(["git", *args], self.root, timeout=GIT_TIMEOUT)
+
+    def output(self, *args: str) -> str | None:
+        """git's stripped stdout when it succeeded and said something, else None."""
+        done = self(*args)
+        out = done.stdout.strip()
+        return out if done.ok and out else None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codemyspec.bootstrap import App, bootstrap
+from codemyspec.cli.git import Git
 from codemyspec.cli.settings import DATABASE_FILE, STATE_DIR, Settings, find_root, load_settings
 from codemyspec.db import database_url
 from codemyspec.errors import NotFoundError
@@ -24,6 +25,11 @@ class Local:
     app: App
     scope: Scope
     project: Project
+
+    @property
+    def git(self) -> Git:
+        """git in the repository, through the app's shell."""
+        return Git(self.app.shell, self.root)
 
 
 def read_mix_exs(root: Path) -> str:

@@ -8,11 +8,9 @@ commit). Initialize refuses to start over a branch holding commits HEAD lacks.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.console import Console
 
-from codemyspec.cli.git import git_output
+from codemyspec.cli.git import Git
 from codemyspec.cli.progress import session_label
 from codemyspec.context_coding_sessions import Initialize
 from codemyspec.git_refusals import RefusalKind, ref_refusal
@@ -39,12 +37,12 @@ def branch_kept(interaction: Interaction) -> bool:
 
 
 def print_push_failure(
-    root: Path, session: Session, failed: Interaction, console: Console, ident: str
+    git: Git, session: Session, failed: Interaction, console: Console, ident: str
 ) -> None:
     """The commit that was made, git's refusal, and the next steps for its cause."""
     result = failed.result
     branch = str(session.state.get("branch_name") or failed.command.metadata.get("branch_name"))
-    commit = git_output(root, "log", "-1", "--format=%h %s", f"refs/heads/{branch}")
+    commit = git.output("log", "-1", "--format=%h %s", f"refs/heads/{branch}")
     refusal = ref_refusal(result.stderr or "") if result else None
     console.print(
         f"[red bold]✗ {session_label(session)} was committed but not pushed[/] (session {ident})",
@@ -52,7 +50,7 @@ def print_push_failure(
     )
     _say(console, f"  branch  {branch}")
     _say(console, f"  commit  {commit or 'unknown'} (made here; not on origin)")
-    origin = git_output(root, "remote", "get-url", "origin") or "origin"
+    origin = git.output("remote", "get-url", "origin") or "origin"
     if refusal is not None:
         _say(console, f"  push    refused by origin ({origin}):")
         for line in refusal.lines:

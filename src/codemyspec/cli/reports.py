@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from codemyspec.cli.git import git_output
+from codemyspec.cli.git import Git
 from codemyspec.cli.progress import session_label, step_label
 from codemyspec.cli.refusal_reports import (
     branch_kept,
@@ -62,7 +61,7 @@ def session_ref(session_id: int, server: str | None) -> str:
 
 
 def print_outcome(
-    root: Path,
+    git: Git,
     session: Session,
     console: Console,
     *,
@@ -79,11 +78,11 @@ def print_outcome(
         )
         return
     if session.status is SessionStatus.COMPLETE:
-        print_success(root, session, console)
+        print_success(git, session, console)
         return
     failed = last_error(session)
     if failed is not None and push_failed(failed):
-        print_push_failure(root, session, failed, console, ident)
+        print_push_failure(git, session, failed, console, ident)
         return
     console.print(
         f"[red bold]✗ {session_label(session)} was not implemented[/] (session {ident})",
@@ -107,9 +106,9 @@ def print_outcome(
         print_next_steps(session, console, ident)
 
 
-def print_success(root: Path, session: Session, console: Console) -> None:
+def print_success(git: Git, session: Session, console: Console) -> None:
     branch = str(session.state.get("branch_name") or "")
-    commit = git_output(root, "log", "-1", "--format=%h %s", branch) if branch else None
+    commit = git.output("log", "-1", "--format=%h %s", branch) if branch else None
     names = len(session.child_sessions)
     console.print(
         f"[green bold]✓ {session_label(session)} implemented[/]: "
@@ -126,7 +125,7 @@ def print_success(root: Path, session: Session, console: Console) -> None:
             soft_wrap=True,
         )
     else:
-        url = git_output(root, "remote", "get-url", "origin")
+        url = git.output("remote", "get-url", "origin")
         console.print(
             f"  remote  pushed to origin ({url})", highlight=False, markup=False, soft_wrap=True
         )

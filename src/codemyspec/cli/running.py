@@ -11,14 +11,14 @@ import threading
 from contextlib import nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from rich.console import Console
 from rich.live import Live
 
 from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
 from codemyspec.cli.branch_checks import check_branch_keeps_commits, check_not_implemented_yet
-from codemyspec.cli.git import git, git_output
+from codemyspec.cli.git import Git
 from codemyspec.cli.local import Local
 from codemyspec.cli.progress import LogLines, ProgressBoard, ServerWaits, session_label
 from codemyspec.cli.remote import Remote, SessionsClient
@@ -99,31 +99,32 @@ def runner_config(settings: Settings, concurrency: int | None = None) -> RunnerC
     )
 
 
-def check_repository(root: Path, *, push: bool) -> None:
+def check_repository(git: Git, *, push: bool) -> None:
     """A git work tree with a commit, no uncommitted changes to tracked files, and a remote."""
-    if git_output(root, "rev-parse", "--is-inside-work-tree") != "true":
+    root = git.root
+    if git.output("rev-parse", "--is-inside-work-tree") != "true":
         raise ConfigurationError(f"{root} is not a git repository (run `git init` there)")
-    if not git(root, "rev-parse", "--verify", "--quiet", "HEAD").ok:
+    if not git("rev-parse", "--verify", "--quiet", "HEAD").ok:
         raise ConfigurationError(
             f"{root} has no commit yet: commit your design docs and tests first"
         )
-    dirty = git(root, "status", "--porcelain", "--untracked-files=no").stdout.splitlines()
+    dirty = git("status", "--porcelain", "--untracked-files=no").stdout.splitlines()
     if dirty:
         files = ", ".join(line[3:] for line in dirty[:10])
         raise ConfigurationError(
             f"uncommitted changes in {root}: {files}; commit or stash them first, "
             "so the session's commit holds only the agents' work"
         )
-    if push and not git(root, "remote", "get-url", "origin").ok:
+    if push and not git("remote", "get-url", "origin").ok:
         raise ConfigurationError(
             "no remote named origin to push to: `git remote add origin URL`, or run with --no-push"
         )
 
 
-def check_no_untracked_targets(root: Path, project: Project, components: list[Component]) -> None:
+def check_no_untracked_targets(git: Git, project: Project, components: list[Component]) -> None:
     """No file the agents will write exists uncommitted: integration would overwrite it."""
     targets = [str(p) for c in components for p in _targets(c, project)]
-    found = git(root, "ls-files", "-z", "--others", "--", *targets).stdout
+    found = git("ls-files", "-z", "--others", "--", *targets).stdout
     untracked = sorted(filter(None, found.split("\0")))
     if untracked:
         raise ConfigurationError(
@@ -222,7 +223,7 @@ def implement(
     agent_name = agent or local.settings.agent.default
     check_agent(agent_name, agents)
     if remote is not None:  # before the docs go to the server
-        check_repository(local.root, push=push)
+        check_repository(local.git, push=push)
     engine, scope = target(local, remote)
     if remote is None:
         with local.app.unit_of_work() as uow:
@@ -234,13 +235,13 @@ def implement(
     sessions = engine.list_sessions(scope, type=CONTEXT_SESSION_TYPE)
     server = remote.sessions.client.url if remote else None
     check_no_unfinished_session(sessions, found, server)
-    check_not_implemented_yet(local.root, sessions, found, server, fresh=fresh)
+    check_not_implemented_yet(local.git, sessions, found, server, fresh=fresh)
     if remote is None:  # an unfinished session explains a dirty tree: named first
-        check_repository(local.root, push=push)
-    check_branch_keeps_commits(local.root, found, fresh=fresh)
+        check_repository(local.git, push=push)
+    check_branch_keeps_commits(local.git, found, fresh=fresh)
     write_context = not (local.root / component_files(found, local.project).code).is_file()
     writers = [*children, found] if write_context else children
-    check_no_untracked_targets(local.root, local.project, writers)
+    check_no_untracked_targets(local.git, local.project, writers)
     checked = preflight(
         local.project,
         local.root,
@@ -340,7 +341,7 @@ def drive(
         print_joined(driven.session, console, interrupted=driven.interrupted)
     else:
         print_outcome(
-            local.root,
+            local.git,
             driven.session,
             console,
             interrupted=driven.interrupted,

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from codemyspec.cli.git import git_output
+from codemyspec.bootstrap import default_shell
+from codemyspec.cli.git import Git
 from codemyspec.cli.local import Local, open_here, open_local, read_mix_exs
 from codemyspec.cli.settings import (
     CONFIG_FILE,
@@ -51,7 +52,8 @@ def init(
     package: Annotated[str | None, typer.Option(help="the package your code lives in")] = None,
 ) -> None:
     """Write codemyspec.toml and create the local database in this git repository."""
-    top = git_output(Path.cwd(), "rev-parse", "--show-toplevel")
+    shell = default_shell()  # no app yet: the database is made below
+    top = Git(shell, Path.cwd()).output("rev-parse", "--show-toplevel")
     if top is None:
         raise ConfigurationError(f"not a git repository: {Path.cwd()} (run `git init` first)")
     root = Path(top)
@@ -62,7 +64,7 @@ def init(
             name=root.name,
             package=package or _package_name(root, language),
             language=language,
-            remote=git_output(root, "remote", "get-url", "origin"),
+            remote=Git(shell, root).output("remote", "get-url", "origin"),
         )
     )
     write_settings(root, settings)

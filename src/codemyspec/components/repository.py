@@ -6,11 +6,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from codemyspec.components.models import Component, ComponentAttrs
-from codemyspec.db import ComponentRow, ProjectRow
+from codemyspec.db import ComponentRow, ProjectRow, refused_writes
 from codemyspec.errors import NotFoundError, ValidationError
 from codemyspec.scope import Scope
 
@@ -76,12 +75,13 @@ class ComponentRepository:
     @contextmanager
     def _unique(self, module_name: str) -> Iterator[None]:
         """Run the block's writes in a savepoint: a duplicate undoes only them."""
-        try:
-            with self._orm.begin_nested():
-                yield
-                self._orm.flush()
-        except IntegrityError as exc:
-            raise ValidationError(f"a component named {module_name!r} already exists") from exc
+        duplicate = f"a component named {module_name!r} already exists"
+        with (
+            refused_writes(f"write component {module_name!r}", duplicate=duplicate),
+            self._orm.begin_nested(),
+        ):
+            yield
+            self._orm.flush()
 
     def get(self, scope: Scope, component_id: int) -> Component:
         return Component.model_validate(self._row(scope, component_id))
@@ -112,5 +112,7 @@ class ComponentRepository:
         return [Component.model_validate(row) for row in rows]
 
     def delete(self, scope: Scope, component_id: int) -> None:
-        self._orm.delete(self._row(scope, component_id))
-        self._orm.flush()
+        row = self._row(scope, component_id)
+        with refused_writes(f"delete component {component_id}"):
+            self._orm.delete(row)
+            self._orm.flush()

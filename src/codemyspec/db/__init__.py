@@ -1,6 +1,7 @@
 """Persistence: the typed tables, opening a database, and its unit of work."""
 
 from codemyspec.db.database import DATABASE_URL_ENV, Database, database_url, migrate
+from codemyspec.db.errors import database_reason, is_unique_violation, refused_writes
 from codemyspec.db.models import (
     AccountRow,
     ApiTokenRow,
@@ -25,6 +26,9 @@ __all__ = [
     "ProjectRow",
     "SessionRow",
     "UserRow",
+    "database_reason",
     "database_url",
+    "is_unique_violation",
     "migrate",
+    "refused_writes",
 ]

@@ -14,7 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from codemyspec.errors import ConfigurationError
+from codemyspec.db.errors import database_reason
+from codemyspec.errors import ConfigurationError, PersistenceError
 
 DATABASE_URL_ENV = "CODEMYSPEC_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -78,9 +79,16 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits when the block ends, rolls back if it raises."""
-        with self.session_factory.begin() as orm:
-            yield orm
+        """One unit of work: commits when the block ends, rolls back if it raises.
+
+        Repositories translate the errors of their writes; what is left (a read the
+        database fails, a commit it refuses) is translated here, so none escapes raw.
+        """
+        try:
+            with self.session_factory.begin() as orm:
+                yield orm
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"the database failed: {database_reason(exc)}") from exc
 
     def dispose(self) -> None:
         """Close every pooled connection."""

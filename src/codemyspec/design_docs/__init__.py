@@ -10,6 +10,7 @@ from codemyspec.design_docs.parser import (
 )
 from codemyspec.design_docs.sync import (
     SyncReport,
+    SyncWork,
     TreeNode,
     design_doc_files,
     load_design_docs,
@@ -23,6 +24,7 @@ __all__ = [
     "ContextDoc",
     "Dependency",
     "SyncReport",
+    "SyncWork",
     "TreeNode",
     "design_doc_files",
     "load_design_docs",

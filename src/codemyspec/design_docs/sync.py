@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from codemyspec.components import Component, ComponentAttrs, ComponentType
+from codemyspec.components import Component, ComponentAttrs, ComponentRepository, ComponentType
 from codemyspec.design_docs.collisions import check_collisions
 from codemyspec.design_docs.inputs import (
     check_uploaded_doc,
@@ -30,12 +30,15 @@ from codemyspec.graphs import find_cycle
 from codemyspec.projects import Project, app_module, component_paths
 from codemyspec.scope import Scope
 
-if TYPE_CHECKING:
-    # Only for annotations: bootstrap is the composition root and may import this package.
-    from codemyspec.bootstrap import UnitOfWork
-
 #: Design docs by path relative to the project root (``/``-separated) → markdown text.
 DocFiles = Mapping[str, str]
+
+
+class SyncWork(Protocol):
+    """The repositories a sync writes, bound to one transaction (any unit of work has them)."""
+
+    @property
+    def components(self) -> ComponentRepository: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,19 +258,19 @@ def _project_scope(scope: Scope, project: Project) -> Scope:
     return scope.for_project(project.id)
 
 
-def sync_design_docs(uow: UnitOfWork, scope: Scope, project: Project, root: Path) -> SyncReport:
+def sync_design_docs(uow: SyncWork, scope: Scope, project: Project, root: Path) -> SyncReport:
     """Create, update and delete components so the project's database matches its docs."""
     return _apply(uow, scope, project, load_design_docs(project, root))
 
 
 def sync_uploaded_design_docs(
-    uow: UnitOfWork, scope: Scope, project: Project, files: Mapping[str, str]
+    uow: SyncWork, scope: Scope, project: Project, files: Mapping[str, str]
 ) -> SyncReport:
     """``sync_design_docs`` for a client without a shared working tree: path → text uploads."""
     return _apply(uow, scope, project, _parse(project, _checked_uploads(project, files)))
 
 
-def _apply(uow: UnitOfWork, scope: Scope, project: Project, docs: list[ContextDoc]) -> SyncReport:
+def _apply(uow: SyncWork, scope: Scope, project: Project, docs: list[ContextDoc]) -> SyncReport:
     """Write the parsed docs: nothing is written before every doc has parsed."""
     scoped = _project_scope(scope, project)
     existing = {c.module_name: c for c in uow.components.list_components(scoped)}

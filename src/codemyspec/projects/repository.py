@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
-from codemyspec.db import ProjectRow
-from codemyspec.errors import NotFoundError, ValidationError
+from codemyspec.db import ProjectRow, refused_writes
+from codemyspec.errors import NotFoundError
 from codemyspec.projects.models import Project, ProjectAttrs
 from codemyspec.scope import Scope
 
@@ -29,14 +30,15 @@ class ProjectRepository:
             raise NotFoundError(f"Project {project_id} not found")
         return row
 
+    def _writing(self, action: str, name: str) -> AbstractContextManager[None]:
+        """Refused writes translated; a name another project has is bad input."""
+        return refused_writes(action, duplicate=f"a project named {name!r} already exists")
+
     def create(self, scope: Scope, attrs: ProjectAttrs) -> Project:
         row = ProjectRow(account_id=scope.account_id, **attrs.model_dump(mode="json"))
-        try:
-            with self._orm.begin_nested():
-                self._orm.add(row)
-                self._orm.flush()
-        except IntegrityError as exc:
-            raise ValidationError(f"a project named {attrs.name!r} already exists") from exc
+        with self._writing(f"create project {attrs.name!r}", attrs.name), self._orm.begin_nested():
+            self._orm.add(row)
+            self._orm.flush()
         return Project.model_validate(row)
 
     def get(self, scope: Scope, project_id: int) -> Project:
@@ -62,9 +64,12 @@ class ProjectRepository:
         row = self._row(scope, project_id)
         for key, value in attrs.model_dump(mode="json").items():
             setattr(row, key, value)
-        self._orm.flush()
+        with self._writing(f"update project {project_id}", attrs.name):
+            self._orm.flush()
         return Project.model_validate(row)
 
     def delete(self, scope: Scope, project_id: int) -> None:
-        self._orm.delete(self._row(scope, project_id))
-        self._orm.flush()
+        row = self._row(scope, project_id)
+        with refused_writes(f"delete project {project_id}"):
+            self._orm.delete(row)
+            self._orm.flush()

@@ -36,13 +36,14 @@ class CommandExecutor:
         shell: Shell,
         agents: dict[str, Agent],
         config: RunnerConfig,
+        git: GitWorktrees,
     ) -> None:
         self.project = project
         self.root = root
         self.shell = shell
         self.agents = agents
         self.config = config
-        self.git = GitWorktrees(root, shell, config.program_timeout)
+        self.git = git
 
     def execute(self, command: Command, cancel: threading.Event) -> Result:
         match command.command:

@@ -15,8 +15,15 @@ from sqlalchemy.orm import selectinload
 from codemyspec.clock import utcnow
 from codemyspec.commands import Command, Result
 from codemyspec.components import Component, ComponentRepository
-from codemyspec.db import InteractionRow, SessionRow
+from codemyspec.db import (
+    InteractionRow,
+    SessionRow,
+    database_reason,
+    is_unique_violation,
+    refused_writes,
+)
 from codemyspec.errors import (
+    InteractionConflictError,
     NotFoundError,
     PersistenceError,
     ResultAlreadyRecordedError,
@@ -132,10 +139,8 @@ class SessionRepository:
             user_id=scope.user_id,
         )
         self._orm.add(row)
-        try:
+        with refused_writes(f"create the {attrs.type} session"):
             self._orm.flush()
-        except SQLAlchemyError as exc:
-            raise PersistenceError(f"could not create the {attrs.type} session: {exc}") from exc
         self._emit(EventKind.SESSION_CREATED, row)
         return self.get(scope, row.id)
 
@@ -198,7 +203,8 @@ class SessionRepository:
         if changes.external_conversation_id is not None:
             row.external_conversation_id = changes.external_conversation_id
         row.updated_at = utcnow()
-        self._orm.flush()
+        with refused_writes(f"update session {session_id}"):
+            self._orm.flush()
         self._emit(EventKind.SESSION_UPDATED, row)
         return self.get(scope, session_id)
 
@@ -206,18 +212,19 @@ class SessionRepository:
         """Start a new attempt: active again, fresh state; earlier interactions are kept apart."""
         row = self._row(scope, session_id)
         abandoned = Result.error("abandoned: the session was restarted").model_dump(mode="json")
-        self._orm.execute(
-            update(InteractionRow)
-            .where(InteractionRow.session_id == row.id, InteractionRow.completed_at.is_(None))
-            .values(result=abandoned, completed_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        row.attempt += 1
-        row.status = SessionStatus.ACTIVE.value
-        row.state = state
-        row.external_conversation_id = None
-        row.updated_at = utcnow()
-        self._orm.flush()
+        with refused_writes(f"restart session {session_id}"):
+            self._orm.execute(
+                update(InteractionRow)
+                .where(InteractionRow.session_id == row.id, InteractionRow.completed_at.is_(None))
+                .values(result=abandoned, completed_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            row.attempt += 1
+            row.status = SessionStatus.ACTIVE.value
+            row.state = state
+            row.external_conversation_id = None
+            row.updated_at = utcnow()
+            self._orm.flush()
         self._emit(EventKind.SESSION_UPDATED, row)
         return self.get(scope, session_id)
 
@@ -244,32 +251,36 @@ class SessionRepository:
         ]
         if take_over_from is not None:
             free.append(SessionRow.claimed_by == take_over_from)
-        claimed = self._orm.execute(
-            update(SessionRow)
-            .where(SessionRow.id == row.id, or_(*free))
-            .values(claimed_by=holder, claim_expires_at=until)
-            .execution_options(synchronize_session=False)
-        )
+        with refused_writes(f"claim session {session_id}"):
+            claimed = self._orm.execute(
+                update(SessionRow)
+                .where(SessionRow.id == row.id, or_(*free))
+                .values(claimed_by=holder, claim_expires_at=until)
+                .execution_options(synchronize_session=False)
+            )
         return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
     def release(self, scope: Scope, session_id: int, holder: str) -> None:
         """Give up ``holder``'s claim; a claim someone else holds now is left alone."""
         row = self._row(scope, session_id)
-        self._orm.execute(
-            update(SessionRow)
-            .where(SessionRow.id == row.id, SessionRow.claimed_by == holder)
-            .values(claimed_by=None, claim_expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
+        with refused_writes(f"release session {session_id}"):
+            self._orm.execute(
+                update(SessionRow)
+                .where(SessionRow.id == row.id, SessionRow.claimed_by == holder)
+                .values(claimed_by=None, claim_expires_at=None)
+                .execution_options(synchronize_session=False)
+            )
 
     def delete(self, scope: Scope, session_id: int) -> None:
         row = self._row(scope, session_id)
         self._emit(EventKind.SESSION_DELETED, row)
-        self._orm.delete(row)
-        self._orm.flush()
+        with refused_writes(f"delete session {session_id}"):
+            self._orm.delete(row)
+            self._orm.flush()
 
     def add_interaction(self, scope: Scope, session_id: int, command: Command) -> Interaction:
-        """Store a pending interaction; the database refuses a second pending one."""
+        """Store a pending interaction; the database refuses a second pending one
+        (``InteractionConflictError``: the caller hands out the stored one instead)."""
         row = self._row(scope, session_id)
         interaction = InteractionRow(
             session_id=row.id,
@@ -278,7 +289,18 @@ class SessionRepository:
             command=command.model_dump(mode="json"),
         )
         self._orm.add(interaction)
-        self._orm.flush()
+        try:
+            self._orm.flush()
+        except SQLAlchemyError as exc:
+            if is_unique_violation(exc):
+                raise InteractionConflictError(
+                    f"session {session_id} already has a pending interaction; "
+                    f"{command.module} was not stored ({database_reason(exc)})"
+                ) from exc
+            raise PersistenceError(
+                f"could not store the {command.module} interaction of session {session_id}: "
+                f"{database_reason(exc)}"
+            ) from exc
         self._emit(
             EventKind.INTERACTION_STARTED, row, interaction_id=interaction.id, step=command.module
         )
@@ -290,16 +312,17 @@ class SessionRepository:
         """Store the result once: an update guarded by ``completed_at IS NULL``."""
         row = self._row(scope, session_id)
         completed_at: datetime = utcnow()
-        applied = self._orm.execute(
-            update(InteractionRow)
-            .where(
-                InteractionRow.id == interaction_id,
-                InteractionRow.session_id == row.id,
-                InteractionRow.completed_at.is_(None),
+        with refused_writes(f"store the result of interaction {interaction_id}"):
+            applied = self._orm.execute(
+                update(InteractionRow)
+                .where(
+                    InteractionRow.id == interaction_id,
+                    InteractionRow.session_id == row.id,
+                    InteractionRow.completed_at.is_(None),
+                )
+                .values(result=result.model_dump(mode="json"), completed_at=completed_at)
+                .execution_options(synchronize_session=False)
             )
-            .values(result=result.model_dump(mode="json"), completed_at=completed_at)
-            .execution_options(synchronize_session=False)
-        )
         if applied.rowcount != 1:  # type: ignore[attr-defined]
             self._interaction_row(row.id, interaction_id)
             raise ResultAlreadyRecordedError(

@@ -11,13 +11,12 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy.exc import IntegrityError
-
 from codemyspec.clock import Clock, utcnow
 from codemyspec.commands import Result
 from codemyspec.components import ComponentRepository
 from codemyspec.environments import Workspace
 from codemyspec.errors import (
+    InteractionConflictError,
     NotFoundError,
     ResultAlreadyRecordedError,
     SessionClaimedError,
@@ -165,7 +164,7 @@ class SessionsEngine:
         """The pending interaction if there is one, else a new one from the next step."""
         try:
             return self._next_command(scope, session_id)
-        except IntegrityError:
+        except InteractionConflictError:
             # Another caller stored the pending interaction first: hand out that one.
             pending = self.get_session(scope, session_id).pending_interaction()
             if pending is None:

@@ -1,6 +1,12 @@
-"""The demo: a scripted stand-in for the model, and the example project it implements."""
+"""The test stand-in for the model, and the example project ``codemyspec demo`` implements.
 
-from codemyspec.demo.example import (
+Shipped in the same distribution as ``codemyspec`` but not part of it: the tool never
+imports this package except inside ``codemyspec demo``'s command function, so a scripted
+model and its assertion-style :class:`ScriptError` never load with the product. The end to
+end tests import it to drive the real Claude Code CLI offline.
+"""
+
+from codemyspec_testing.example import (
     COMPONENT_NAMES,
     CONTEXT_NAME,
     EXAMPLE_FILES,
@@ -9,7 +15,7 @@ from codemyspec.demo.example import (
     example_script,
     prompt_key,
 )
-from codemyspec.demo.scripted_model import (
+from codemyspec_testing.scripted_model import (
     ALLOWED_TOOLS,
     DUMMY_API_KEY,
     ModelRequest,

@@ -8,7 +8,7 @@ component, and gets Tax wrong first so the demo shows a fix round.
 
 from __future__ import annotations
 
-from codemyspec.demo.scripted_model import Responder, by_prompt, edit, read, write
+from codemyspec_testing.scripted_model import Responder, by_prompt, edit, read, write
 
 CONTEXT_NAME = "Billing"
 COMPONENT_NAMES = ("Money", "Ledger", "Tax")
