@@ -21,6 +21,7 @@ from tests.support.factories import (
 )
 from tests.support.git_repos import GitProject, git
 from tests.support.postgres import on_both_databases
+from tests.support.runner_reports import with_workspace_facts
 
 pytestmark = on_both_databases
 
@@ -76,9 +77,8 @@ def test_a_context_goes_from_branch_to_one_pushed_commit(
     write_component(git_project.root, "billing/money", MONEY, MONEY_TEST)
     write_component(git_project.root, "billing/ledger", LEDGER, LEDGER_TEST)
     finish_children(app, scope, session.id)
-    validated = app.sessions.handle_result(
-        scope, session.id, again.id, Result.ok(data={"runner": "test"})
-    )
+    reported = with_workspace_facts(app, scope, session.id, Result.ok(data={"runner": "test"}))
+    validated = app.sessions.handle_result(scope, session.id, again.id, reported)
     assert validated.interactions[0].result is not None
     assert validated.interactions[0].result.status is ResultStatus.OK
 

@@ -26,6 +26,7 @@ from tests.support.factories import (
     write_component,
 )
 from tests.support.git_repos import GitProject, git
+from tests.support.runner_reports import with_workspace_facts
 
 BRANCH = "code-context-coding-session-for-billing"
 # Created out of priority order: Finalize must list them by priority (3, 2, 1).
@@ -73,7 +74,8 @@ def drive_to_finalize(app: App, scope: Scope, project: GitProject, context: Cont
     assert spawn.step == SpawnComponentCodingSessions.name
     finish_children(app, scope, session.id)
     write_children(project, [child.name for child in context.children])
-    validated = app.sessions.handle_result(scope, session.id, spawn.id, Result.ok())
+    reported = with_workspace_facts(app, scope, session.id)
+    validated = app.sessions.handle_result(scope, session.id, spawn.id, reported)
     checked = validated.interactions[0].result
     assert checked is not None
     assert checked.status is ResultStatus.OK, checked.error_message

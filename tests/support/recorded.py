@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from codemyspec.component_coding_sessions import Initialize as ComponentInitialize
+from codemyspec.component_coding_sessions.rules import repository_rules_path
+from codemyspec.components import component_files
+from codemyspec.runner import read_project_files
 from codemyspec.sessions import (
     Command,
     CommandKind,
@@ -16,6 +21,7 @@ from codemyspec.sessions import (
 )
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
+COMPONENT_INITIALIZE = ComponentInitialize.name
 
 # A recorded step: (step name, result status, or None for an interaction without a result).
 Record = tuple[str, ResultStatus | None]
@@ -54,3 +60,21 @@ def recorded_session(*records: Record, session_type: str = "ContextCodingSession
         updated_at=T0,
         interactions=list(reversed(interactions)),
     )
+
+
+def prepared(session: Session, root: Path) -> Session:
+    """``session`` as a component's Initialize leaves it: the runner read its design doc and
+    the repository's coding rules from ``root``, as it does when it prepares the workspace."""
+    assert session.component is not None and session.project is not None
+    design = str(component_files(session.component, session.project).design)
+    files = read_project_files(root, [design, repository_rules_path(session.component.type.value)])
+    done = Interaction(
+        id=len(session.interactions) + 1,
+        session_id=session.id,
+        step=COMPONENT_INITIALIZE,
+        command=Command(module=COMPONENT_INITIALIZE, command=CommandKind.PREPARE_WORKSPACE),
+        result=Result.ok(data={"files": files}),
+        started_at=T0,
+        completed_at=T0,
+    )
+    return session.model_copy(update={"interactions": [done, *session.interactions]})

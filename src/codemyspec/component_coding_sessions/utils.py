@@ -9,12 +9,15 @@ from codemyspec.context_coding_sessions import CONTEXT_MODULE_KEY, slugify
 from codemyspec.errors import StepError
 from codemyspec.projects import Project
 from codemyspec.scope import Scope
-from codemyspec.sessions import Session
+from codemyspec.sessions import ResultStatus, Session
 
 SESSION_TYPE = "ComponentCodingSessions"
 DEFAULT_MAX_FIX_ROUNDS = 3
 WORKTREES_DIR = ".codemyspec/worktrees"
 FIX_STEP_NAME = "ComponentCodingSessions.Steps.FixTestFailures"
+INITIALIZE_STEP_NAME = "ComponentCodingSessions.Steps.Initialize"
+#: In Initialize's result: the text of each file it asked the runner to read (None: absent).
+FILES_KEY = "files"
 
 
 def writes_context_module(session: Session) -> bool:
@@ -57,6 +60,18 @@ def max_fix_rounds(session: Session) -> int:
 def fix_rounds_done(session: Session) -> int:
     """How many FixTestFailures interactions have completed."""
     return sum(1 for i in session.interactions if i.step == FIX_STEP_NAME and not i.pending)
+
+
+def reported_files(session: Session) -> dict[str, str | None]:
+    """The files' text the runner read when it prepared the workspace (newest Initialize that
+    went well); empty for a session recorded before runners reported them."""
+    for interaction in session.interactions:
+        result = interaction.result
+        done = result is not None and result.status is ResultStatus.OK
+        if interaction.step == INITIALIZE_STEP_NAME and result is not None and done:
+            files = result.data.get(FILES_KEY)
+            return dict(files) if isinstance(files, dict) else {}
+    return {}
 
 
 def last_test_run(session: Session) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from codemyspec.environments import LocalWorkspace, WorkspaceFacts, mix_env, run
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.mix_deps import link_dependencies
+from codemyspec.runner.project_files import read_project_files
 from codemyspec.runner.red_check import unproven_reason, without_code
 from codemyspec.runner.shell_commands import execute_shell_command
 from codemyspec.runner.worktree_changes import worktree_changes
@@ -110,6 +111,7 @@ class CommandExecutor:
                 "test_file_existed": digest is not None,
                 "test_file_sha256": digest,
                 "code_file_existed": resolve_inside(path, str(meta["code_file"])).is_file(),
+                "files": read_project_files(self.root, list(meta.get("read_files", []))),
             }
         )
 

@@ -23,7 +23,6 @@ from codemyspec.sessions.service import (
     SessionsEngine,
     UnitOfWorkFactory,
     Work,
-    WorkspaceFactory,
 )
 from codemyspec.sessions.workflow import (
     Orchestrator,
@@ -61,7 +60,6 @@ __all__ = [
     "StepOutcome",
     "UnitOfWorkFactory",
     "Work",
-    "WorkspaceFactory",
     "finished_with",
     "last_completed",
     "last_route",

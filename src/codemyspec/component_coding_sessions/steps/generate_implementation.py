@@ -9,6 +9,7 @@ from codemyspec.component_coding_sessions.rules import coding_rules
 from codemyspec.component_coding_sessions.steps._agent_outcome import agent_outcome
 from codemyspec.component_coding_sessions.utils import (
     others_of,
+    reported_files,
     require_component,
     workspace_state,
     writes_context_module,
@@ -20,7 +21,8 @@ from codemyspec.sessions import Command, CommandKind, Result, Session, StepOutco
 
 class GenerateImplementation:
     """Prompts the agent with the design doc, the files to write and the coding rules (the
-    repository's ``docs/rules/<type>.md``, else codemyspec's for the profile)."""
+    repository's ``docs/rules/<type>.md``, else codemyspec's for the profile); the files'
+    text is what the runner read for Initialize, never read here."""
 
     name: ClassVar[str] = "ComponentCodingSessions.Steps.GenerateImplementation"
 
@@ -29,11 +31,9 @@ class GenerateImplementation:
         component, project = require_component(session)
         worktree, _ = workspace_state(session)
         paths = component_files(component, project)
-        context = step_context(opts)
-        workspace = context.workspace
-        read = workspace.read_text if workspace is not None else (lambda _path: None)
+        read = reported_files(session).get
         rules = coding_rules(read, project, component.type.value)
-        others = others_of(scope, component, context.components)
+        others = others_of(scope, component, step_context(opts).components)
         writes_context = writes_context_module(session)
         uses = [o.module_name for o in others] if writes_context else component.dependencies
         brief = ImplementationBrief(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from codemyspec.clock import utcnow
+from codemyspec.component_coding_sessions.rules import repository_rules_path
 from codemyspec.component_coding_sessions.utils import (
+    INITIALIZE_STEP_NAME,
     child_branch_name,
     require_component,
     worktree_path,
@@ -48,9 +50,11 @@ def _dependency_branches(
 
 
 class Initialize:
-    """Describes the workspace; the runner makes it (idempotently) and reports the test file."""
+    """Describes the workspace; the runner makes it (idempotently), reports the test file, and
+    reads the design doc and the repository's coding rules for GenerateImplementation's prompt
+    (from its own tree, so a server's session gets the same prompt as a local one)."""
 
-    name: ClassVar[str] = "ComponentCodingSessions.Steps.Initialize"
+    name: ClassVar[str] = INITIALIZE_STEP_NAME
 
     @staticmethod
     def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
@@ -70,6 +74,7 @@ class Initialize:
                 "merge_branches": _dependency_branches(scope, session, str(parent_branch), **opts),
                 "test_file": str(paths.test),
                 "code_file": str(paths.code),
+                "read_files": [str(paths.design), repository_rules_path(component.type.value)],
             },
         )
 

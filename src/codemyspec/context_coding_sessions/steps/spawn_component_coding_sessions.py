@@ -2,7 +2,7 @@
 
 ``get_command`` creates the children (or reuses them on a retry) and asks the runner to
 start them in parallel; ``handle_result`` re-reads every child's status and judges the
-files and unit tests: as the runner reported them from its tree, or in the engine's own.
+files and unit tests as the runner reported them from its tree (the engine has none).
 """
 
 from __future__ import annotations
@@ -19,12 +19,7 @@ from codemyspec.context_coding_sessions.utils import (
     WRITE_CONTEXT_MODULE_KEY,
 )
 from codemyspec.context_coding_sessions.validation import validate_children, validate_statuses
-from codemyspec.environments import (
-    WORKSPACE_FACTS_KEY,
-    ReportedWorkspace,
-    Workspace,
-    WorkspaceFacts,
-)
+from codemyspec.environments import WORKSPACE_FACTS_KEY, WorkspaceFacts
 from codemyspec.errors import CodeMySpecError, NotFoundError, StepError, ValidationError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
@@ -92,13 +87,13 @@ def _spawn_children(
     return child_ids
 
 
-def _workspace(result: Result, local: Workspace | None) -> Workspace | None:
-    """The tree as the runner reported it (``data.workspace``), else the engine's own view."""
+def _reported_facts(result: Result) -> WorkspaceFacts | None:
+    """The tree as the runner reported it (``data.workspace``), None when it reported none."""
     facts = result.data.get(WORKSPACE_FACTS_KEY)
     if facts is None:
-        return local
+        return None
     try:
-        return ReportedWorkspace(WorkspaceFacts.model_validate(facts))
+        return WorkspaceFacts.model_validate(facts)
     except PydanticValidationError as exc:
         raise ValidationError(f"result data.{WORKSPACE_FACTS_KEY} is malformed: {exc}") from None
 
@@ -132,12 +127,13 @@ class SpawnComponentCodingSessions:
             raise NotFoundError("Session not found") from None
         # The runner's own failure (a dependency cycle, an integration conflict) is kept.
         runner_error = result.error_message if result.status is ResultStatus.ERROR else None
-        workspace = _workspace(result, context.workspace)
-        if runner_error and workspace is None:
-            # The runner failed before it could report its tree: judge what is known.
+        facts = _reported_facts(result)
+        if runner_error and facts is None:
+            # The runner failed before it could report its tree (an integration conflict, a
+            # push refused): its failure is recorded with the statuses, which are known.
             report = validate_statuses(fresh)
         else:
-            report = validate_children(fresh, workspace)
+            report = validate_children(fresh, facts)
         data = {**result.data, "validation": report.model_dump(mode="json")}
         if runner_error:
             data["runner_error"] = runner_error
