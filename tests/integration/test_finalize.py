@@ -13,6 +13,7 @@ from codemyspec.runner import execute_shell_command
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     CommandKind,
+    CommitCommand,
     Interaction,
     Result,
     ResultStatus,
@@ -102,7 +103,7 @@ def test_finalize_stages_commits_and_pushes_every_component_file_as_argv_lists(
     finalize: Interaction,
 ) -> None:
     command = finalize.command
-    assert command.command is CommandKind.SHELL
+    assert command.command is CommandKind.COMMIT
     add, commit, push = command.programs
     assert add[:4] == ["git", "add", "-A", "--"]
     staged = add[4:]
@@ -123,7 +124,7 @@ def test_a_session_started_with_no_push_commits_without_pushing(
     command = Finalize.get_command(scope, no_push)
 
     assert [argv[:2] for argv in command.programs] == [["git", "add"], ["git", "commit"]]
-    assert command.metadata["push"] is False
+    assert command.push is False
 
 
 def test_the_commit_message_lists_the_components_in_priority_order_and_credits_claude_code(
@@ -132,12 +133,14 @@ def test_the_commit_message_lists_the_components_in_priority_order_and_credits_c
     assert finalize.command.programs[1][3] == MESSAGE
 
 
-def test_finalize_metadata_names_the_branch_and_counts_the_committed_files(
+def test_finalize_names_the_branch_and_counts_the_committed_files(
     finalize: Interaction,
 ) -> None:
-    metadata = finalize.command.metadata
-    assert metadata["branch_name"] == BRANCH
-    assert metadata["committed_files"] == len(FILES)
+    command = finalize.command
+    assert isinstance(command, CommitCommand)
+    assert command.branch_name == BRANCH
+    assert command.committed_files == len(FILES)
+    assert command.only_if_changed is True
 
 
 def test_finalize_refuses_a_session_without_its_context_component(

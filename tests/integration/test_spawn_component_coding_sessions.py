@@ -36,6 +36,7 @@ from codemyspec.sessions import (
     SessionAttrs,
     SessionStatus,
     SessionUpdate,
+    SpawnSessionsCommand,
     StepContext,
 )
 from tests.support.factories import (
@@ -144,7 +145,7 @@ def test_spawn_creates_one_agentic_child_per_component_inheriting_the_parents_se
 
     interaction = spawn(app, scope, parent.id)
 
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     children = app.sessions.list_sessions(scope, parent_id=parent.id)
     assert sorted(child.id for child in children) == sorted(child_ids)
     assert len(children) == 2
@@ -176,7 +177,7 @@ def test_spawn_orders_children_by_priority_descending_then_name_with_no_priority
 
     interaction = spawn(app, scope, parent.id)
 
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     assert child_names(app, scope, parent.id, child_ids) == [
         "Beta",
         "Alpha",
@@ -196,13 +197,12 @@ def test_spawn_asks_the_runner_to_start_the_children_asynchronously(
 
     command = interaction.command
     assert command.module == SpawnComponentCodingSessions.name
+    assert isinstance(command, SpawnSessionsCommand)
     assert command.command is CommandKind.SPAWN_SESSIONS
     assert command.execution_strategy is ExecutionStrategy.ASYNC
-    assert command.programs == []
-    assert set(command.metadata) == {"child_session_ids", "timestamp"}
-    assert len(command.metadata["child_session_ids"]) == 2
-    assert all(isinstance(i, int) for i in command.metadata["child_session_ids"])
-    stamped = datetime.fromisoformat(command.metadata["timestamp"])
+    assert len(command.child_session_ids) == 2
+    assert all(isinstance(i, int) for i in command.child_session_ids)
+    stamped = command.timestamp
     assert stamped.tzinfo is not None
     assert before - timedelta(seconds=1) <= stamped <= datetime.now(UTC) + timedelta(seconds=1)
     # The command is stored as the session's pending interaction.
@@ -215,7 +215,7 @@ def test_spawn_reuses_the_same_children_after_a_validation_error(
 ) -> None:
     _, parent = start_context(app, scope, git_project)
     first = spawn(app, scope, parent.id)
-    child_ids = first.command.metadata["child_session_ids"]
+    child_ids = first.command.child_session_ids
     sessions_before = app.sessions.list_sessions(scope)
     assert len(sessions_before) == 3
 
@@ -226,7 +226,7 @@ def test_spawn_reuses_the_same_children_after_a_validation_error(
     second = spawn(app, scope, parent.id)
 
     assert second.id != first.id
-    assert second.command.metadata["child_session_ids"] == child_ids
+    assert second.command.child_session_ids == child_ids
     sessions_after = app.sessions.list_sessions(scope)
     assert [s.id for s in sessions_after] == [s.id for s in sessions_before]
     assert len(app.sessions.list_sessions(scope, parent_id=parent.id)) == 2
@@ -304,7 +304,7 @@ def test_spawn_logs_and_skips_a_child_the_database_refuses_and_creates_the_other
     with caplog.at_level(logging.WARNING, logger=SPAWN_LOGGER):
         interaction = spawn(app, scope, parent.id)
 
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     assert child_names(app, scope, parent.id, child_ids) == ["Money", "Fee"]
     children = app.sessions.list_sessions(scope, parent_id=parent.id)
     assert sorted(child.id for child in children) == sorted(child_ids)
@@ -376,8 +376,8 @@ def test_validation_reports_running_failed_and_cancelled_children_in_one_message
     interaction = spawn(app, scope, parent.id)
     ids = dict(
         zip(
-            child_names(app, scope, parent.id, interaction.command.metadata["child_session_ids"]),
-            interaction.command.metadata["child_session_ids"],
+            child_names(app, scope, parent.id, interaction.command.child_session_ids),
+            interaction.command.child_session_ids,
             strict=True,
         )
     )
@@ -408,10 +408,7 @@ def test_validation_reports_running_failed_and_cancelled_children_in_one_message
     assert [p["component"] for p in validation["cancelled"]] == ["Fee", "Tax"]
     # The orchestrator loops back to Spawn, with the same children.
     again = spawn(app, scope, parent.id)
-    assert (
-        again.command.metadata["child_session_ids"]
-        == interaction.command.metadata["child_session_ids"]
-    )
+    assert again.command.child_session_ids == interaction.command.child_session_ids
 
 
 def test_validation_lists_every_missing_implementation_and_test_file(
@@ -467,7 +464,7 @@ def test_validation_overrules_an_ok_result_while_a_child_is_still_active(
 ) -> None:
     _, parent = start_context(app, scope, git_project)
     interaction = spawn(app, scope, parent.id)
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     finish_children(app, scope, parent.id)
     app.sessions.update_session(scope, child_ids[1], SessionUpdate(status=SessionStatus.ACTIVE))
     write_component(git_project.root, "billing/money", MONEY, MONEY_TEST)
@@ -485,7 +482,7 @@ def test_validation_reads_children_from_the_database_not_from_the_session_it_is_
 ) -> None:
     _, parent = start_context(app, scope, git_project)
     interaction = spawn(app, scope, parent.id)
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     finish_children(app, scope, parent.id)
     stale = app.sessions.get_session(scope, parent.id)
     assert all(child.status is SessionStatus.COMPLETE for child in stale.child_sessions)

@@ -10,14 +10,14 @@ from codemyspec.component_coding_sessions.rules import repository_rules_path
 from codemyspec.components import component_files
 from codemyspec.runner import read_project_files
 from codemyspec.sessions import (
-    Command,
-    CommandKind,
     ExecutionMode,
     Interaction,
+    PrepareWorkspaceCommand,
     Result,
     ResultStatus,
     Session,
     SessionStatus,
+    ShellCommand,
 )
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -34,7 +34,7 @@ def interaction(index: int, step: str, status: ResultStatus | None) -> Interacti
         id=index + 1,
         session_id=1,
         step=step,
-        command=Command(module=step, command=CommandKind.SHELL, programs=[["true"]]),
+        command=ShellCommand(module=step, programs=[["true"]]),
         result=None if status is None else Result(status=status, timestamp=started),
         started_at=started,
         completed_at=None if status is None else started + timedelta(seconds=1),
@@ -72,7 +72,15 @@ def prepared(session: Session, root: Path) -> Session:
         id=len(session.interactions) + 1,
         session_id=session.id,
         step=COMPONENT_INITIALIZE,
-        command=Command(module=COMPONENT_INITIALIZE, command=CommandKind.PREPARE_WORKSPACE),
+        command=PrepareWorkspaceCommand(
+            module=COMPONENT_INITIALIZE,
+            branch_name="b--ledger",
+            base_branch="b",
+            worktree=".codemyspec/worktrees/b--ledger",
+            test_file="tests/test_ledger.py",
+            code_file="src/ledger.py",
+            read_files=list(files),
+        ),
         result=Result.ok(data={"files": files}),
         started_at=T0,
         completed_at=T0,

@@ -81,7 +81,7 @@ def generate(app: App, project: Project, part: Component, **state: Any) -> str:
         context = StepContext(uow.sessions, uow.components)
         ready = prepared(session, Path(str(project.root)))
         command = GenerateImplementation.get_command(SCOPE, ready, context=context)
-    prompt: str = command.metadata["prompt"]
+    prompt: str = command.prompt
     return prompt
 
 

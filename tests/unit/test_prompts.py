@@ -76,13 +76,13 @@ def generate(app: App, root: Path, part: Component) -> str:
     with app.unit_of_work() as uow:
         context = StepContext(uow.sessions, uow.components)
         command = GenerateImplementation.get_command(SCOPE, prepared(loaded, root), context=context)
-    prompt: str = command.metadata["prompt"]
+    prompt: str = command.prompt
     return prompt
 
 
 def fix(root: Path, report: dict[str, Any], part: Component | None = None) -> str:
     loaded = session(root, part or component(), last_test_run=report)
-    prompt: str = FixTestFailures.get_command(SCOPE, loaded).metadata["prompt"]
+    prompt: str = FixTestFailures.get_command(SCOPE, loaded).prompt
     return prompt
 
 

@@ -16,7 +16,14 @@ from codemyspec.component_coding_sessions.utils import (
 )
 from codemyspec.components import component_files, owner_of, roots_of
 from codemyspec.scope import Scope
-from codemyspec.sessions import Command, CommandKind, Result, Session, StepOutcome, step_context
+from codemyspec.sessions import (
+    AgentCommand,
+    Command,
+    Result,
+    Session,
+    StepOutcome,
+    step_context,
+)
 
 
 class GenerateImplementation:
@@ -49,16 +56,12 @@ class GenerateImplementation:
             roots=[str(root) for root in roots_of(project)],
             context_module=writes_context,
         )
-        return Command(
+        return AgentCommand(
             module=GenerateImplementation.name,
-            command=CommandKind.AGENT,
-            metadata={
-                "agent": session.agent,
-                "prompt": generate_prompt(brief),
-                "cwd": worktree,
-                "resume_conversation_id": None,
-                "watch_files": [str(paths.test)],
-            },
+            agent=session.agent,
+            prompt=generate_prompt(brief),
+            cwd=worktree,
+            watch_files=[str(paths.test)],
         )
 
     @staticmethod

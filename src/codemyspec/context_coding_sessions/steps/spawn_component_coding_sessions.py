@@ -12,26 +12,21 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError as PydanticValidationError
 
-from codemyspec.clock import utcnow
-from codemyspec.context_coding_sessions.utils import (
-    CHILD_SESSION_TYPE,
-    CONTEXT_MODULE_KEY,
-    WRITE_CONTEXT_MODULE_KEY,
-)
+from codemyspec.context_coding_sessions.state import ContextState
+from codemyspec.context_coding_sessions.utils import CHILD_SESSION_TYPE, CONTEXT_MODULE_KEY
 from codemyspec.context_coding_sessions.validation import validate_children, validate_statuses
 from codemyspec.environments import WORKSPACE_FACTS_KEY, WorkspaceFacts
 from codemyspec.errors import CodeMySpecError, NotFoundError, StepError, ValidationError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
-    CommandKind,
     ExecutionMode,
-    ExecutionStrategy,
     Result,
     ResultStatus,
     Session,
     SessionAttrs,
     SessionUpdate,
+    SpawnSessionsCommand,
     StepContext,
     StepOutcome,
     step_context,
@@ -49,9 +44,10 @@ def _existing_children(session: Session) -> list[int]:
 
 def _child_state(session: Session) -> dict[str, Any]:
     """What a child starts with: the parent's branch, and the fix-round bound if one was set."""
-    state: dict[str, Any] = {"parent_branch_name": session.state.get("branch_name")}
-    if "max_fix_rounds" in session.state:
-        state["max_fix_rounds"] = session.state["max_fix_rounds"]
+    given = ContextState.of(session)
+    state: dict[str, Any] = {"parent_branch_name": given.branch_name}
+    if given.max_fix_rounds is not None:
+        state["max_fix_rounds"] = given.max_fix_rounds
     return state
 
 
@@ -62,7 +58,7 @@ def _spawn_children(
     if not components:
         raise StepError("No child components found for context")
     writers = [(component, _child_state(session)) for component in components]
-    if session.state.get(WRITE_CONTEXT_MODULE_KEY):  # its own module is missing: written last
+    if ContextState.of(session).write_context_module:  # its own module is missing: last
         own = context.components.get(scope, context_id)
         writers.append((own, {**_child_state(session), CONTEXT_MODULE_KEY: True}))
     child_ids: list[int] = []
@@ -111,11 +107,8 @@ class SpawnComponentCodingSessions:
             child_ids = _existing_children(session)
         else:
             child_ids = _spawn_children(scope, session, session.component.id, step_context(opts))
-        return Command(
-            module=SpawnComponentCodingSessions.name,
-            command=CommandKind.SPAWN_SESSIONS,
-            metadata={"child_session_ids": child_ids, "timestamp": utcnow().isoformat()},
-            execution_strategy=ExecutionStrategy.ASYNC,
+        return SpawnSessionsCommand(
+            module=SpawnComponentCodingSessions.name, child_session_ids=child_ids
         )
 
     @staticmethod
