@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from codemyspec.component_coding_sessions.prompts import ImplementationBrief, generate_prompt
 from codemyspec.component_coding_sessions.rules import coding_rules
+from codemyspec.component_coding_sessions.state import ComponentState
 from codemyspec.component_coding_sessions.steps._agent_outcome import agent_outcome
 from codemyspec.component_coding_sessions.utils import (
     others_of,
@@ -48,7 +49,7 @@ class GenerateImplementation:
             component=component,
             paths=paths,
             design_text=read(str(paths.design)),
-            test_file_exists=bool(session.state.get("test_file_existed")),
+            test_file_exists=ComponentState.of(session).test_file_existed,
             rules=rules.text if rules else None,
             rules_path=rules.source if rules else "",
             dependencies=list(uses),
