@@ -17,7 +17,7 @@ from codemyspec.components import ComponentRepository
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.context_coding_sessions import orchestrator as context_orchestrator
 from codemyspec.db import Database
-from codemyspec.environments import LocalWorkspace, Workspace, agent_test_commands
+from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project, ProjectRepository
 from codemyspec.runner import CommandExecutor, GitWorktrees, Observer, Runner, RunnerConfig
@@ -56,15 +56,7 @@ class App:
                 COMPONENT_SESSION_TYPE: component_orchestrator,
             }
         )
-        self.sessions = SessionsEngine(
-            self.unit_of_work, self.registry, self.workspace_for, clock=clock
-        )
-
-    def workspace_for(self, project: Project) -> Workspace | None:
-        """The local working tree of a project that has one."""
-        if project.root is None:
-            return None
-        return LocalWorkspace(project, Path(project.root), self.shell)
+        self.sessions = SessionsEngine(self.unit_of_work, self.registry, clock=clock)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:

@@ -1,7 +1,8 @@
 """Commands and results: the data a step hands to the runner and gets back.
 
-A command is data, never a shell string: ``programs`` is a list of argv lists run in
-order, the first that fails stopping the rest.
+A command is data, never a shell string: one typed model per kind, and every program an
+argv list (a shell command's ``programs`` run in order, the first that fails stopping the
+rest). What a command means is in its fields, never in the shape of its argv.
 """
 
 from __future__ import annotations
@@ -9,17 +10,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.clock import utcnow
+from codemyspec.errors import ValidationError
 
 
 class CommandKind(StrEnum):
-    """What the runner must do with a command."""
+    """What the runner must do with a command; each kind is one model below."""
 
     SHELL = "shell"
+    COMMIT = "commit"
     AGENT = "agent"
     SPAWN_SESSIONS = "spawn_sessions"
     PREPARE_WORKSPACE = "prepare_workspace"
@@ -46,34 +50,197 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-class Command(BaseModel):
-    """What one step asks the runner to do."""
+def _runnable(programs: list[list[str]]) -> list[list[str]]:
+    for index, argv in enumerate(programs):
+        if not argv or not argv[0]:
+            raise ValueError(f"program {index} has an empty argv")
+        if any("\x00" in arg for arg in argv):
+            raise ValueError(f"program {index} has a NUL byte in an argument")
+    return programs
+
+
+class _CommandBase(BaseModel):
+    """What every command carries: its id, the step that made it, and how it is awaited."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(default_factory=_new_id)
     module: str = Field(min_length=1)
-    command: CommandKind
-    programs: list[list[str]] = Field(default_factory=list)
-    metadata: dict[str, Any] = Field(default_factory=dict)
     execution_strategy: ExecutionStrategy = ExecutionStrategy.SYNC
     timestamp: datetime = Field(default_factory=utcnow)
+
+
+class ShellCommand(_CommandBase):
+    """Argv programs run in order in the project's tree (an environment's setup)."""
+
+    command: Literal[CommandKind.SHELL] = CommandKind.SHELL
+    programs: list[list[str]] = Field(min_length=1)
+    #: What an environment's setup works on: the branch it puts the tree on (named in the
+    #: report of a refused switch), the repository it clones, the directory it works in.
+    branch_name: str | None = None
+    repo_url: str | None = None
+    working_dir: str | None = None
 
     @field_validator("programs")
     @classmethod
     def _argv_lists_are_runnable(cls, programs: list[list[str]]) -> list[list[str]]:
-        for index, argv in enumerate(programs):
-            if not argv or not argv[0]:
-                raise ValueError(f"program {index} has an empty argv")
-            if any("\x00" in arg for arg in argv):
-                raise ValueError(f"program {index} has a NUL byte in an argument")
-        return programs
+        return _runnable(programs)
 
     def describe(self) -> str:
         """A one-line summary for logs and timelines."""
-        if self.programs:
-            return " && ".join(" ".join(argv[:3]) for argv in self.programs)
-        return self.command.value
+        return " && ".join(" ".join(argv[:3]) for argv in self.programs)
+
+
+class CommitCommand(_CommandBase):
+    """Stage ``files``, commit them, then run ``then`` (a push, a ``rev-parse HEAD``).
+
+    With ``only_if_changed`` the commit is left out when ``files`` hold no change: the
+    command re-executed after a crash made it already, and only what follows runs again.
+    """
+
+    command: Literal[CommandKind.COMMIT] = CommandKind.COMMIT
+    stage: list[str]
+    commit: list[str]
+    then: list[list[str]] = Field(default_factory=list)
+    files: list[str]
+    branch_name: str
+    only_if_changed: bool = False
+    push: bool = False
+
+    @field_validator("stage", "commit")
+    @classmethod
+    def _argv_is_runnable(cls, argv: list[str]) -> list[str]:
+        return _runnable([argv])[0]
+
+    @field_validator("then")
+    @classmethod
+    def _argv_lists_are_runnable(cls, programs: list[list[str]]) -> list[list[str]]:
+        return _runnable(programs)
+
+    @property
+    def programs(self) -> list[list[str]]:
+        """Every program, the commit included, in order."""
+        return [self.stage, self.commit, *self.then]
+
+    @property
+    def committed_files(self) -> int:
+        return len(self.files)
+
+    def programs_to_run(self, changed: bool) -> list[list[str]]:
+        """The programs to run when ``files`` do (or do not) hold a change."""
+        if self.only_if_changed and not changed:
+            return [self.stage, *self.then]
+        return self.programs
+
+    def describe(self) -> str:
+        """A one-line summary for logs and timelines."""
+        return " && ".join(" ".join(argv[:3]) for argv in self.programs)
+
+
+class AgentCommand(_CommandBase):
+    """One agent run in ``cwd`` (a worktree), resuming a conversation when one is named."""
+
+    command: Literal[CommandKind.AGENT] = CommandKind.AGENT
+    #: The configured agent to run; None means the runner's default.
+    agent: str | None = None
+    prompt: str
+    cwd: str
+    resume_conversation_id: str | None = None
+    #: Files whose sha256 the result reports, to tell whether the agent changed them.
+    watch_files: list[str] = Field(default_factory=list)
+
+    def describe(self) -> str:
+        """A one-line summary for logs and timelines."""
+        return f"agent {self.agent or 'default'} in {self.cwd}"
+
+
+class SpawnSessionsCommand(_CommandBase):
+    """Run these child sessions (in dependency waves), then report the integrated tree."""
+
+    command: Literal[CommandKind.SPAWN_SESSIONS] = CommandKind.SPAWN_SESSIONS
+    execution_strategy: ExecutionStrategy = ExecutionStrategy.ASYNC
+    child_session_ids: list[int]
+
+    def describe(self) -> str:
+        """A one-line summary for logs and timelines."""
+        return f"run {len(self.child_session_ids)} components, then validate"
+
+
+class PrepareWorkspaceCommand(_CommandBase):
+    """A worktree on ``branch_name``, made from ``base_branch`` with ``merge_branches`` merged.
+
+    The result reports whether the test and code files exist there, and the text of
+    ``read_files`` in the project's own tree (a step reads no file itself).
+    """
+
+    command: Literal[CommandKind.PREPARE_WORKSPACE] = CommandKind.PREPARE_WORKSPACE
+    branch_name: str
+    base_branch: str
+    worktree: str
+    merge_branches: list[str] = Field(default_factory=list)
+    test_file: str
+    code_file: str
+    read_files: list[str] = Field(default_factory=list)
+
+    def describe(self) -> str:
+        """A one-line summary for logs and timelines."""
+        return f"worktree {self.worktree} on {self.branch_name}"
+
+
+class RunTestsCommand(_CommandBase):
+    """Run one test file in ``cwd``; with ``require_red``, passing tests must fail without
+    ``code_file``."""
+
+    command: Literal[CommandKind.RUN_TESTS] = CommandKind.RUN_TESTS
+    test_file: str
+    code_file: str
+    cwd: str
+    require_red: bool = False
+
+    def describe(self) -> str:
+        """A one-line summary for logs and timelines."""
+        return f"tests {self.test_file}"
+
+
+#: What one step asks the runner to do: one model per kind, told apart by ``command``.
+Command = Annotated[
+    ShellCommand
+    | CommitCommand
+    | AgentCommand
+    | SpawnSessionsCommand
+    | PrepareWorkspaceCommand
+    | RunTestsCommand,
+    Field(discriminator="command"),
+]
+_command: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def problems(exc: PydanticValidationError) -> str:
+    """Each field Pydantic refused, as ``where.it.is: why``, in one line."""
+    known = ", ".join(kind.value for kind in CommandKind)
+    found = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(the whole value)"
+        if error["type"] == "union_tag_invalid":
+            tag = (error.get("ctx") or {}).get("tag")
+            found.append(f"command: unknown kind {tag!r} (known: {known})")
+        elif error["type"] == "union_tag_not_found":
+            found.append(f"command: missing (known kinds: {known})")
+        else:
+            found.append(f"{where}: {error['msg']}")
+    return "; ".join(found)
+
+
+def parse_command(raw: object, *, what: str = "command") -> Command:
+    """A stored or received command; one of an unknown or older shape is a ``ValidationError``
+    naming the fields that do not fit (``what`` says whose command it is)."""
+    try:
+        return _command.validate_python(raw)
+    except PydanticValidationError as exc:
+        raise ValidationError(
+            f"{what} has an unknown or older shape, which this codemyspec cannot run: "
+            f"{problems(exc)}"
+        ) from None
 
 
 def replace_nul(value: Any) -> Any:

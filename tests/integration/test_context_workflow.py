@@ -21,6 +21,7 @@ from tests.support.factories import (
 )
 from tests.support.git_repos import GitProject, git
 from tests.support.postgres import on_both_databases
+from tests.support.runner_reports import with_workspace_facts
 
 pytestmark = on_both_databases
 
@@ -53,7 +54,7 @@ def test_a_context_goes_from_branch_to_one_pushed_commit(
 
     spawn = app.sessions.next_command(scope, session.id)
     assert spawn.step == SpawnComponentCodingSessions.name
-    child_ids = spawn.command.metadata["child_session_ids"]
+    child_ids = spawn.command.child_session_ids
     assert len(child_ids) == 2
 
     # The runner reports back while a child is still active: validation refuses.
@@ -72,13 +73,12 @@ def test_a_context_goes_from_branch_to_one_pushed_commit(
     again = app.sessions.next_command(scope, session.id)
     assert again.step == SpawnComponentCodingSessions.name
     assert again.id != spawn.id
-    assert again.command.metadata["child_session_ids"] == child_ids
+    assert again.command.child_session_ids == child_ids
     write_component(git_project.root, "billing/money", MONEY, MONEY_TEST)
     write_component(git_project.root, "billing/ledger", LEDGER, LEDGER_TEST)
     finish_children(app, scope, session.id)
-    validated = app.sessions.handle_result(
-        scope, session.id, again.id, Result.ok(data={"runner": "test"})
-    )
+    reported = with_workspace_facts(app, scope, session.id, Result.ok(data={"runner": "test"}))
+    validated = app.sessions.handle_result(scope, session.id, again.id, reported)
     assert validated.interactions[0].result is not None
     assert validated.interactions[0].result.status is ResultStatus.OK
 

@@ -146,7 +146,7 @@ def test_deleting_a_session_row_deletes_its_interactions_and_children_in_the_dat
     result = execute_shell_command(initialize.command, git_project.root, app.shell)
     app.sessions.handle_result(scope, parent.id, initialize.id, result)
     spawn = app.sessions.next_command(scope, parent.id)
-    child_ids = spawn.command.metadata["child_session_ids"]
+    child_ids = spawn.command.child_session_ids
     assert len(child_ids) == 2
     app.sessions.create_session(
         scope,

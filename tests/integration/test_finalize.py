@@ -13,6 +13,7 @@ from codemyspec.runner import execute_shell_command
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     CommandKind,
+    CommitCommand,
     Interaction,
     Result,
     ResultStatus,
@@ -26,6 +27,7 @@ from tests.support.factories import (
     write_component,
 )
 from tests.support.git_repos import GitProject, git
+from tests.support.runner_reports import with_workspace_facts
 
 BRANCH = "code-context-coding-session-for-billing"
 # Created out of priority order: Finalize must list them by priority (3, 2, 1).
@@ -73,7 +75,8 @@ def drive_to_finalize(app: App, scope: Scope, project: GitProject, context: Cont
     assert spawn.step == SpawnComponentCodingSessions.name
     finish_children(app, scope, session.id)
     write_children(project, [child.name for child in context.children])
-    validated = app.sessions.handle_result(scope, session.id, spawn.id, Result.ok())
+    reported = with_workspace_facts(app, scope, session.id)
+    validated = app.sessions.handle_result(scope, session.id, spawn.id, reported)
     checked = validated.interactions[0].result
     assert checked is not None
     assert checked.status is ResultStatus.OK, checked.error_message
@@ -100,7 +103,7 @@ def test_finalize_stages_commits_and_pushes_every_component_file_as_argv_lists(
     finalize: Interaction,
 ) -> None:
     command = finalize.command
-    assert command.command is CommandKind.SHELL
+    assert command.command is CommandKind.COMMIT
     add, commit, push = command.programs
     assert add[:4] == ["git", "add", "-A", "--"]
     staged = add[4:]
@@ -121,7 +124,7 @@ def test_a_session_started_with_no_push_commits_without_pushing(
     command = Finalize.get_command(scope, no_push)
 
     assert [argv[:2] for argv in command.programs] == [["git", "add"], ["git", "commit"]]
-    assert command.metadata["push"] is False
+    assert command.push is False
 
 
 def test_the_commit_message_lists_the_components_in_priority_order_and_credits_claude_code(
@@ -130,12 +133,14 @@ def test_the_commit_message_lists_the_components_in_priority_order_and_credits_c
     assert finalize.command.programs[1][3] == MESSAGE
 
 
-def test_finalize_metadata_names_the_branch_and_counts_the_committed_files(
+def test_finalize_names_the_branch_and_counts_the_committed_files(
     finalize: Interaction,
 ) -> None:
-    metadata = finalize.command.metadata
-    assert metadata["branch_name"] == BRANCH
-    assert metadata["committed_files"] == len(FILES)
+    command = finalize.command
+    assert isinstance(command, CommitCommand)
+    assert command.branch_name == BRANCH
+    assert command.committed_files == len(FILES)
+    assert command.only_if_changed is True
 
 
 def test_finalize_refuses_a_session_without_its_context_component(

@@ -494,3 +494,32 @@ def test_a_server_away_past_the_wait_stops_the_run_and_resume_finishes_it(
     assert [c["status"] for c in detail["child_sessions"]] == ["complete"] * 3
     # Money's result never reached the server and Tax's agent was stopped: each ran again.
     assert [len(calls(project, n)) for n in NAMES] == [2, 1, 2]
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
+def test_a_session_run_through_a_server_gives_the_agent_the_same_prompts_as_a_local_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str, token: str
+) -> None:
+    # The design docs and the repository's own coding rules live in the runner's tree: the
+    # runner reads them for the steps, so a server with no tree builds the very same prompt.
+    rules = "Keep every function under ten lines.\n"
+    prompts: dict[str, dict[str, str]] = {}
+    for where, extra in (("local", ()), ("remote", ("--server", server))):
+        project = make_cli_project(tmp_path / where, NAMES)
+        project.git.write("docs/rules/other.md", rules)
+        git("add", "-A", cwd=project.root)
+        git("commit", "-q", "-m", "coding rules", cwd=project.root)
+        use(project, monkeypatch)
+        if not extra:  # implement --server uploads the design docs itself
+            synced = invoke("sync")
+            assert synced.exit_code == 0, synced.output
+
+        ran = invoke("implement", "Billing", *extra)
+
+        assert ran.exit_code == 0, ran.output
+        prompts[where] = {name: calls(project, name)[0]["prompt"] for name in NAMES}
+
+    assert prompts["remote"] == prompts["local"]
+    money = prompts["remote"]["Money"]
+    assert "The Money component." in money
+    assert rules.strip() in money

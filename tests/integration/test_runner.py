@@ -253,7 +253,7 @@ def test_a_child_whose_runner_broke_is_cancelled_with_the_error_and_resume_finis
     def breaking(self: CommandExecutor, command: Command, cancel: threading.Event) -> Result:
         if (
             command.command is CommandKind.RUN_TESTS
-            and "money" in str(command.metadata)
+            and "money" in str(command.model_dump())
             and not broke
         ):
             broke.append("once")

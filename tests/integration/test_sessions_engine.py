@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -27,12 +28,12 @@ from codemyspec.errors import (
     SessionCompleteError,
     SessionNotActiveError,
     UnknownSessionTypeError,
+    ValidationError,
 )
 from codemyspec.runner import execute_shell_command
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
-    CommandKind,
     EventKind,
     ExecutionMode,
     Interaction,
@@ -43,6 +44,7 @@ from codemyspec.sessions import (
     SessionEvent,
     SessionStatus,
     SessionUpdate,
+    ShellCommand,
     StepOutcome,
 )
 from tests.support.factories import Context, make_context, make_context_session
@@ -553,7 +555,7 @@ def test_a_spawn_whose_interaction_cannot_be_stored_keeps_no_child_sessions(
     assert session_rows(app) == 1
     assert len(events) == published
     spawn = app.sessions.next_command(scope, session.id)
-    assert len(spawn.command.metadata["child_session_ids"]) == 2
+    assert len(spawn.command.child_session_ids) == 2
 
 
 # --- concurrency -------------------------------------------------------------------------------
@@ -627,7 +629,7 @@ class GatedStep:
 
     @staticmethod
     def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
-        return Command(module=GatedStep.name, command=CommandKind.SHELL, programs=[["true"]])
+        return ShellCommand(module=GatedStep.name, programs=[["true"]])
 
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
@@ -672,3 +674,37 @@ def test_the_database_refuses_a_second_result_even_when_both_callers_saw_it_pend
     after = app.sessions.get_session(scope, session.id)
     assert after.state == {"reports": 1}, "the losing call's session update was rolled back"
     assert [e.kind for e in events].count(EventKind.INTERACTION_FINISHED) == 1
+
+
+# --- stored commands of another shape ---------------------------------------------------------
+
+
+def test_a_stored_command_of_an_older_shape_is_a_clear_error_naming_the_interaction_and_field(
+    app: App, scope: Scope
+) -> None:
+    # Written by a codemyspec whose commands carried an untyped ``metadata`` dict.
+    context = make_context(app, scope, "Billing")
+    session = make_context_session(app, scope, context)
+    pending = app.sessions.next_command(scope, session.id)
+    older = {
+        "id": "c0ffee",
+        "module": Initialize.name,
+        "command": "shell",
+        "programs": [["git", "switch", "main"]],
+        "metadata": {"branch_name": "main"},
+        "execution_strategy": "sync",
+        "timestamp": "2025-01-01T00:00:00+00:00",
+    }
+    with app.database.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE interactions SET command = :command WHERE id = :id"),
+            {"command": json.dumps(older), "id": pending.id},
+        )
+
+    with pytest.raises(ValidationError) as refused:
+        app.sessions.get_session(scope, session.id)
+
+    assert str(refused.value) == (
+        f"the command of interaction {pending.id} has an unknown or older shape, which this "
+        "codemyspec cannot run: shell.metadata: Extra inputs are not permitted"
+    )

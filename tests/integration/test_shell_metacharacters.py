@@ -22,6 +22,7 @@ from codemyspec.sessions import Interaction, Result, ResultStatus, SessionStatus
 from tests.support.factories import Context as ContextRows
 from tests.support.factories import finish_children, make_context_session, write_component
 from tests.support.git_repos import GitProject, git
+from tests.support.runner_reports import with_workspace_facts
 
 CONTEXT_NAME = "a; rm -rf ~ $(touch pwned) `touch pwned2` 'single' \"double\"\nsecond line"
 # (module segment, display name), highest priority first.
@@ -103,14 +104,15 @@ def test_hostile_names_run_the_whole_workflow_as_plain_text(
             f"from shop.billing.{module} import VALUE\n\n\n"
             f"def test_value():\n    assert VALUE == {segment!r}\n",
         )
-    validated = app.sessions.handle_result(scope, session.id, spawn.id, Result.ok())
+    reported = with_workspace_facts(app, scope, session.id)
+    validated = app.sessions.handle_result(scope, session.id, spawn.id, reported)
     checked = validated.interactions[0].result
     assert checked is not None
     assert checked.status is ResultStatus.OK, checked.error_message
 
     finalize = app.sessions.next_command(scope, session.id)
     assert finalize.step == Finalize.name
-    assert finalize.command.metadata["branch_name"] == branch
+    assert finalize.command.branch_name == branch
     finalized = run_for_real(app, scope, finalize, git_project)
     assert finalized.status is ResultStatus.OK, finalized.error_message
 
@@ -144,7 +146,7 @@ def test_the_branch_of_a_hostile_context_name_is_a_safe_slug_git_accepts(
 ) -> None:
     session = make_context_session(app, scope, make_hostile_context(app, scope))
     command = app.sessions.next_command(scope, session.id).command
-    branch = command.metadata["branch_name"]
+    branch = command.branch_name
     assert branch == (
         "code-context-coding-session-for-a-rm-rf-touch-pwned-touch-pwned2-single-double-second-line"
     )

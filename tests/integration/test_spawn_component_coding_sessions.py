@@ -22,7 +22,7 @@ from codemyspec.context_coding_sessions import (
     Initialize,
     SpawnComponentCodingSessions,
 )
-from codemyspec.errors import NotFoundError, StepError
+from codemyspec.errors import NotFoundError, StepError, ValidationError
 from codemyspec.runner import execute_shell_command
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
@@ -36,6 +36,7 @@ from codemyspec.sessions import (
     SessionAttrs,
     SessionStatus,
     SessionUpdate,
+    SpawnSessionsCommand,
     StepContext,
 )
 from tests.support.factories import (
@@ -46,6 +47,7 @@ from tests.support.factories import (
     write_component,
 )
 from tests.support.git_repos import GitProject
+from tests.support.runner_reports import with_workspace_facts
 
 SPAWN_LOGGER = "codemyspec.context_coding_sessions.steps.spawn_component_coding_sessions"
 
@@ -143,7 +145,7 @@ def test_spawn_creates_one_agentic_child_per_component_inheriting_the_parents_se
 
     interaction = spawn(app, scope, parent.id)
 
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     children = app.sessions.list_sessions(scope, parent_id=parent.id)
     assert sorted(child.id for child in children) == sorted(child_ids)
     assert len(children) == 2
@@ -175,7 +177,7 @@ def test_spawn_orders_children_by_priority_descending_then_name_with_no_priority
 
     interaction = spawn(app, scope, parent.id)
 
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     assert child_names(app, scope, parent.id, child_ids) == [
         "Beta",
         "Alpha",
@@ -195,13 +197,12 @@ def test_spawn_asks_the_runner_to_start_the_children_asynchronously(
 
     command = interaction.command
     assert command.module == SpawnComponentCodingSessions.name
+    assert isinstance(command, SpawnSessionsCommand)
     assert command.command is CommandKind.SPAWN_SESSIONS
     assert command.execution_strategy is ExecutionStrategy.ASYNC
-    assert command.programs == []
-    assert set(command.metadata) == {"child_session_ids", "timestamp"}
-    assert len(command.metadata["child_session_ids"]) == 2
-    assert all(isinstance(i, int) for i in command.metadata["child_session_ids"])
-    stamped = datetime.fromisoformat(command.metadata["timestamp"])
+    assert len(command.child_session_ids) == 2
+    assert all(isinstance(i, int) for i in command.child_session_ids)
+    stamped = command.timestamp
     assert stamped.tzinfo is not None
     assert before - timedelta(seconds=1) <= stamped <= datetime.now(UTC) + timedelta(seconds=1)
     # The command is stored as the session's pending interaction.
@@ -214,7 +215,7 @@ def test_spawn_reuses_the_same_children_after_a_validation_error(
 ) -> None:
     _, parent = start_context(app, scope, git_project)
     first = spawn(app, scope, parent.id)
-    child_ids = first.command.metadata["child_session_ids"]
+    child_ids = first.command.child_session_ids
     sessions_before = app.sessions.list_sessions(scope)
     assert len(sessions_before) == 3
 
@@ -225,7 +226,7 @@ def test_spawn_reuses_the_same_children_after_a_validation_error(
     second = spawn(app, scope, parent.id)
 
     assert second.id != first.id
-    assert second.command.metadata["child_session_ids"] == child_ids
+    assert second.command.child_session_ids == child_ids
     sessions_after = app.sessions.list_sessions(scope)
     assert [s.id for s in sessions_after] == [s.id for s in sessions_before]
     assert len(app.sessions.list_sessions(scope, parent_id=parent.id)) == 2
@@ -270,11 +271,7 @@ def test_spawn_refuses_a_session_without_a_component(app: App, scope: Scope) -> 
     assert loaded.component is None and loaded.project is not None
 
     with app.unit_of_work() as uow:
-        context = StepContext(
-            sessions=uow.sessions,
-            components=uow.components,
-            workspace=app.workspace_for(loaded.project),
-        )
+        context = StepContext(sessions=uow.sessions, components=uow.components)
         with pytest.raises(StepError, match=r"^Context component not found$"):
             SpawnComponentCodingSessions.get_command(scope, loaded, context=context)
 
@@ -307,7 +304,7 @@ def test_spawn_logs_and_skips_a_child_the_database_refuses_and_creates_the_other
     with caplog.at_level(logging.WARNING, logger=SPAWN_LOGGER):
         interaction = spawn(app, scope, parent.id)
 
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     assert child_names(app, scope, parent.id, child_ids) == ["Money", "Fee"]
     children = app.sessions.list_sessions(scope, parent_id=parent.id)
     assert sorted(child.id for child in children) == sorted(child_ids)
@@ -351,7 +348,8 @@ def test_validation_passes_when_children_are_complete_and_files_and_tests_are_go
     write_component(git_project.root, "billing/ledger", LEDGER, LEDGER_TEST)
     before = app.sessions.get_session(scope, parent.id)
 
-    stored = report_back(app, scope, interaction, Result.ok(data={"runner": "test"}))
+    reported = with_workspace_facts(app, scope, parent.id, Result.ok(data={"runner": "test"}))
+    stored = report_back(app, scope, interaction, reported)
 
     assert stored.status is ResultStatus.OK
     assert stored.error_message is None
@@ -378,8 +376,8 @@ def test_validation_reports_running_failed_and_cancelled_children_in_one_message
     interaction = spawn(app, scope, parent.id)
     ids = dict(
         zip(
-            child_names(app, scope, parent.id, interaction.command.metadata["child_session_ids"]),
-            interaction.command.metadata["child_session_ids"],
+            child_names(app, scope, parent.id, interaction.command.child_session_ids),
+            interaction.command.child_session_ids,
             strict=True,
         )
     )
@@ -410,10 +408,7 @@ def test_validation_reports_running_failed_and_cancelled_children_in_one_message
     assert [p["component"] for p in validation["cancelled"]] == ["Fee", "Tax"]
     # The orchestrator loops back to Spawn, with the same children.
     again = spawn(app, scope, parent.id)
-    assert (
-        again.command.metadata["child_session_ids"]
-        == interaction.command.metadata["child_session_ids"]
-    )
+    assert again.command.child_session_ids == interaction.command.child_session_ids
 
 
 def test_validation_lists_every_missing_implementation_and_test_file(
@@ -426,7 +421,7 @@ def test_validation_lists_every_missing_implementation_and_test_file(
     git_project.write("src/shop/billing/money.py", MONEY)
     git_project.write("tests/billing/test_ledger.py", LEDGER_TEST)
 
-    stored = report_back(app, scope, interaction, Result.ok())
+    stored = report_back(app, scope, interaction, with_workspace_facts(app, scope, parent.id))
 
     assert stored.status is ResultStatus.ERROR
     assert stored.error_message == (
@@ -448,7 +443,7 @@ def test_validation_names_the_component_and_the_test_that_fails(
     write_component(git_project.root, "billing/money", MONEY, MONEY_TEST)
     write_component(git_project.root, "billing/ledger", LEDGER, LEDGER_WRONG_TEST)
 
-    stored = report_back(app, scope, interaction, Result.ok())
+    stored = report_back(app, scope, interaction, with_workspace_facts(app, scope, parent.id))
 
     assert stored.status is ResultStatus.ERROR
     message = stored.error_message or ""
@@ -469,7 +464,7 @@ def test_validation_overrules_an_ok_result_while_a_child_is_still_active(
 ) -> None:
     _, parent = start_context(app, scope, git_project)
     interaction = spawn(app, scope, parent.id)
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     finish_children(app, scope, parent.id)
     app.sessions.update_session(scope, child_ids[1], SessionUpdate(status=SessionStatus.ACTIVE))
     write_component(git_project.root, "billing/money", MONEY, MONEY_TEST)
@@ -487,7 +482,7 @@ def test_validation_reads_children_from_the_database_not_from_the_session_it_is_
 ) -> None:
     _, parent = start_context(app, scope, git_project)
     interaction = spawn(app, scope, parent.id)
-    child_ids = interaction.command.metadata["child_session_ids"]
+    child_ids = interaction.command.child_session_ids
     finish_children(app, scope, parent.id)
     stale = app.sessions.get_session(scope, parent.id)
     assert all(child.status is SessionStatus.COMPLETE for child in stale.child_sessions)
@@ -495,11 +490,7 @@ def test_validation_reads_children_from_the_database_not_from_the_session_it_is_
     assert stale.project is not None
 
     with app.unit_of_work() as uow:
-        context = StepContext(
-            sessions=uow.sessions,
-            components=uow.components,
-            workspace=app.workspace_for(stale.project),
-        )
+        context = StepContext(sessions=uow.sessions, components=uow.components)
         outcome = SpawnComponentCodingSessions.handle_result(
             scope, stale, Result.ok(), context=context
         )
@@ -517,11 +508,7 @@ def test_validation_of_an_unknown_session_is_a_not_found_error(
     assert parent.project is not None
 
     with app.unit_of_work() as uow:
-        context = StepContext(
-            sessions=uow.sessions,
-            components=uow.components,
-            workspace=app.workspace_for(parent.project),
-        )
+        context = StepContext(sessions=uow.sessions, components=uow.components)
         with pytest.raises(NotFoundError, match=r"^Session not found$"):
             SpawnComponentCodingSessions.handle_result(scope, missing, Result.ok(), context=context)
 
@@ -537,7 +524,7 @@ def test_a_runner_failure_without_workspace_facts_is_a_failed_validation_with_it
     failure = "could not integrate Money: git checkout exited with 128: fatal: bad object"
 
     with app.unit_of_work() as uow:
-        context = StepContext(sessions=uow.sessions, components=uow.components, workspace=None)
+        context = StepContext(sessions=uow.sessions, components=uow.components)
         outcome = SpawnComponentCodingSessions.handle_result(
             scope, loaded, Result.error(failure), context=context
         )
@@ -546,3 +533,42 @@ def test_a_runner_failure_without_workspace_facts_is_a_failed_validation_with_it
     assert outcome.result.error_message == failure
     assert outcome.result.data["validation"]["missing_files"] == []
     assert outcome.updates == SessionUpdate()
+
+
+def test_a_result_without_workspace_facts_once_children_are_done_is_refused_and_not_recorded(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    # The engine never runs tests itself: an ok report that says nothing of the tree is a
+    # broken runner, refused with the field it lacks; the interaction waits for a real one.
+    _, parent = start_context(app, scope, git_project)
+    interaction = spawn(app, scope, parent.id)
+    finish_children(app, scope, parent.id)
+    write_component(git_project.root, "billing/money", MONEY, MONEY_TEST)
+    write_component(git_project.root, "billing/ledger", LEDGER, LEDGER_TEST)
+
+    with pytest.raises(ValidationError, match=r"^result data\.workspace is missing: "):
+        app.sessions.handle_result(scope, parent.id, interaction.id, Result.ok())
+
+    pending = app.sessions.get_session(scope, parent.id).pending_interaction()
+    assert pending is not None and pending.id == interaction.id
+    stored = report_back(app, scope, interaction, with_workspace_facts(app, scope, parent.id))
+    assert stored.status is ResultStatus.OK
+
+
+def test_a_push_failure_reported_to_a_server_is_recorded_as_the_failure_it_is(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    # A runner sharing branches could not push before running the children: the server (no
+    # tree of its own) records the failure with the children's statuses, nothing pending.
+    _, parent = start_context(app, scope, git_project)
+    interaction = spawn(app, scope, parent.id)
+    finish_children(app, scope, parent.id)
+    failure = "could not push code-context-coding-session-for-billing (for the other runners)"
+
+    stored = report_back(app, scope, interaction, Result.error(failure))
+
+    assert stored.status is ResultStatus.ERROR
+    assert stored.error_message == failure
+    assert stored.data["runner_error"] == failure
+    assert stored.data["validation"]["failing_tests"] == []
+    assert app.sessions.get_session(scope, parent.id).pending_interaction() is None

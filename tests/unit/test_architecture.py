@@ -125,3 +125,54 @@ def test_the_shell_and_git_worktrees_are_made_only_by_the_composition_root() -> 
         if {"SubprocessShell", "GitWorktrees"} & _calls(path)
     }
     assert makers == {"bootstrap.py"}
+
+
+WORKFLOWS = ("context_coding_sessions", "component_coding_sessions")
+PURE_MODULES = sorted(
+    path
+    for workflow in WORKFLOWS
+    for path in [SRC / workflow / "orchestrator.py", *(SRC / workflow / "steps").glob("*.py")]
+)
+IO_IMPORTS = (
+    "subprocess",
+    "shutil",
+    "os",
+    "pathlib",
+    "sqlalchemy",
+    "codemyspec.shell",
+    "codemyspec.db",
+    "codemyspec.runner",
+    "codemyspec.agents",
+)
+IO_CALLS = {
+    "open",
+    "read_text",
+    "read_bytes",
+    "write_text",
+    "write_bytes",
+    "run",
+    "run_tests",
+    "exists",
+    "is_file",
+    "LocalWorkspace",
+    "workspace",
+}
+
+
+def _used_names(path: Path) -> set[str]:
+    """Every attribute the module reads and every name it calls."""
+    used: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute):
+            used.add(node.attr)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            used.add(node.func.id)
+    return used
+
+
+@pytest.mark.parametrize("path", PURE_MODULES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_steps_and_orchestrators_do_no_io_files_git_and_tests_are_commands(path: Path) -> None:
+    imports = [name for name in _imports(path) if name.split(".")[0] in IO_IMPORTS]
+    imports += [name for name in _imports(path) if name.startswith(IO_IMPORTS)]
+    assert sorted(set(imports)) == []
+    assert sorted(_used_names(path) & IO_CALLS) == []

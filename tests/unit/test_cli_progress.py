@@ -10,7 +10,7 @@ from rich.text import Text
 
 from codemyspec.cli import progress
 from codemyspec.cli.progress import LogLines, ProgressBoard, ServerWaits
-from codemyspec.commands import Command, CommandKind, Result
+from codemyspec.commands import Result, ShellCommand
 from codemyspec.components import Component, ComponentType
 from codemyspec.remote import ServerWait
 from codemyspec.sessions import ExecutionMode, Interaction, Session, SessionStatus
@@ -38,7 +38,7 @@ def interaction(ident: int, session_id: int, step: str, result: Result | None) -
         id=ident,
         session_id=session_id,
         step=step,
-        command=Command(module=step, command=CommandKind.SHELL, programs=[["true"]]),
+        command=ShellCommand(module=step, programs=[["true"]]),
         result=result,
         started_at=T0 + timedelta(seconds=ident),
         completed_at=None if result is None else T0 + timedelta(seconds=ident + 1),

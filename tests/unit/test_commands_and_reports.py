@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -10,7 +11,18 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from codemyspec.commands import Command, CommandKind, ExecutionStrategy
+from codemyspec.commands import (
+    AgentCommand,
+    Command,
+    CommitCommand,
+    ExecutionStrategy,
+    PrepareWorkspaceCommand,
+    RunTestsCommand,
+    ShellCommand,
+    SpawnSessionsCommand,
+    parse_command,
+)
+from codemyspec.errors import ValidationError
 from codemyspec.shell import SubprocessShell
 from codemyspec.test_reports import SuiteReport, parse_junit_xml
 
@@ -54,8 +66,8 @@ def run_pytest_with_junit(tmp_path: Path, test_source: str) -> str:
 # ---------------------------------------------------------------- commands
 
 
-def shell_command(*programs: list[str]) -> Command:
-    return Command(module="Tests.Step", command=CommandKind.SHELL, programs=list(programs))
+def shell_command(*programs: list[str]) -> ShellCommand:
+    return ShellCommand(module="Tests.Step", programs=list(programs))
 
 
 @pytest.mark.parametrize("argv", [[], [""]], ids=["no-words", "empty-program"])
@@ -76,25 +88,84 @@ def test_a_command_cannot_be_changed_once_made() -> None:
     assert command.module == "Tests.Step"
 
 
-def test_a_command_refuses_unknown_fields() -> None:
-    with pytest.raises(pydantic.ValidationError, match="shell_string"):
-        Command.model_validate(
-            {"module": "Tests.Step", "command": "shell", "shell_string": "git status"}
-        )
+def test_a_command_refuses_unknown_fields_naming_them() -> None:
+    with pytest.raises(
+        ValidationError, match=r"shell\.shell_string: Extra inputs are not permitted"
+    ):
+        parse_command({"module": "Tests.Step", "command": "shell", "shell_string": "git status"})
 
 
-def test_a_command_round_trips_through_json_unchanged() -> None:
-    command = Command(
+def test_a_command_of_an_older_shape_is_refused_naming_each_field_that_does_not_fit() -> None:
+    older = {
+        "module": "ComponentCodingSessions.Steps.RunTests",
+        "command": "run_tests",
+        "programs": [],
+        "metadata": {"test_file": "tests/test_a.py", "cwd": "."},
+    }
+
+    with pytest.raises(ValidationError) as refused:
+        parse_command(older, what="the command of interaction 7")
+
+    message = str(refused.value)
+    assert message.startswith("the command of interaction 7 has an unknown or older shape")
+    for field in ("run_tests.test_file", "run_tests.cwd", "run_tests.metadata"):
+        assert field in message
+
+
+def test_a_command_of_an_unknown_kind_is_refused_naming_the_kinds_there_are() -> None:
+    with pytest.raises(ValidationError, match=r"command: unknown kind 'teleport' \(known: shell,"):
+        parse_command({"module": "Tests.Step", "command": "teleport"})
+
+
+COMMANDS = [
+    ShellCommand(module="S", programs=[["git", "switch", "b"]], branch_name="b"),
+    CommitCommand(
         module="ContextCodingSessions.Steps.Finalize",
-        command=CommandKind.SHELL,
-        programs=[["git", "add", "--", "src/a b.py"], ["git", "commit", "-m", "x\n\n- Money"]],
-        metadata={"branch_name": "code-context-coding-session-for-billing", "files": ["a", "b"]},
-        execution_strategy=ExecutionStrategy.ASYNC,
-    )
-    again = Command.model_validate_json(command.model_dump_json())
+        stage=["git", "add", "--", "src/a b.py"],
+        commit=["git", "commit", "-m", "x\n\n- Money"],
+        then=[["git", "push", "origin", "b"]],
+        files=["src/a b.py"],
+        branch_name="code-context-coding-session-for-billing",
+        only_if_changed=True,
+        push=True,
+    ),
+    AgentCommand(module="G", prompt="write it", cwd="w", watch_files=["t.py"]),
+    SpawnSessionsCommand(module="Spawn", child_session_ids=[3, 4]),
+    PrepareWorkspaceCommand(
+        module="I",
+        branch_name="b--a",
+        base_branch="b",
+        worktree="w",
+        merge_branches=["b--c"],
+        test_file="t.py",
+        code_file="a.py",
+        read_files=["docs/a.md"],
+    ),
+    RunTestsCommand(module="R", test_file="t.py", code_file="a.py", cwd="w", require_red=True),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.command.value)
+def test_every_kind_of_command_round_trips_through_json_unchanged(command: Command) -> None:
+    again = parse_command(json.loads(json.dumps(command.model_dump(mode="json"))))
+    assert type(again) is type(command)
     assert again == command
     assert again.id == command.id
     assert again.timestamp == command.timestamp
+
+
+def test_a_commit_says_which_program_is_the_commit_so_a_re_run_can_leave_it_out() -> None:
+    commit = COMMANDS[1]
+    assert isinstance(commit, CommitCommand)
+    push = ["git", "push", "origin", "b"]
+    assert commit.programs_to_run(changed=True) == [commit.stage, commit.commit, push]
+    assert commit.programs_to_run(changed=False) == [commit.stage, push]
+    always = commit.model_copy(update={"only_if_changed": False})
+    assert always.programs_to_run(changed=False) == always.programs
+
+
+def test_a_spawn_command_is_awaited_asynchronously() -> None:
+    assert COMMANDS[3].execution_strategy is ExecutionStrategy.ASYNC
 
 
 def test_every_command_gets_its_own_id() -> None:

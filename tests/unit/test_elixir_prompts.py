@@ -23,6 +23,7 @@ from codemyspec.components import Component, ComponentType, component_files
 from codemyspec.projects import Language, Project
 from codemyspec.scope import Scope
 from codemyspec.sessions import ExecutionMode, Session, SessionStatus, StepContext
+from tests.support.recorded import prepared
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 SCOPE = Scope(account_id=1, project_id=1, user_id=1)
@@ -77,9 +78,10 @@ def generate(app: App, project: Project, part: Component, **state: Any) -> str:
         project=project,
     )
     with app.unit_of_work() as uow:
-        context = StepContext(uow.sessions, uow.components, app.workspace_for(project))
-        command = GenerateImplementation.get_command(SCOPE, session, context=context)
-    prompt: str = command.metadata["prompt"]
+        context = StepContext(uow.sessions, uow.components)
+        ready = prepared(session, Path(str(project.root)))
+        command = GenerateImplementation.get_command(SCOPE, ready, context=context)
+    prompt: str = command.prompt
     return prompt
 
 

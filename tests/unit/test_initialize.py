@@ -150,7 +150,7 @@ def test_a_fresh_session_gets_its_own_branch_named_after_its_id(tmp_path: Path) 
     assert session.component is not None
     assert seed_branch_name(session.component) == f"{PREFIX}user-management-auth"
     command = Initialize.get_command(SCOPE, session)
-    assert command.metadata["branch_name"] == f"{PREFIX}user-management-auth-{session.id}"
+    assert command.branch_name == f"{PREFIX}user-management-auth-{session.id}"
 
 
 def test_a_session_not_started_fresh_keeps_the_seeds_branch_name() -> None:
@@ -197,18 +197,18 @@ def test_initialize_on_a_local_checkout_switches_it_to_the_branch() -> None:
     assert command.programs == on_branch(branch)
     assert not any(arg in ("-C", "-B", "--force", "-f") for arg in command.programs[-1][3:])
     assert not command.programs[0][-1].startswith("+"), "a refspec without + never resets"
-    assert command.metadata["branch_name"] == branch
-    assert command.metadata["repo_url"] == REPO_URL
-    assert command.metadata["working_dir"] == "."
+    assert command.branch_name == branch
+    assert command.repo_url == REPO_URL
+    assert command.working_dir == "."
 
 
 def test_initialize_in_a_clone_environment_clones_the_code_repo_then_switches() -> None:
     command = Initialize.get_command(SCOPE, context_session(environment_type="clone"))
     branch = f"{PREFIX}billing"
     assert command.programs == [["git", "clone", "--", REPO_URL, "."], *on_branch(branch)]
-    assert command.metadata["repo_url"] == REPO_URL
-    assert command.metadata["working_dir"] == "."
-    assert command.metadata["branch_name"] == branch
+    assert command.repo_url == REPO_URL
+    assert command.working_dir == "."
+    assert command.branch_name == branch
 
 
 def test_initialize_in_a_clone_environment_needs_the_projects_code_repo() -> None:

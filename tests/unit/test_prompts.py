@@ -24,6 +24,7 @@ from codemyspec.components import Component, ComponentType, component_files
 from codemyspec.projects import Project
 from codemyspec.scope import Scope
 from codemyspec.sessions import ExecutionMode, Session, SessionStatus, StepContext
+from tests.support.recorded import prepared
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 SCOPE = Scope(account_id=1, project_id=1, user_id=1)
@@ -73,15 +74,15 @@ def generate(app: App, root: Path, part: Component) -> str:
     loaded = session(root, part)
     assert loaded.project is not None
     with app.unit_of_work() as uow:
-        context = StepContext(uow.sessions, uow.components, app.workspace_for(loaded.project))
-        command = GenerateImplementation.get_command(SCOPE, loaded, context=context)
-    prompt: str = command.metadata["prompt"]
+        context = StepContext(uow.sessions, uow.components)
+        command = GenerateImplementation.get_command(SCOPE, prepared(loaded, root), context=context)
+    prompt: str = command.prompt
     return prompt
 
 
 def fix(root: Path, report: dict[str, Any], part: Component | None = None) -> str:
     loaded = session(root, part or component(), last_test_run=report)
-    prompt: str = FixTestFailures.get_command(SCOPE, loaded).metadata["prompt"]
+    prompt: str = FixTestFailures.get_command(SCOPE, loaded).prompt
     return prompt
 
 

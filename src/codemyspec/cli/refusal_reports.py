@@ -14,7 +14,7 @@ from codemyspec.cli.git import Git
 from codemyspec.cli.progress import session_label
 from codemyspec.context_coding_sessions import Initialize
 from codemyspec.git_refusals import RefusalKind, ref_refusal
-from codemyspec.sessions import Interaction, Session
+from codemyspec.sessions import CommitCommand, Interaction, Session, ShellCommand
 
 
 def _say(console: Console, text: str) -> None:
@@ -36,12 +36,18 @@ def branch_kept(interaction: Interaction) -> bool:
     return refusal is not None and refusal.kind is RefusalKind.BEHIND
 
 
+def _branch_of(interaction: Interaction) -> str | None:
+    """The branch a shell or commit command works on, as the command names it."""
+    command = interaction.command
+    return command.branch_name if isinstance(command, ShellCommand | CommitCommand) else None
+
+
 def print_push_failure(
     git: Git, session: Session, failed: Interaction, console: Console, ident: str
 ) -> None:
     """The commit that was made, git's refusal, and the next steps for its cause."""
     result = failed.result
-    branch = str(session.state.get("branch_name") or failed.command.metadata.get("branch_name"))
+    branch = str(session.state.get("branch_name") or _branch_of(failed))
     commit = git.output("log", "-1", "--format=%h %s", f"refs/heads/{branch}")
     refusal = ref_refusal(result.stderr or "") if result else None
     console.print(
@@ -86,7 +92,7 @@ def print_push_failure(
 
 def print_branch_kept(failed: Interaction, console: Console, ident: str) -> None:
     """Initialize left the branch alone: how to let the session use it, or go around it."""
-    branch = failed.command.metadata.get("branch_name") or "the session's branch"
+    branch = _branch_of(failed) or "the session's branch"
     console.print("What to do next:", highlight=False)
     _say(
         console,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
 from rich.markup import escape
 
@@ -16,8 +14,13 @@ from codemyspec.cli.refusal_reports import (
     push_failed,
 )
 from codemyspec.commands import ResultStatus
-from codemyspec.component_coding_sessions import total_agent_usage
-from codemyspec.context_coding_sessions import child_work
+from codemyspec.component_coding_sessions import ComponentState, total_agent_usage
+from codemyspec.context_coding_sessions import (
+    ContextState,
+    SpawnChecked,
+    ValidationReport,
+    child_work,
+)
 from codemyspec.sessions import Interaction, Session, SessionStatus
 
 
@@ -35,8 +38,8 @@ def usage_line(session: Session) -> str | None:
 
 def baseline_lines(session: Session) -> list[str]:
     """What each existing test file did before the run (pre-flight's baseline)."""
-    baseline = session.state.get("baseline") or {}
-    if not isinstance(baseline, dict) or not baseline:
+    baseline = ContextState.of(session).baseline
+    if not baseline:
         return []
     lines = ["baseline (the existing tests on the tree before this run):"]
     lines += [f"  {test}: {summary}" for test, summary in sorted(baseline.items())]
@@ -88,11 +91,11 @@ def print_outcome(
         f"[red bold]✗ {session_label(session)} was not implemented[/] (session {ident})",
         highlight=False,
     )
-    data = failed.result.data if failed and failed.result else {}
-    if isinstance(validation := data.get("validation"), dict):
-        if runner_error := data.get("runner_error"):  # integration, a push: the runner's own
+    checked = SpawnChecked.of(failed.result) if failed and failed.result else SpawnChecked()
+    if checked.validation is not None:
+        if runner_error := checked.runner_error:  # integration, a push: the runner's own
             console.print(f"  {runner_error}", highlight=False, markup=False, soft_wrap=True)
-        print_validation(validation, console)
+        print_validation(checked.validation, console)
     elif failed is not None and failed.result is not None:
         console.print(
             f"{step_label(failed)} failed: {failed.result.error_message or 'no reason recorded'}",
@@ -107,7 +110,8 @@ def print_outcome(
 
 
 def print_success(git: Git, session: Session, console: Console) -> None:
-    branch = str(session.state.get("branch_name") or "")
+    state = ContextState.of(session)
+    branch = state.branch_name or ""
     commit = git.output("log", "-1", "--format=%h %s", branch) if branch else None
     names = len(session.child_sessions)
     console.print(
@@ -117,7 +121,7 @@ def print_success(git: Git, session: Session, console: Console) -> None:
     )
     console.print(f"  branch  {branch}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"  commit  {commit or 'unknown'}", highlight=False, markup=False, soft_wrap=True)
-    if session.state.get("push", True) is False:
+    if not state.push:
         console.print(
             f"  remote  not pushed (--no-push): `git push --set-upstream origin {branch}`",
             highlight=False,
@@ -146,38 +150,36 @@ def file_lines(session: Session) -> list[str]:
     return lines
 
 
-def print_validation(report: dict[str, Any], console: Console) -> None:
+def print_validation(report: ValidationReport, console: Console) -> None:
     """Each failed or cancelled child with its reason, missing files and failing tests."""
-    for label in ("failed", "cancelled", "running"):
-        for problem in report.get(label) or []:
-            reason = problem.get("reason") or "no reason recorded"
+    labelled = (("failed", report.failed), ("cancelled", report.cancelled))
+    for label, problems in (*labelled, ("running", report.running)):
+        for problem in problems:
+            reason = problem.reason or "no reason recorded"
             console.print(
-                f"  {problem.get('component')} {label} (session {problem.get('session_id')}): "
-                f"{reason}",
+                f"  {problem.component} {label} (session {problem.session_id}): {reason}",
                 highlight=False,
                 markup=False,
             )
-    for path in report.get("missing_files") or []:
+    for path in report.missing_files:
         console.print(f"  missing file: {path}", highlight=False, markup=False, soft_wrap=True)
-    for failing in report.get("failing_tests") or []:
+    for failing in report.failing_tests:
         console.print(
-            f"  tests failing for {failing.get('component')} ({failing.get('test_file')}): "
-            f"{failing.get('summary')}",
+            f"  tests failing for {failing.component} ({failing.test_file}): {failing.summary}",
             highlight=False,
             markup=False,
             soft_wrap=True,
         )
-        for case in (failing.get("failed_cases") or [])[:5]:
-            console.print(
-                f"    {case.get('test_id')}: {case.get('message')}", highlight=False, markup=False
-            )
+        for case in failing.failed_cases[:5]:
+            console.print(f"    {case.test_id}: {case.message}", highlight=False, markup=False)
 
 
 def print_next_steps(session: Session, console: Console, ident: str) -> None:
+    stopped = (SessionStatus.FAILED, SessionStatus.CANCELLED)
     kept = [
-        f"{session_label(c)}: {c.state['worktree']}"
+        f"{session_label(c)}: {worktree}"
         for c in session.child_sessions
-        if c.status in (SessionStatus.FAILED, SessionStatus.CANCELLED) and c.state.get("worktree")
+        if c.status in stopped and (worktree := ComponentState.of(c).worktree)
     ]
     console.print("What to do next:", highlight=False)
     console.print(

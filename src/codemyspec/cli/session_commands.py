@@ -18,7 +18,7 @@ from codemyspec.cli.remote import Remote, ServerOption, SessionsClient, remote_o
 from codemyspec.cli.reported import reported
 from codemyspec.cli.reports import baseline_lines
 from codemyspec.cli.running import Drive, drive, target
-from codemyspec.commands import Command, CommandKind, ResultStatus
+from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
 from codemyspec.errors import ValidationError
 from codemyspec.scope import Scope
 from codemyspec.sessions import Interaction, Session, SessionStatus
@@ -63,20 +63,10 @@ def _echo_json(value: Any) -> None:
 
 def command_summary(command: Command) -> str:
     """One line saying what a command does."""
-    meta = command.metadata
-    match command.command:
-        case CommandKind.SHELL:
-            text = " && ".join(shlex.join(p) for p in command.programs)
-        case CommandKind.AGENT:
-            text = f"agent {meta.get('agent') or 'default'} in {meta.get('cwd')}"
-        case CommandKind.SPAWN_SESSIONS:
-            text = f"run {len(meta.get('child_session_ids', []))} components, then validate"
-        case CommandKind.PREPARE_WORKSPACE:
-            text = f"worktree {meta.get('worktree')} on {meta.get('branch_name')}"
-        case CommandKind.RUN_TESTS:
-            text = f"tests {meta.get('test_file')}"
-        case _:
-            text = command.command.value
+    if isinstance(command, ShellCommand | CommitCommand):
+        text = " && ".join(shlex.join(p) for p in command.programs)
+    else:
+        text = command.describe()
     first = text.splitlines()[0] if text else ""
     return first if len(first) <= 90 else first[:87] + "..."
 

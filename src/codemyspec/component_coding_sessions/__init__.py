@@ -5,6 +5,12 @@ The same shape as ``context_coding_sessions``: ``orchestrator`` and one module p
 
 from codemyspec.component_coding_sessions import orchestrator, utils
 from codemyspec.component_coding_sessions.branch_tips import BRANCH_TIP_KEY, BranchTip, branch_tip
+from codemyspec.component_coding_sessions.state import (
+    AgentRan,
+    ComponentState,
+    RanTests,
+    WorkspacePrepared,
+)
 from codemyspec.component_coding_sessions.steps import (
     Finalize,
     FixTestFailures,
@@ -28,12 +34,16 @@ __all__ = [
     "DEFAULT_MAX_FIX_ROUNDS",
     "SESSION_TYPE",
     "WORKTREES_DIR",
+    "AgentRan",
     "BranchTip",
+    "ComponentState",
     "Finalize",
     "FixTestFailures",
     "GenerateImplementation",
     "Initialize",
+    "RanTests",
     "RunTests",
+    "WorkspacePrepared",
     "branch_tip",
     "child_branch_name",
     "fix_rounds_done",

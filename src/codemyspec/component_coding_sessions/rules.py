@@ -50,7 +50,7 @@ def shipped_rules(language: Language, kind: str) -> str | None:
 def coding_rules(
     read: Callable[[str], str | None], project: Project, kind: str
 ) -> CodingRules | None:
-    """The rules for ``kind``: the repository's (through ``read``, the step's workspace),
+    """The rules for ``kind``: the repository's (through ``read``: what the runner read),
     else the shipped ones in the project's names, else None."""
     path = repository_rules_path(kind)
     own = read(path)

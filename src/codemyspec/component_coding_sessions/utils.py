@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from codemyspec.component_coding_sessions.state import ComponentState, WorkspacePrepared
 from codemyspec.components import Component, ComponentRepository
-from codemyspec.context_coding_sessions import CONTEXT_MODULE_KEY, slugify
+from codemyspec.context_coding_sessions import slugify
 from codemyspec.errors import StepError
 from codemyspec.projects import Project
 from codemyspec.scope import Scope
-from codemyspec.sessions import Session
+from codemyspec.sessions import ResultStatus, Session
 
 SESSION_TYPE = "ComponentCodingSessions"
 DEFAULT_MAX_FIX_ROUNDS = 3
 WORKTREES_DIR = ".codemyspec/worktrees"
 FIX_STEP_NAME = "ComponentCodingSessions.Steps.FixTestFailures"
+INITIALIZE_STEP_NAME = "ComponentCodingSessions.Steps.Initialize"
 
 
 def writes_context_module(session: Session) -> bool:
     """Whether this child session writes its context's own module (after every sibling)."""
-    return bool(session.state.get(CONTEXT_MODULE_KEY))
+    return ComponentState.of(session).context_module
 
 
 def child_branch_name(parent_branch: str, component: Component) -> str:
@@ -43,15 +45,16 @@ def require_component(session: Session) -> tuple[Component, Project]:
 
 def workspace_state(session: Session) -> tuple[str, str]:
     """The worktree and branch Initialize recorded; later steps cannot run without them."""
-    worktree = session.state.get("worktree")
-    branch = session.state.get("branch_name")
-    if not worktree or not branch:
+    state = ComponentState.of(session)
+    if not state.worktree or not state.branch_name:
         raise StepError("the component's workspace was not initialized")
-    return str(worktree), str(branch)
+    return state.worktree, state.branch_name
 
 
 def max_fix_rounds(session: Session) -> int:
-    return int(session.state.get("max_fix_rounds", DEFAULT_MAX_FIX_ROUNDS))
+    """The bound on fix rounds the parent gave, else the default."""
+    rounds = ComponentState.of(session).max_fix_rounds
+    return DEFAULT_MAX_FIX_ROUNDS if rounds is None else rounds
 
 
 def fix_rounds_done(session: Session) -> int:
@@ -59,18 +62,28 @@ def fix_rounds_done(session: Session) -> int:
     return sum(1 for i in session.interactions if i.step == FIX_STEP_NAME and not i.pending)
 
 
+def reported_files(session: Session) -> dict[str, str | None]:
+    """The files' text the runner read when it prepared the workspace (newest Initialize that
+    went well); empty for a session recorded before runners reported them."""
+    for interaction in session.interactions:
+        result = interaction.result
+        done = result is not None and result.status is ResultStatus.OK
+        if interaction.step == INITIALIZE_STEP_NAME and result is not None and done:
+            return WorkspacePrepared.of(result).files
+    return {}
+
+
 def last_test_run(session: Session) -> dict[str, Any] | None:
     """The newest RunTests report recorded in the session's state."""
-    run = session.state.get("last_test_run")
-    return run if isinstance(run, dict) else None
+    return ComponentState.of(session).last_test_run
 
 
 def total_agent_usage(children: list[Session]) -> dict[str, float]:
     """The children's agent cost, tokens and turns, summed key by key (what a context shows)."""
     total: dict[str, float] = {}
     for child in children:
-        for key, value in (child.state.get("agent_usage") or {}).items():
-            total[key] = total.get(key, 0.0) + float(value)
+        for key, value in ComponentState.of(child).agent_usage.items():
+            total[key] = total.get(key, 0.0) + value
     return total
 
 

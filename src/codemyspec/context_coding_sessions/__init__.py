@@ -6,6 +6,7 @@ and ``utils.branch_name``.
 """
 
 from codemyspec.context_coding_sessions import orchestrator, utils
+from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
     Initialize,
@@ -31,8 +32,10 @@ __all__ = [
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
     "ChildWork",
+    "ContextState",
     "Finalize",
     "Initialize",
+    "SpawnChecked",
     "SpawnComponentCodingSessions",
     "ValidationReport",
     "branch_name",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from codemyspec.components import Component
+from codemyspec.context_coding_sessions.state import ContextState
 from codemyspec.errors import StepError
 from codemyspec.sessions import Session
 
@@ -36,7 +37,7 @@ def branch_name(session: Session) -> str:
     if session.component is None:
         raise StepError("Context component not found")
     seed = seed_branch_name(session.component)
-    return f"{seed}-{session.id}" if session.state.get(FRESH_BRANCH_KEY) else seed
+    return f"{seed}-{session.id}" if ContextState.of(session).fresh_branch else seed
 
 
 def seed_branch_name(component: Component) -> str:

@@ -1,12 +1,16 @@
-"""The three checks behind a context's validation loop: statuses, files, unit tests."""
+"""The three checks behind a context's validation loop: statuses, files, unit tests.
+
+Files and tests are judged only as the runner reported them from its tree (``WorkspaceFacts``
+in the spawn result): the engine never looks at a working tree nor runs a test itself.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
 from codemyspec.components import component_files
-from codemyspec.environments import Workspace
-from codemyspec.errors import ConfigurationError
+from codemyspec.environments import WORKSPACE_FACTS_KEY, ReportedWorkspace, WorkspaceFacts
+from codemyspec.errors import ValidationError
 from codemyspec.sessions import Session, SessionStatus
 from codemyspec.test_reports import FailedCase
 
@@ -89,13 +93,22 @@ def validate_statuses(session: Session) -> ValidationReport:
     return report
 
 
-def validate_children(session: Session, workspace: Workspace | None) -> ValidationReport:
-    """Statuses first; files and tests only once every child has finished successfully."""
+def validate_children(session: Session, facts: WorkspaceFacts | None) -> ValidationReport:
+    """Statuses first; files and tests, as the runner reported them, only once every child
+    has finished successfully.
+
+    Raises ``ValidationError`` when they are all finished but the runner reported no facts:
+    a runner that must report them and did not is broken, and nothing may pass unjudged.
+    """
     report = validate_statuses(session)
-    if not report.ok:
+    if not report.ok or session.project is None:
         return report
-    if workspace is None or session.project is None:
-        raise ConfigurationError("the session's project has no working tree to validate")
+    if facts is None:
+        raise ValidationError(
+            f"result data.{WORKSPACE_FACTS_KEY} is missing: the runner must report the files "
+            "and test runs of its tree once every child is complete"
+        )
+    workspace = ReportedWorkspace(facts)
     for child in session.child_sessions:
         if child.component is None:
             continue

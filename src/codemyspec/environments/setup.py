@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from codemyspec.commands import Command, CommandKind
+from codemyspec.commands import ShellCommand
 from codemyspec.errors import ValidationError
 
 
@@ -34,7 +34,7 @@ def environment_setup_command(
     branch_name: str,
     repo_url: str | None,
     working_dir: str = ".",
-) -> Command:
+) -> ShellCommand:
     """``local`` puts the checkout on the branch, made from HEAD; ``clone`` clones first.
 
     The branch is created at HEAD when missing and moved forward when HEAD is ahead of it;
@@ -56,14 +56,10 @@ def environment_setup_command(
         if not repo_url:
             raise ValidationError("the clone environment needs the project's code_repo url")
         programs = [["git", "clone", "--", repo_url, working_dir], *on_branch]
-    return Command(
+    return ShellCommand(
         module=module,
-        command=CommandKind.SHELL,
         programs=programs,
-        metadata={
-            "branch_name": branch_name,
-            "repo_url": repo_url,
-            "working_dir": working_dir,
-            "environment_type": kind.value,
-        },
+        branch_name=branch_name,
+        repo_url=repo_url,
+        working_dir=working_dir,
     )

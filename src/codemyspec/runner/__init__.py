@@ -5,6 +5,7 @@ from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.driver import Observer, Runner
 from codemyspec.runner.executor import CommandExecutor
 from codemyspec.runner.preflight import PreflightReport, preflight
+from codemyspec.runner.project_files import read_project_files
 from codemyspec.runner.shell_commands import DEFAULT_PROGRAM_TIMEOUT, execute_shell_command
 from codemyspec.runner.signals import stop_on_signals
 from codemyspec.runner.worktrees import GitWorktrees
@@ -20,5 +21,6 @@ __all__ = [
     "dependency_graph",
     "execute_shell_command",
     "preflight",
+    "read_project_files",
     "stop_on_signals",
 ]

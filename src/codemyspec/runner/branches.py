@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from codemyspec.component_coding_sessions import branch_tip
+from codemyspec.component_coding_sessions import ComponentState, branch_tip
 from codemyspec.runner.claims import made_here
 from codemyspec.runner.worktrees import GitWorktrees
 from codemyspec.sessions import Session
@@ -35,13 +35,13 @@ class SharedBranches:
     def publish_child(self, child: Session) -> str | None:
         """Push a finished child's branch when this runner made its recorded tip; why that
         failed, or None (pushed, nothing to push, or not this runner's to push)."""
-        branch = child.state.get("branch_name")
-        local = self.git.tip(str(branch)) if branch else None
+        branch = ComponentState.of(child).branch_name
+        local = self.git.tip(branch) if branch else None
         if not branch or local is None:
             return None  # another runner finished it: that runner publishes it
         tip = branch_tip(child)
         if tip is None:  # recorded before tips were: never replace what origin holds
-            return self._pushed(str(branch), self.git.publish(str(branch)))
+            return self._pushed(branch, self.git.publish(branch))
         if local != tip.sha or not made_here(tip.holder):
             log.info(
                 "not publishing %s: it is at %s here, the finished commit is %s by %s",
@@ -51,18 +51,18 @@ class SharedBranches:
                 tip.holder,
             )
             return None
-        remote, asked = self.git.remote_tip(str(branch))
+        remote, asked = self.git.remote_tip(branch)
         if not asked.ok:
             return f"could not read {branch} on origin: {asked.failure_reason()}"
         if remote == tip.sha:
             return None
         # Origin has no such branch, or one no finished attempt made: replace only that.
-        return self._pushed(str(branch), self.git.publish(str(branch), lease=remote or ""))
+        return self._pushed(branch, self.git.publish(branch, lease=remote or ""))
 
     def integration_source(self, child: Session, *, shared: bool) -> tuple[str, str | None]:
         """What to check the child's files out of (its recorded commit, else its branch), and
         why that cannot be had here, or None."""
-        branch = str(child.state.get("branch_name"))
+        branch = str(ComponentState.of(child).branch_name)
         tip = branch_tip(child)
         if tip is None:
             fetched = self.git.fetch(branch) if shared else None

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from codemyspec.commands import Command, CommandKind, Result, ResultStatus
+from codemyspec.commands import Command, CommandKind, Result, ResultStatus, SpawnSessionsCommand
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
-from codemyspec.component_coding_sessions import total_agent_usage
+from codemyspec.component_coding_sessions import ComponentState, total_agent_usage
+from codemyspec.context_coding_sessions import ContextState
 from codemyspec.environments import WORKSPACE_FACTS_KEY
 from codemyspec.errors import (
     ServerUnavailableError,
@@ -38,7 +39,7 @@ Observer = Callable[[Session, Interaction, Result | None], None]
 
 def child_ids(command: Command) -> list[int]:
     """The children a ``spawn_sessions`` command asks the runner to run."""
-    return [int(i) for i in command.metadata.get("child_session_ids", [])]
+    return list(command.child_session_ids) if isinstance(command, SpawnSessionsCommand) else []
 
 
 class Runner:
@@ -134,8 +135,8 @@ class Runner:
     def _publish_for_others(self, session: Session) -> Result | None:
         """Push the parent's branch, and again the branches of children finished here: a push
         cut short (Ctrl-C reaches git too) is made good on the resume. None when all went."""
-        branch = session.state.get("branch_name")
-        failed = self.branches.publish_parent(str(branch)) if branch else None
+        branch = ContextState.of(session).branch_name
+        failed = self.branches.publish_parent(branch) if branch else None
         for child in session.child_sessions:
             if failed is None and child.status is SessionStatus.COMPLETE:
                 failed = self.branches.publish_child(child)
@@ -145,7 +146,7 @@ class Runner:
         """Bring every completed child's files into the parent's tree, uncommitted, and report
         what the tree now holds (files, tests) for validation."""
         parent = self.engine.get_session(scope, session_id)
-        plan = [w for w in integration_plan(parent) if w.child.state.get("branch_name")]
+        plan = [w for w in integration_plan(parent) if ComponentState.of(w.child).branch_name]
         sources: dict[int, str] = {}
         for work in plan:
             source, missing = self.branches.integration_source(
@@ -184,15 +185,17 @@ class Runner:
                 child_id,
                 SessionUpdate(status=SessionStatus.CANCELLED, state={"error": why}),
             )
-        elif child.status is SessionStatus.COMPLETE and child.state.get("worktree"):
-            self.executor.git.remove_worktree_only(str(child.state["worktree"]))
+        elif child.status is SessionStatus.COMPLETE and (
+            worktree := ComponentState.of(child).worktree
+        ):
+            self.executor.git.remove_worktree_only(worktree)
             if self.config.share_branches:
                 self._publish_child(scope, child)
         return child
 
     def _started_elsewhere(self, child: Session) -> bool:
         """An active child whose worktree is not here: another runner began it, then died."""
-        worktree = child.state.get("worktree")
+        worktree = ComponentState.of(child).worktree
         return (
             child.status is SessionStatus.ACTIVE
             and bool(worktree)
@@ -201,9 +204,12 @@ class Runner:
 
     def _fresh_attempt(self, scope: Scope, child: Session) -> Session:
         """Start the child over from its first step, keeping what its parent gave it."""
-        keep: dict[str, Any] = {
-            k: child.state[k] for k in ("parent_branch_name", "max_fix_rounds") if k in child.state
-        }
+        given = ComponentState.of(child)
+        keep: dict[str, Any] = {"parent_branch_name": given.parent_branch_name}
+        if given.max_fix_rounds is not None:
+            keep["max_fix_rounds"] = given.max_fix_rounds
+        if given.context_module:  # it still writes the context's module, after the others
+            keep["context_module"] = True
         return self.engine.restart_session(scope, child.id, keep)
 
     def _publish_child(self, scope: Scope, child: Session) -> None:
@@ -218,17 +224,17 @@ class Runner:
         if self.config.share_branches:
             self.executor.git.unpublish(
                 [
-                    str(c.state["branch_name"])
+                    branch
                     for c in session.child_sessions
-                    if c.state.get("branch_name")
+                    if (branch := ComponentState.of(c).branch_name)
                 ]
             )
 
     def _remove_workspace(self, child: Session) -> None:
         """Remove the child's worktree and branch, if Initialize recorded them."""
-        worktree, branch = child.state.get("worktree"), child.state.get("branch_name")
-        if worktree and branch:
-            self.executor.git.remove(str(worktree), str(branch))
+        state = ComponentState.of(child)
+        if state.worktree and state.branch_name:
+            self.executor.git.remove(state.worktree, state.branch_name)
 
     def resume(self, scope: Scope, session_id: int) -> Session:
         """Continue from the record: interrupted children become active again, then drive.

@@ -1,4 +1,4 @@
-"""Executes every command kind but ``spawn_sessions``: shell, workspace, agent, tests."""
+"""Executes every command kind but ``spawn_sessions``: shell, commit, workspace, agent, tests."""
 
 from __future__ import annotations
 
@@ -7,14 +7,23 @@ import threading
 from pathlib import Path
 
 from codemyspec.agents import Agent, AgentRequest
-from codemyspec.commands import Command, CommandKind, Result
+from codemyspec.commands import (
+    AgentCommand,
+    Command,
+    CommitCommand,
+    PrepareWorkspaceCommand,
+    Result,
+    RunTestsCommand,
+    ShellCommand,
+)
 from codemyspec.components import CHANGES_KEY, resolve_inside
 from codemyspec.environments import LocalWorkspace, WorkspaceFacts, mix_env, run_tests
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.mix_deps import link_dependencies
+from codemyspec.runner.project_files import read_project_files
 from codemyspec.runner.red_check import unproven_reason, without_code
-from codemyspec.runner.shell_commands import execute_shell_command
+from codemyspec.runner.shell_commands import execute_shell_command, run_programs
 from codemyspec.runner.worktree_changes import worktree_changes
 from codemyspec.runner.worktrees import GitWorktrees
 from codemyspec.shell import Shell
@@ -46,41 +55,40 @@ class CommandExecutor:
         self.git = git
 
     def execute(self, command: Command, cancel: threading.Event) -> Result:
-        match command.command:
-            case CommandKind.SHELL:
-                return self._shell(command)
-            case CommandKind.PREPARE_WORKSPACE:
+        match command:
+            case ShellCommand():
+                return execute_shell_command(
+                    command, self.root, self.shell, timeout=self.config.program_timeout
+                )
+            case CommitCommand():
+                return self._commit(command)
+            case PrepareWorkspaceCommand():
                 return self._prepare(command)
-            case CommandKind.AGENT:
+            case AgentCommand():
                 return self._agent(command, cancel)
-            case CommandKind.RUN_TESTS:
+            case RunTestsCommand():
                 return self._tests(command)
         return Result.error(f"the runner cannot execute {command.command.value} here")
 
-    def _shell(self, command: Command) -> Result:
-        files = [str(f) for f in command.metadata.get("files", [])]
-        if command.metadata.get("commit_only_if_changed") and not self.git.has_changes(files):
-            # Re-executed after a crash: the commit was made already; only push again.
-            programs = [argv for argv in command.programs if argv[:2] != ["git", "commit"]]
-            command = command.model_copy(update={"programs": programs})
-        return execute_shell_command(
-            command, self.root, self.shell, timeout=self.config.program_timeout
+    def _commit(self, command: CommitCommand) -> Result:
+        """The command's programs; a commit made already (re-executed after a crash) is left
+        out when the command says it may be."""
+        changed = not command.only_if_changed or self.git.has_changes(command.files)
+        return run_programs(
+            command.programs_to_run(changed),
+            self.root,
+            self.shell,
+            timeout=self.config.program_timeout,
         )
 
-    def _prepare(self, command: Command) -> Result:
-        meta = command.metadata
-        worktree = str(meta["worktree"])
+    def _prepare(self, command: PrepareWorkspaceCommand) -> Result:
+        worktree = command.worktree
         if self.config.share_branches:
-            fetched = self._fetch_shared(
-                str(meta["base_branch"]), [str(b) for b in meta.get("merge_branches", [])]
-            )
+            fetched = self._fetch_shared(command.base_branch, command.merge_branches)
             if fetched is not None:
                 return fetched
         failed = self.git.prepare(
-            worktree,
-            str(meta["branch_name"]),
-            str(meta["base_branch"]),
-            [str(b) for b in meta.get("merge_branches", [])],
+            worktree, command.branch_name, command.base_branch, command.merge_branches
         )
         if failed is not None:
             return Result.error(
@@ -104,13 +112,14 @@ class CommandExecutor:
                 )
         if (unusable := self._unusable_tree(path)) is not None:
             return Result.error(unusable)
-        digest = file_digest(resolve_inside(path, str(meta["test_file"])))
+        digest = file_digest(resolve_inside(path, command.test_file))
         return Result.ok(
             data={
                 "worktree": worktree,
                 "test_file_existed": digest is not None,
                 "test_file_sha256": digest,
-                "code_file_existed": resolve_inside(path, str(meta["code_file"])).is_file(),
+                "code_file_existed": resolve_inside(path, command.code_file).is_file(),
+                "files": read_project_files(self.root, command.read_files),
             }
         )
 
@@ -177,19 +186,18 @@ class CommandExecutor:
         deps = mix_env(self.project).get("MIX_DEPS_PATH")
         return {"MIX_DEPS_PATH": deps} if deps else {}
 
-    def _agent(self, command: Command, cancel: threading.Event) -> Result:
-        meta = command.metadata
-        name = str(meta.get("agent") or self.config.default_agent)
+    def _agent(self, command: AgentCommand, cancel: threading.Event) -> Result:
+        name = command.agent or self.config.default_agent
         agent = self.agents.get(name)
         if agent is None:
             known = ", ".join(sorted(self.agents)) or "none"
             return Result.error(f"agent {name!r} is not configured (configured: {known})")
-        cwd = resolve_inside(self.root, str(meta["cwd"]))
+        cwd = resolve_inside(self.root, command.cwd)
         run = agent.run(
             AgentRequest(
-                prompt=str(meta["prompt"]),
+                prompt=command.prompt,
                 cwd=cwd,
-                resume_conversation_id=meta.get("resume_conversation_id"),
+                resume_conversation_id=command.resume_conversation_id,
                 timeout=self.config.agent_timeout,
                 stall_timeout=self.config.stall_timeout,
                 max_turns=self.config.max_turns,
@@ -197,7 +205,7 @@ class CommandExecutor:
             ),
             cancel,
         )
-        watched = {f: file_digest(resolve_inside(cwd, f)) for f in meta.get("watch_files", [])}
+        watched = {f: file_digest(resolve_inside(cwd, f)) for f in command.watch_files}
         data = {
             "conversation_id": run.conversation_id,
             "usage": run.usage,
@@ -215,14 +223,13 @@ class CommandExecutor:
             duration_ms=int(run.usage.get("duration_ms", 0)),
         )
 
-    def _tests(self, command: Command) -> Result:
-        meta = command.metadata
-        cwd = resolve_inside(self.root, str(meta["cwd"]))
-        test_file = str(meta["test_file"])
+    def _tests(self, command: RunTestsCommand) -> Result:
+        cwd = resolve_inside(self.root, command.cwd)
+        test_file = command.test_file
         workspace = LocalWorkspace(self.project, cwd, self.shell, timeout=self.config.test_timeout)
         report = workspace.run_tests(test_file)
-        if report.passed and meta.get("require_red") and meta.get("code_file"):
-            code_file = str(meta["code_file"])
+        if report.passed and command.require_red and command.code_file:
+            code_file = command.code_file
             timeout = self.config.test_timeout
             red = without_code(self.project, cwd, self.shell, test_file, code_file, timeout)
             report.unproven = unproven_reason(red, test_file, code_file)

@@ -1,11 +1,18 @@
 """Sessions: the engine that records every workflow as sessions made of interactions."""
 
 from codemyspec.commands import (
+    AgentCommand,
     Command,
     CommandKind,
+    CommitCommand,
     ExecutionStrategy,
+    PrepareWorkspaceCommand,
     Result,
     ResultStatus,
+    RunTestsCommand,
+    ShellCommand,
+    SpawnSessionsCommand,
+    parse_command,
 )
 from codemyspec.sessions.events import EventBus, EventKind, SessionEvent
 from codemyspec.sessions.models import (
@@ -23,8 +30,8 @@ from codemyspec.sessions.service import (
     SessionsEngine,
     UnitOfWorkFactory,
     Work,
-    WorkspaceFactory,
 )
+from codemyspec.sessions.state import WorkflowState
 from codemyspec.sessions.workflow import (
     Orchestrator,
     Step,
@@ -37,8 +44,10 @@ from codemyspec.sessions.workflow import (
 )
 
 __all__ = [
+    "AgentCommand",
     "Command",
     "CommandKind",
+    "CommitCommand",
     "EventBus",
     "EventKind",
     "ExecutionMode",
@@ -46,8 +55,10 @@ __all__ = [
     "Interaction",
     "Orchestrator",
     "OrchestratorRegistry",
+    "PrepareWorkspaceCommand",
     "Result",
     "ResultStatus",
+    "RunTestsCommand",
     "Session",
     "SessionAttrs",
     "SessionEvent",
@@ -56,14 +67,17 @@ __all__ = [
     "SessionUpdate",
     "SessionsEngine",
     "SessionsPort",
+    "ShellCommand",
+    "SpawnSessionsCommand",
     "Step",
     "StepContext",
     "StepOutcome",
     "UnitOfWorkFactory",
     "Work",
-    "WorkspaceFactory",
+    "WorkflowState",
     "finished_with",
     "last_completed",
     "last_route",
+    "parse_command",
     "step_context",
 ]

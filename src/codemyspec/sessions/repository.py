@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from codemyspec.clock import utcnow
-from codemyspec.commands import Command, Result
+from codemyspec.commands import Command, Result, parse_command
 from codemyspec.components import Component, ComponentRepository
 from codemyspec.db import (
     InteractionRow,
@@ -53,7 +53,7 @@ def _interaction(row: InteractionRow) -> Interaction:
         id=row.id,
         session_id=row.session_id,
         step=row.step,
-        command=Command.model_validate(row.command),
+        command=parse_command(row.command, what=f"the command of interaction {row.id}"),
         result=Result.model_validate(row.result) if row.result is not None else None,
         started_at=row.started_at,
         completed_at=row.completed_at,

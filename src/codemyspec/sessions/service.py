@@ -14,7 +14,6 @@ from typing import Any, Protocol
 from codemyspec.clock import Clock, utcnow
 from codemyspec.commands import Result
 from codemyspec.components import ComponentRepository
-from codemyspec.environments import Workspace
 from codemyspec.errors import (
     InteractionConflictError,
     NotFoundError,
@@ -23,7 +22,6 @@ from codemyspec.errors import (
     SessionCompleteError,
     SessionNotActiveError,
 )
-from codemyspec.projects import Project
 from codemyspec.scope import Scope
 from codemyspec.sessions.models import (
     Interaction,
@@ -35,8 +33,6 @@ from codemyspec.sessions.models import (
 from codemyspec.sessions.registry import OrchestratorRegistry
 from codemyspec.sessions.repository import SessionRepository
 from codemyspec.sessions.workflow import StepContext
-
-WorkspaceFactory = Callable[[Project], Workspace | None]
 
 
 class Work(Protocol):
@@ -62,17 +58,14 @@ class SessionsEngine:
         self,
         unit_of_work: UnitOfWorkFactory,
         registry: OrchestratorRegistry,
-        workspace_for: WorkspaceFactory,
         clock: Clock = utcnow,
     ) -> None:
         self._unit_of_work = unit_of_work
         self.registry = registry
-        self._workspace_for = workspace_for
         self._clock = clock
 
     def _context(self, work: Work, session: Session) -> StepContext:
-        workspace = self._workspace_for(session.project) if session.project else None
-        return StepContext(sessions=work.sessions, components=work.components, workspace=workspace)
+        return StepContext(sessions=work.sessions, components=work.components)
 
     def create_session(self, scope: Scope, attrs: SessionAttrs) -> Session:
         self.registry.get(attrs.type)

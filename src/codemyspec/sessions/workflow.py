@@ -12,7 +12,6 @@ from codemyspec.sessions.models import Interaction, Session, SessionUpdate
 
 if TYPE_CHECKING:
     from codemyspec.components import ComponentRepository
-    from codemyspec.environments import Workspace
     from codemyspec.scope import Scope
     from codemyspec.sessions.repository import SessionRepository
 
@@ -27,11 +26,15 @@ class StepOutcome:
 
 @dataclass(frozen=True, slots=True)
 class StepContext:
-    """The repositories of the current unit of work and the session's workspace."""
+    """The repositories of the current unit of work: all a step may consult.
+
+    No working tree, shell or git: whatever touches files, git or tests is a command the
+    runner executes, and its result is the step's only view of them (so the same session
+    gives the same commands locally and through a server).
+    """
 
     sessions: SessionRepository
     components: ComponentRepository
-    workspace: Workspace | None
 
 
 class Step(Protocol):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from codemyspec.component_coding_sessions.state import AgentRan, ComponentState
 from codemyspec.sessions import (
     Result,
     ResultStatus,
@@ -16,39 +15,37 @@ from codemyspec.sessions import (
 USAGE_KEYS = ("cost_usd", "input_tokens", "output_tokens", "turns", "duration_ms")
 
 
-def summed_usage(before: dict[str, Any] | None, run: dict[str, Any] | None) -> dict[str, float]:
+def summed_usage(before: dict[str, float], run: dict[str, float]) -> dict[str, float]:
     """The session's agent usage so far plus this run's."""
-    before, run = before or {}, run or {}
-    return {key: float(before.get(key) or 0) + float(run.get(key) or 0) for key in USAGE_KEYS}
+    return {key: before.get(key, 0.0) + run.get(key, 0.0) for key in USAGE_KEYS}
 
 
-def _test_file_changed(session: Session, result: Result) -> str | None:
-    if not session.state.get("test_file_existed"):
+def _test_file_changed(state: ComponentState, ran: AgentRan) -> str | None:
+    if not state.test_file_existed:
         return None
-    test_file = session.state.get("test_file")
-    watched = result.data.get("watched_files") or {}
-    for path, digest in watched.items():
-        if digest != session.state.get("test_file_sha256"):
-            return str(test_file or path)
+    for path, digest in ran.watched_files.items():
+        if digest != state.test_file_sha256:
+            return state.test_file or path
     return None
 
 
 def agent_outcome(session: Session, result: Result, action: str) -> StepOutcome:
     """Ok keeps going; an agent failure or a changed pre-existing test file fails the session."""
-    state: dict[str, Any] = {
-        "agent_usage": summed_usage(session.state.get("agent_usage"), result.data.get("usage"))
-    }
-    conversation = result.data.get("conversation_id")
+    before, ran = ComponentState.of(session), AgentRan.of(result)
+    usage = summed_usage(before.agent_usage, ran.usage)
+    conversation = ran.conversation_id
     reason = None
     if result.status is ResultStatus.ERROR:
         reason = f"agent failed while {action}: {result.error_message or result.stderr}"
-    elif (changed := _test_file_changed(session, result)) is not None:
+    elif (changed := _test_file_changed(before, ran)) is not None:
         reason = f"the agent changed the test file {changed}, which existed before the session"
         result = result.model_copy(update={"status": ResultStatus.ERROR, "error_message": reason})
     if reason is not None:
-        state["error"] = reason
         update = SessionUpdate(
-            status=SessionStatus.FAILED, state=state, external_conversation_id=conversation
+            status=SessionStatus.FAILED,
+            state=ComponentState.patch(agent_usage=usage, error=reason),
+            external_conversation_id=conversation,
         )
         return StepOutcome(update, result)
+    state = ComponentState.patch(agent_usage=usage)
     return StepOutcome(SessionUpdate(state=state, external_conversation_id=conversation), result)

@@ -9,17 +9,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from codemyspec.clock import utcnow
-from codemyspec.component_coding_sessions.branch_tips import (
-    BRANCH_TIP_KEY,
-    BranchTip,
-    tip_in_output,
-)
+from codemyspec.component_coding_sessions.branch_tips import BranchTip, tip_in_output
+from codemyspec.component_coding_sessions.state import ComponentState
 from codemyspec.component_coding_sessions.utils import require_component, workspace_state
 from codemyspec.components import JUNK_PATHSPECS, component_files
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
-    CommandKind,
+    CommitCommand,
     Result,
     ResultStatus,
     Session,
@@ -41,25 +38,26 @@ class Finalize:
         paths = component_files(component, project)
         files = [str(paths.code), str(paths.test)]
         message = f"Implement {component.module_name}\n"
-        return Command(
+        return CommitCommand(
             module=Finalize.name,
-            command=CommandKind.SHELL,
-            programs=[
-                # Every file the agent touched: its test runs vetted them (RunTests).
-                ["git", "-C", worktree, "add", "-A", "--", ".", *JUNK_PATHSPECS],
-                ["git", "-C", worktree, "commit", "--allow-empty", "--no-verify", "-m", message],
-                ["git", "-C", worktree, "rev-parse", "HEAD"],
-            ],
-            metadata={"branch_name": branch, "files": files},
+            # Every file the agent touched: its test runs vetted them (RunTests).
+            stage=["git", "-C", worktree, "add", "-A", "--", ".", *JUNK_PATHSPECS],
+            commit=["git", "-C", worktree, "commit", "--allow-empty", "--no-verify", "-m", message],
+            then=[["git", "-C", worktree, "rev-parse", "HEAD"]],
+            files=files,
+            branch_name=branch,
         )
 
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
         if result.status is ResultStatus.OK:
-            state: dict[str, Any] = {"completed_at": utcnow().isoformat()}
+            done: dict[str, Any] = {"completed_at": utcnow()}
             if (sha := tip_in_output(result.stdout)) is not None:
-                made = BranchTip(sha=sha, holder=session.claimed_by, attempt=session.attempt)
-                state[BRANCH_TIP_KEY] = made.model_dump(mode="json")
+                tip = BranchTip(sha=sha, holder=session.claimed_by, attempt=session.attempt)
+                done["branch_tip"] = tip
+            state = ComponentState.patch(**done)
             return StepOutcome(SessionUpdate(status=SessionStatus.COMPLETE, state=state), result)
-        state = {"error": f"could not commit the component: {result.error_message}"}
+        state = ComponentState.patch(
+            error=f"could not commit the component: {result.error_message}"
+        )
         return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)

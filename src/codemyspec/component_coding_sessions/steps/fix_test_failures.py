@@ -16,7 +16,7 @@ from codemyspec.component_coding_sessions.utils import (
 )
 from codemyspec.components import component_files
 from codemyspec.scope import Scope
-from codemyspec.sessions import Command, CommandKind, Result, Session, StepOutcome
+from codemyspec.sessions import AgentCommand, Command, Result, Session, StepOutcome
 
 
 class FixTestFailures:
@@ -32,16 +32,13 @@ class FixTestFailures:
         report = last_test_run(session) or {}
         rounds = (fix_rounds_done(session) + 1, max_fix_rounds(session))
         prompt = fix_prompt(str(paths.code), str(paths.test), report, *rounds)
-        return Command(
+        return AgentCommand(
             module=FixTestFailures.name,
-            command=CommandKind.AGENT,
-            metadata={
-                "agent": session.agent,
-                "prompt": prompt,
-                "cwd": worktree,
-                "resume_conversation_id": session.external_conversation_id,
-                "watch_files": [str(paths.test)],
-            },
+            agent=session.agent,
+            prompt=prompt,
+            cwd=worktree,
+            resume_conversation_id=session.external_conversation_id,
+            watch_files=[str(paths.test)],
         )
 
     @staticmethod

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from codemyspec.clock import utcnow
+from codemyspec.component_coding_sessions.rules import repository_rules_path
+from codemyspec.component_coding_sessions.state import ComponentState, WorkspacePrepared
 from codemyspec.component_coding_sessions.utils import (
+    INITIALIZE_STEP_NAME,
     child_branch_name,
     require_component,
     worktree_path,
@@ -16,7 +19,7 @@ from codemyspec.errors import NotFoundError, StepError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
-    CommandKind,
+    PrepareWorkspaceCommand,
     Result,
     ResultStatus,
     Session,
@@ -48,47 +51,52 @@ def _dependency_branches(
 
 
 class Initialize:
-    """Describes the workspace; the runner makes it (idempotently) and reports the test file."""
+    """Describes the workspace; the runner makes it (idempotently), reports the test file, and
+    reads the design doc and the repository's coding rules for GenerateImplementation's prompt
+    (from its own tree, so a server's session gets the same prompt as a local one)."""
 
-    name: ClassVar[str] = "ComponentCodingSessions.Steps.Initialize"
+    name: ClassVar[str] = INITIALIZE_STEP_NAME
 
     @staticmethod
     def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
         component, project = require_component(session)
-        parent_branch = session.state.get("parent_branch_name")
+        parent_branch = ComponentState.of(session).parent_branch_name
         if not parent_branch:
             raise StepError("parent_branch_name is missing from the session state")
-        branch = child_branch_name(str(parent_branch), component)
+        branch = child_branch_name(parent_branch, component)
         paths = component_files(component, project)
-        return Command(
+        return PrepareWorkspaceCommand(
             module=Initialize.name,
-            command=CommandKind.PREPARE_WORKSPACE,
-            metadata={
-                "branch_name": branch,
-                "base_branch": parent_branch,
-                "worktree": worktree_path(branch),
-                "merge_branches": _dependency_branches(scope, session, str(parent_branch), **opts),
-                "test_file": str(paths.test),
-                "code_file": str(paths.code),
-            },
+            branch_name=branch,
+            base_branch=parent_branch,
+            worktree=worktree_path(branch),
+            merge_branches=_dependency_branches(scope, session, parent_branch, **opts),
+            test_file=str(paths.test),
+            code_file=str(paths.code),
+            read_files=[str(paths.design), repository_rules_path(component.type.value)],
         )
 
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
         if result.status is not ResultStatus.OK:
             reason = f"could not prepare the workspace: {result.error_message}"
-            failed = SessionUpdate(status=SessionStatus.FAILED, state={"error": reason})
+            failed = SessionUpdate(
+                status=SessionStatus.FAILED, state=ComponentState.patch(error=reason)
+            )
             return StepOutcome(failed, result)
         pending = session.pending_interaction()
-        metadata = pending.command.metadata if pending else {}
-        state = {
-            "branch_name": metadata.get("branch_name"),
-            "worktree": metadata.get("worktree"),
-            "test_file": metadata.get("test_file"),
-            "test_file_existed": bool(result.data.get("test_file_existed")),
-            "test_file_sha256": result.data.get("test_file_sha256"),
-            "code_file": metadata.get("code_file"),
-            "code_file_existed": bool(result.data.get("code_file_existed")),
-            "initialized_at": utcnow().isoformat(),
-        }
+        command = pending.command if pending else None
+        if not isinstance(command, PrepareWorkspaceCommand):
+            raise StepError("Initialize's result has no pending prepare_workspace command")
+        prepared = WorkspacePrepared.of(result)
+        state = ComponentState.patch(
+            branch_name=command.branch_name,
+            worktree=command.worktree,
+            test_file=command.test_file,
+            test_file_existed=prepared.test_file_existed,
+            test_file_sha256=prepared.test_file_sha256,
+            code_file=command.code_file,
+            code_file_existed=prepared.code_file_existed,
+            initialized_at=utcnow(),
+        )
         return StepOutcome(SessionUpdate(state=state), result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from codemyspec.component_coding_sessions.state import ComponentState, RanTests
 from codemyspec.component_coding_sessions.utils import (
     fix_rounds_done,
     max_fix_rounds,
@@ -11,19 +12,14 @@ from codemyspec.component_coding_sessions.utils import (
     require_component,
     workspace_state,
 )
-from codemyspec.components import (
-    CHANGES_KEY,
-    owner_of,
-    recorded_changes,
-    refused_changes,
-    roots_of,
-)
+from codemyspec.components import owner_of, refused_changes, roots_of
+from codemyspec.errors import StepError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
-    CommandKind,
     Result,
     ResultStatus,
+    RunTestsCommand,
     Session,
     SessionStatus,
     SessionUpdate,
@@ -43,9 +39,15 @@ def _failures(report: dict[str, Any]) -> str:
     return named or suite.summary()
 
 
-def _refused_changes(scope: Scope, session: Session, result: Result, **opts: Any) -> str | None:
+def _failed(result: Result, **recorded: Any) -> StepOutcome:
+    """The session fails with ``recorded`` (the run and why) in its state."""
+    update = SessionUpdate(status=SessionStatus.FAILED, state=ComponentState.patch(**recorded))
+    return StepOutcome(update, result)
+
+
+def _refused_changes(scope: Scope, session: Session, ran: RanTests, **opts: Any) -> str | None:
     """Why the files the agent touched cannot all be brought in, or None when they can."""
-    changes = recorded_changes(result.data)
+    changes = ran.changes
     if not changes:
         return None
     component, project = require_component(session)
@@ -74,36 +76,36 @@ class RunTests:
     @staticmethod
     def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
         worktree, _ = workspace_state(session)
-        return Command(
+        state = ComponentState.of(session)
+        if state.test_file is None or state.code_file is None:
+            raise StepError("the component's test and code files were not recorded")
+        return RunTestsCommand(
             module=RunTests.name,
-            command=CommandKind.RUN_TESTS,
-            metadata={
-                "test_file": session.state.get("test_file"),
-                "code_file": session.state.get("code_file"),
-                "cwd": worktree,
-                "require_red": not session.state.get("code_file_existed", False),
-            },
+            test_file=state.test_file,
+            code_file=state.code_file,
+            cwd=worktree,
+            require_red=not state.code_file_existed,
         )
 
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
-        report = dict(result.data.get("test_run") or {})
-        state: dict[str, Any] = {"last_test_run": report}
-        if (refused := _refused_changes(scope, session, result, **opts)) is not None:
-            state["error"] = refused
-            return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)
-        if CHANGES_KEY in result.data:
-            state[CHANGES_KEY] = result.data[CHANGES_KEY]
+        ran = RanTests.of(result)
+        report = ran.test_run
+        recorded: dict[str, Any] = {"last_test_run": report}
+        if (refused := _refused_changes(scope, session, ran, **opts)) is not None:
+            return _failed(result, error=refused, **recorded)
+        if ran.changes is not None:
+            recorded["changes"] = ran.changes
         if result.status is ResultStatus.OK:
-            return StepOutcome(SessionUpdate(state=state), result)
+            return StepOutcome(SessionUpdate(state=ComponentState.patch(**recorded)), result)
         rounds, limit = fix_rounds_done(session), max_fix_rounds(session)
-        if report.get("broken_environment"):
-            state["error"] = f"the test environment cannot run the tests: {_failures(report)}"
-            return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)
+        if SuiteReport.model_validate(report).broken_environment:
+            why = f"the test environment cannot run the tests: {_failures(report)}"
+            return _failed(result, error=why, **recorded)
         if rounds >= limit:
-            state["error"] = (
+            why = (
                 f"tests still failing after {rounds} fix round{'s' if rounds != 1 else ''}: "
                 f"{_failures(report)}"
             )
-            return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)
-        return StepOutcome(SessionUpdate(state=state), result)
+            return _failed(result, error=why, **recorded)
+        return StepOutcome(SessionUpdate(state=ComponentState.patch(**recorded)), result)

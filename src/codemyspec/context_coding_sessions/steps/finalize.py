@@ -6,13 +6,14 @@ from typing import Any, ClassVar
 
 from codemyspec.clock import utcnow
 from codemyspec.components import component_files
+from codemyspec.context_coding_sessions.state import ContextState
 from codemyspec.context_coding_sessions.utils import branch_name
 from codemyspec.context_coding_sessions.work import child_work
 from codemyspec.errors import StepError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
-    CommandKind,
+    CommitCommand,
     Result,
     ResultStatus,
     Session,
@@ -59,26 +60,20 @@ class Finalize:
             files += [str(paths.code), str(paths.test), *child_work(session, child).files]
             names.append(child.component.name)
         files = list(dict.fromkeys(files))  # once each, in order
-        branch = str(session.state.get("branch_name") or branch_name(session))
+        state = ContextState.of(session)
+        branch = state.branch_name or branch_name(session)
         message = commit_message(session.component.name, names, session.agent)
-        push = session.state.get("push", True) is not False
-        programs = [
-            ["git", "add", "-A", "--", *files],  # -A: a file a child deleted is staged too
-            ["git", "commit", "-m", message, "--", *files],
-        ]
-        if push:
-            programs.append(["git", "push", "--set-upstream", "origin", branch])
-        return Command(
+        push = state.push
+        return CommitCommand(
             module=Finalize.name,
-            command=CommandKind.SHELL,
-            programs=programs,
-            metadata={
-                "branch_name": branch,
-                "committed_files": len(files),
-                "files": files,
-                "commit_only_if_changed": True,
-                "push": push,
-            },
+            stage=["git", "add", "-A", "--", *files],  # -A: a file a child deleted is staged too
+            commit=["git", "commit", "-m", message, "--", *files],
+            then=[["git", "push", "--set-upstream", "origin", branch]] if push else [],
+            files=files,
+            branch_name=branch,
+            # Re-executed after a crash (a push refused): the commit exists; only push again.
+            only_if_changed=True,
+            push=push,
         )
 
     @staticmethod
@@ -87,6 +82,6 @@ class Finalize:
             return StepOutcome(SessionUpdate(status=SessionStatus.COMPLETE), result)
         if result.status is ResultStatus.ERROR:
             error = result.error_message or result.stderr or "finalize failed"
-            state = {"finalized_at": utcnow().isoformat(), "error": error}
-            return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=state), result)
+            failed = ContextState.patch(finalized_at=utcnow(), error=error)
+            return StepOutcome(SessionUpdate(status=SessionStatus.FAILED, state=failed), result)
         return StepOutcome(SessionUpdate(), result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from codemyspec.clock import utcnow
+from codemyspec.context_coding_sessions.state import ContextState
 from codemyspec.context_coding_sessions.utils import branch_name
 from codemyspec.environments import environment_setup_command
 from codemyspec.errors import StepError
@@ -31,5 +32,5 @@ class Initialize:
 
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
-        state = {"branch_name": branch_name(session), "initialized_at": utcnow().isoformat()}
+        state = ContextState.patch(branch_name=branch_name(session), initialized_at=utcnow())
         return StepOutcome(updates=SessionUpdate(state=state), result=result)

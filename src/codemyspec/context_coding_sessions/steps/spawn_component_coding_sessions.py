@@ -2,7 +2,7 @@
 
 ``get_command`` creates the children (or reuses them on a retry) and asks the runner to
 start them in parallel; ``handle_result`` re-reads every child's status and judges the
-files and unit tests: as the runner reported them from its tree, or in the engine's own.
+files and unit tests as the runner reported them from its tree (the engine has none).
 """
 
 from __future__ import annotations
@@ -12,31 +12,21 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError as PydanticValidationError
 
-from codemyspec.clock import utcnow
-from codemyspec.context_coding_sessions.utils import (
-    CHILD_SESSION_TYPE,
-    CONTEXT_MODULE_KEY,
-    WRITE_CONTEXT_MODULE_KEY,
-)
+from codemyspec.context_coding_sessions.state import ContextState
+from codemyspec.context_coding_sessions.utils import CHILD_SESSION_TYPE, CONTEXT_MODULE_KEY
 from codemyspec.context_coding_sessions.validation import validate_children, validate_statuses
-from codemyspec.environments import (
-    WORKSPACE_FACTS_KEY,
-    ReportedWorkspace,
-    Workspace,
-    WorkspaceFacts,
-)
+from codemyspec.environments import WORKSPACE_FACTS_KEY, WorkspaceFacts
 from codemyspec.errors import CodeMySpecError, NotFoundError, StepError, ValidationError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
-    CommandKind,
     ExecutionMode,
-    ExecutionStrategy,
     Result,
     ResultStatus,
     Session,
     SessionAttrs,
     SessionUpdate,
+    SpawnSessionsCommand,
     StepContext,
     StepOutcome,
     step_context,
@@ -54,9 +44,10 @@ def _existing_children(session: Session) -> list[int]:
 
 def _child_state(session: Session) -> dict[str, Any]:
     """What a child starts with: the parent's branch, and the fix-round bound if one was set."""
-    state: dict[str, Any] = {"parent_branch_name": session.state.get("branch_name")}
-    if "max_fix_rounds" in session.state:
-        state["max_fix_rounds"] = session.state["max_fix_rounds"]
+    given = ContextState.of(session)
+    state: dict[str, Any] = {"parent_branch_name": given.branch_name}
+    if given.max_fix_rounds is not None:
+        state["max_fix_rounds"] = given.max_fix_rounds
     return state
 
 
@@ -67,7 +58,7 @@ def _spawn_children(
     if not components:
         raise StepError("No child components found for context")
     writers = [(component, _child_state(session)) for component in components]
-    if session.state.get(WRITE_CONTEXT_MODULE_KEY):  # its own module is missing: written last
+    if ContextState.of(session).write_context_module:  # its own module is missing: last
         own = context.components.get(scope, context_id)
         writers.append((own, {**_child_state(session), CONTEXT_MODULE_KEY: True}))
     child_ids: list[int] = []
@@ -92,13 +83,13 @@ def _spawn_children(
     return child_ids
 
 
-def _workspace(result: Result, local: Workspace | None) -> Workspace | None:
-    """The tree as the runner reported it (``data.workspace``), else the engine's own view."""
+def _reported_facts(result: Result) -> WorkspaceFacts | None:
+    """The tree as the runner reported it (``data.workspace``), None when it reported none."""
     facts = result.data.get(WORKSPACE_FACTS_KEY)
     if facts is None:
-        return local
+        return None
     try:
-        return ReportedWorkspace(WorkspaceFacts.model_validate(facts))
+        return WorkspaceFacts.model_validate(facts)
     except PydanticValidationError as exc:
         raise ValidationError(f"result data.{WORKSPACE_FACTS_KEY} is malformed: {exc}") from None
 
@@ -116,11 +107,8 @@ class SpawnComponentCodingSessions:
             child_ids = _existing_children(session)
         else:
             child_ids = _spawn_children(scope, session, session.component.id, step_context(opts))
-        return Command(
-            module=SpawnComponentCodingSessions.name,
-            command=CommandKind.SPAWN_SESSIONS,
-            metadata={"child_session_ids": child_ids, "timestamp": utcnow().isoformat()},
-            execution_strategy=ExecutionStrategy.ASYNC,
+        return SpawnSessionsCommand(
+            module=SpawnComponentCodingSessions.name, child_session_ids=child_ids
         )
 
     @staticmethod
@@ -132,12 +120,13 @@ class SpawnComponentCodingSessions:
             raise NotFoundError("Session not found") from None
         # The runner's own failure (a dependency cycle, an integration conflict) is kept.
         runner_error = result.error_message if result.status is ResultStatus.ERROR else None
-        workspace = _workspace(result, context.workspace)
-        if runner_error and workspace is None:
-            # The runner failed before it could report its tree: judge what is known.
+        facts = _reported_facts(result)
+        if runner_error and facts is None:
+            # The runner failed before it could report its tree (an integration conflict, a
+            # push refused): its failure is recorded with the statuses, which are known.
             report = validate_statuses(fresh)
         else:
-            report = validate_children(fresh, workspace)
+            report = validate_children(fresh, facts)
         data = {**result.data, "validation": report.model_dump(mode="json")}
         if runner_error:
             data["runner_error"] = runner_error

@@ -1,0 +1,83 @@
+"""What a component coding session keeps in its state, and what its commands report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from codemyspec.commands import problems
+from codemyspec.component_coding_sessions.branch_tips import BranchTip
+from codemyspec.components import FileChange
+from codemyspec.errors import ValidationError
+from codemyspec.sessions import Result, WorkflowState
+
+
+class ComponentState(WorkflowState):
+    """Given by the parent (branch, fix rounds, context module), then recorded by the steps."""
+
+    parent_branch_name: str | None = None
+    max_fix_rounds: int | None = None
+    #: It writes the context's own module, last, from all the others' work.
+    context_module: bool = False
+    branch_name: str | None = None
+    worktree: str | None = None
+    test_file: str | None = None
+    test_file_existed: bool = False
+    test_file_sha256: str | None = None
+    code_file: str | None = None
+    code_file_existed: bool = False
+    initialized_at: datetime | None = None
+    agent_usage: dict[str, float] = Field(default_factory=dict)
+    #: The newest test run as RunTests recorded it (a ``SuiteReport`` with its summary).
+    last_test_run: dict[str, Any] | None = None
+    changes: list[FileChange] | None = None
+    completed_at: datetime | None = None
+    branch_tip: BranchTip | None = None
+    error: str | None = None
+
+
+class _ResultData(BaseModel):
+    """A command's result data as a step reads it (other keys, such as usage, are ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def of(cls, result: Result) -> Self:
+        """The result's data as this model, or the ``ValidationError`` naming what is wrong."""
+        try:
+            return cls.model_validate(result.data)
+        except PydanticValidationError as exc:
+            raise ValidationError(
+                f"result data has an unknown or older shape: {problems(exc)}"
+            ) from None
+
+
+class WorkspacePrepared(_ResultData):
+    """What the runner reports for ``prepare_workspace``."""
+
+    worktree: str | None = None
+    test_file_existed: bool = False
+    test_file_sha256: str | None = None
+    code_file_existed: bool = False
+    #: Each file the command asked to read: its text, None when it is not there.
+    files: dict[str, str | None] = Field(default_factory=dict)
+
+
+class AgentRan(_ResultData):
+    """What the runner reports for an ``agent`` command."""
+
+    conversation_id: str | None = None
+    usage: dict[str, float] = Field(default_factory=dict)
+    #: sha256 of each watched file after the run (None: it does not exist).
+    watched_files: dict[str, str | None] = Field(default_factory=dict)
+    agent: str | None = None
+
+
+class RanTests(_ResultData):
+    """What the runner reports for ``run_tests``: the run, and the files the agent changed."""
+
+    test_run: dict[str, Any] = Field(default_factory=dict)
+    changes: list[FileChange] | None = None

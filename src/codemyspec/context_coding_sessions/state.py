@@ -1,0 +1,52 @@
+"""What a context coding session keeps in its state: how it was started, then its steps'."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from codemyspec.commands import problems
+from codemyspec.context_coding_sessions.validation import ValidationReport
+from codemyspec.errors import ValidationError
+from codemyspec.sessions import Result, WorkflowState
+
+
+class ContextState(WorkflowState):
+    """Set when the session is started (``implement``'s options), then by Initialize/Finalize."""
+
+    max_fix_rounds: int | None = None
+    #: ``implement --no-push``: Finalize commits without pushing.
+    push: bool = True
+    #: ``implement --fresh``: a branch of the session's own.
+    fresh_branch: bool = False
+    #: The context's own module does not exist: one more child writes it, last.
+    write_context_module: bool = False
+    #: What each existing test file did on the base tree (pre-flight).
+    baseline: dict[str, str] = Field(default_factory=dict)
+    branch_name: str | None = None
+    initialized_at: datetime | None = None
+    finalized_at: datetime | None = None
+    error: str | None = None
+
+
+class SpawnChecked(BaseModel):
+    """What Spawn's ``handle_result`` adds to the runner's data: its validation, and the
+    runner's own failure (an integration conflict, a push refused) when there was one."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    validation: ValidationReport | None = None
+    runner_error: str | None = None
+
+    @classmethod
+    def of(cls, result: Result) -> Self:
+        """The result's data as this model, or the ``ValidationError`` naming what is wrong."""
+        try:
+            return cls.model_validate(result.data)
+        except PydanticValidationError as exc:
+            raise ValidationError(
+                f"result data has an unknown or older shape: {problems(exc)}"
+            ) from None

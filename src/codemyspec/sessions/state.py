@@ -1,0 +1,40 @@
+"""Typed views of a session's JSON state, one model per workflow.
+
+The state stays one JSON column (the API's clients may keep keys of their own there, which
+these views leave alone); a workflow reads its own fields through its model, so a field
+of an unknown or older shape is a ``ValidationError`` naming it, never a ``KeyError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+
+from codemyspec.commands import problems
+from codemyspec.errors import ValidationError
+from codemyspec.sessions.models import Session
+
+
+class WorkflowState(BaseModel):
+    """The fields one workflow keeps in a session's state; other keys are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def of(cls, session: Session) -> Self:
+        """The session's state as this workflow reads it."""
+        try:
+            return cls.model_validate(session.state)
+        except PydanticValidationError as exc:
+            raise ValidationError(
+                f"the state of session {session.id} has an unknown or older shape: {problems(exc)}"
+            ) from None
+
+    @classmethod
+    def patch(cls, **fields: Any) -> dict[str, Any]:
+        """Only ``fields``, checked against the model, as JSON for a ``SessionUpdate``."""
+        if unknown := sorted(set(fields) - set(cls.model_fields)):
+            raise ValidationError(f"{cls.__name__} has no field {', '.join(unknown)}")
+        return cls.model_validate(fields).model_dump(mode="json", include=set(fields))
