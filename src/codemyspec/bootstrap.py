@@ -21,11 +21,11 @@ from codemyspec.environments import LocalWorkspace, Workspace, agent_test_comman
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project, ProjectRepository
 from codemyspec.runner import CommandExecutor, Observer, Runner, RunnerConfig
+from codemyspec.service_layer import SessionsService
 from codemyspec.sessions import (
     EventBus,
     OrchestratorRegistry,
     SessionRepository,
-    SessionsEngine,
     SessionsPort,
 )
 from codemyspec.shell import Shell, SubprocessShell
@@ -56,7 +56,7 @@ class App:
                 COMPONENT_SESSION_TYPE: component_orchestrator,
             }
         )
-        self.sessions = SessionsEngine(
+        self.sessions = SessionsService(
             self.unit_of_work, self.registry, self.workspace_for, clock=clock
         )
 
