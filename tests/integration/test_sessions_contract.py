@@ -66,10 +66,16 @@ def _root(engine: SessionsApi, scope: Scope, context: Context) -> Session:
 
 
 def _children(engine: SessionsApi, scope: Scope, root: Session, context: Context) -> list[Session]:
+    """A component session per component, as Spawn makes them."""
     return [
         engine.create_session(
             scope,
-            SessionAttrs(type=CHILD_SESSION_TYPE, component_id=c.id, session_id=root.id),
+            SessionAttrs(
+                type=CHILD_SESSION_TYPE,
+                component_id=c.id,
+                session_id=root.id,
+                state={"parent_branch_name": "codemyspec/billing"},
+            ),
         )
         for c in context.children
     ]
@@ -337,7 +343,8 @@ def test_a_second_session_for_a_context_with_an_unfinished_one_is_refused(
     second = engine.start_context_session(scope, ContextStart(context="Billing"))
 
     assert second.id != first.id
-    assert engine.plan_context_session(scope, "Billing").unfinished == second
+    unfinished = engine.plan_context_session(scope, "Billing").unfinished
+    assert unfinished is not None and unfinished.id == second.id
 
 
 def test_a_context_that_is_unknown_or_has_no_components_is_refused(
@@ -359,7 +366,7 @@ def test_a_plan_names_the_context_its_components_and_its_sessions(
     plan = engine.plan_context_session(scope, "Billing")
 
     assert plan.context.id == context.component.id
-    assert [c.id for c in plan.components] == [c.id for c in context.children]
+    assert sorted(c.id for c in plan.components) == sorted(c.id for c in context.children)
     assert [s.id for s in plan.sessions] == [session.id]
     assert plan.newest is not None and plan.newest.id == session.id
 
