@@ -155,6 +155,8 @@ FOREIGN_ATTEMPTS: list[tuple[str, str, Any]] = [
     ("post", "/api/sessions", {"type": SESSION_TYPE, "project_id": "{project_id}"}),
     ("get", "/api/sessions?project_id={project_id}", None),
     ("get", "/api/sessions/{session_id}/tree", None),
+    ("post", "/api/sessions/{session_id}/resume", None),
+    ("post", "/api/sessions/{session_id}/retry", None),
     ("get", "/api/session-trees?project_id={project_id}", None),
     ("get", "/api/context-sessions/plan?context=Billing&project_id={project_id}", None),
     ("post", "/api/context-sessions?project_id={project_id}", {"context": "Billing"}),

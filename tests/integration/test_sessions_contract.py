@@ -388,3 +388,63 @@ def test_a_session_tree_holds_its_childrens_interactions_and_trees_list_roots_ne
     assert [c.id for c in trees[1].child_sessions] == [c.id for c in tree.child_sessions]
     with pytest.raises(NotFoundError, match="Session 999999 not found"):
         engine.session_tree(scope, 999999)
+
+
+def test_resume_reopens_the_session_and_its_cancelled_children_not_its_failed_ones(
+    engine: SessionsApi, scope: Scope, context: Context
+) -> None:
+    root = _root(engine, scope, context)
+    failed, cancelled = _children(engine, scope, root, context)
+    engine.update_session(
+        scope, failed.id, SessionUpdate(status=SessionStatus.FAILED, state={"error": "tests"})
+    )
+    engine.cancel_session(scope, root.id, "interrupted")
+
+    resumed = engine.resume_session(scope, root.id)
+
+    assert (resumed.status, resumed.state["error"]) == (SessionStatus.ACTIVE, None)
+    children = {c.id: c for c in engine.session_tree(scope, root.id).child_sessions}
+    assert (children[cancelled.id].status, children[cancelled.id].state["error"]) == (
+        SessionStatus.ACTIVE,
+        None,
+    )
+    assert children[failed.id].status is SessionStatus.FAILED
+
+
+def test_retry_starts_new_attempts_of_failed_and_cancelled_children_from_their_parents_gifts(
+    engine: SessionsApi, scope: Scope, context: Context
+) -> None:
+    root = _root(engine, scope, context)
+    failed, done = _children(engine, scope, root, context)
+    engine.update_session(
+        scope,
+        failed.id,
+        SessionUpdate(status=SessionStatus.FAILED, state={"error": "tests", "worktree": "w"}),
+    )
+    engine.update_session(scope, done.id, SessionUpdate(status=SessionStatus.COMPLETE))
+    engine.update_session(scope, root.id, SessionUpdate(status=SessionStatus.FAILED))
+
+    retried = engine.retry_session(scope, root.id)
+
+    assert retried.status is SessionStatus.ACTIVE
+    children = {c.id: c for c in engine.session_tree(scope, root.id).child_sessions}
+    assert (children[failed.id].attempt, children[failed.id].state) == (
+        2,
+        {"parent_branch_name": "codemyspec/billing"},
+    )
+    assert (children[done.id].attempt, children[done.id].status) == (1, SessionStatus.COMPLETE)
+
+
+@pytest.mark.parametrize("action", ["resume", "retry"])
+def test_resume_and_retry_refuse_a_complete_session_and_a_component_session(
+    engine: SessionsApi, scope: Scope, context: Context, action: str
+) -> None:
+    root = _root(engine, scope, context)
+    child = _children(engine, scope, root, context)[0]
+    engine.update_session(scope, root.id, SessionUpdate(status=SessionStatus.COMPLETE))
+    steer = getattr(engine, f"{action}_session")
+
+    with pytest.raises(ValidationError, match=f"is complete; there is nothing to {action}"):
+        steer(scope, root.id)
+    with pytest.raises(ValidationError, match="resume and retry work on context sessions"):
+        steer(scope, child.id)

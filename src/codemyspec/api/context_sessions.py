@@ -1,4 +1,4 @@
-"""The use cases over HTTP: start a context session with its checks, and session trees.
+"""The use cases over HTTP: start, resume and retry a context session, and session trees.
 
 ``POST /api/context-sessions`` is what ``implement`` does on the server: the context by
 name, its components, no unfinished session for it (a 422 naming the one to resume).
@@ -48,6 +48,30 @@ def start_context_session(
 ) -> Session:
     """A new session for the context; refused while the context has an unfinished one."""
     return app.sessions.start_context_session(narrowed(scope, project_id, app), start)
+
+
+@router.post(
+    "/api/sessions/{session_id}/resume",
+    response_model=Session,
+    responses=error_responses(401, 404, 422),
+)
+def resume_session(
+    session_id: SessionId, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+) -> Session:
+    """Reopen the context session: it and its cancelled children become active."""
+    return app.sessions.resume_session(narrowed(scope, project_id, app), session_id)
+
+
+@router.post(
+    "/api/sessions/{session_id}/retry",
+    response_model=Session,
+    responses=error_responses(401, 404, 422),
+)
+def retry_session(
+    session_id: SessionId, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+) -> Session:
+    """Reopen the context session with new attempts of its failed and cancelled children."""
+    return app.sessions.retry_session(narrowed(scope, project_id, app), session_id)
 
 
 @router.get(

@@ -19,10 +19,9 @@ from codemyspec.cli.reported import reported
 from codemyspec.cli.reports import baseline_lines
 from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommandKind, ResultStatus
-from codemyspec.errors import ValidationError
 from codemyspec.scope import Scope
 from codemyspec.service_layer import SessionsApi
-from codemyspec.sessions import Interaction, Session, SessionStatus
+from codemyspec.sessions import Interaction, Session
 
 sessions_app = typer.Typer(
     name="sessions", help="Inspect and steer sessions.", no_args_is_help=True
@@ -202,11 +201,6 @@ def _print_lines(lines: list[str]) -> None:
 
 def _steer(session_id: int, how: Drive, as_json: bool, server: str | None) -> None:
     with opened(server) as here:
-        session = here.engine.get_session(here.scope, session_id)
-        if session.status is SessionStatus.COMPLETE:
-            raise ValidationError(
-                f"session {session_id} is complete; there is nothing to {how.value}"
-            )
         out = Console(stderr=True) if as_json else console
         driven = drive(here.local, session_id, how, console=out, remote=here.remote)
         if as_json and not driven.server_gone:

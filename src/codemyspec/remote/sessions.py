@@ -168,3 +168,15 @@ class RemoteSessions(SessionsApi):
         return _sessions.validate_python(
             self.client.call(*_path("session_trees"), params=_params(scope))
         )
+
+    def resume_session(self, scope: Scope, session_id: int) -> Session:
+        data = self.client.call(
+            *_path("resume_session", session_id=session_id), params=_params(scope)
+        )
+        return Session.model_validate(data)
+
+    def retry_session(self, scope: Scope, session_id: int) -> Session:
+        data = self.client.call(
+            *_path("retry_session", session_id=session_id), params=_params(scope)
+        )
+        return Session.model_validate(data)

@@ -41,6 +41,9 @@ def child_ids(command: Command) -> list[int]:
     return [int(i) for i in command.metadata.get("child_session_ids", [])]
 
 
+STOPPED = (SessionStatus.FAILED, SessionStatus.CANCELLED)
+
+
 class Runner:
     """Executes a session's commands where the code lives, children in parallel."""
 
@@ -237,33 +240,16 @@ class Runner:
         active too, so its failed step runs again; the commit it made is not made twice.
         Failed children stay failed: ``retry`` runs them again.
         """
-        session = self.engine.get_session(scope, session_id)
-        stopped = (SessionStatus.CANCELLED, SessionStatus.FAILED)
-        targets = [session] if session.status in stopped else []
-        targets += [c for c in session.child_sessions if c.status is SessionStatus.CANCELLED]
-        for target in targets:
-            self.engine.update_session(
-                scope,
-                target.id,
-                SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None}),
-            )
+        self.engine.resume_session(scope, session_id)
         return self.run(scope, session_id)
 
     def retry(self, scope: Scope, session_id: int) -> Session:
         """Re-run only the failed and cancelled children, from scratch, then validate again."""
-        session = self.engine.get_session(scope, session_id)
-        for child in session.child_sessions:
-            if child.type != CHILD_SESSION_TYPE or child.status not in (
-                SessionStatus.FAILED,
-                SessionStatus.CANCELLED,
-            ):
-                continue
-            self._remove_workspace(child)
-            self._fresh_attempt(scope, child)
-        if session.status in (SessionStatus.FAILED, SessionStatus.CANCELLED):
-            self.engine.update_session(
-                scope, session_id, SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None})
-            )
+        before = self.engine.get_session(scope, session_id)
+        self.engine.retry_session(scope, session_id)  # refuses a complete session first
+        for child in before.child_sessions:
+            if child.type == CHILD_SESSION_TYPE and child.status in STOPPED:
+                self._remove_workspace(child)
         return self.run(scope, session_id)
 
     def join(self, scope: Scope, session_id: int) -> Session:

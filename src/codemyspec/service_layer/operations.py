@@ -79,6 +79,8 @@ ROUTES: dict[str, Route] = {
     "release_session": Route("POST", "/api/sessions/{session_id}/release"),
     "plan_context_session": Route("GET", "/api/context-sessions/plan"),
     "start_context_session": Route("POST", "/api/context-sessions"),
+    "resume_session": Route("POST", "/api/sessions/{session_id}/resume"),
+    "retry_session": Route("POST", "/api/sessions/{session_id}/retry"),
     "session_tree": Route("GET", "/api/sessions/{session_id}/tree"),
     "session_trees": Route("GET", "/api/session-trees"),
 }

@@ -6,6 +6,9 @@ when the sessions live on a server), so a check made here is made for both.
 
 from __future__ import annotations
 
+from typing import Any
+
+from codemyspec.context_coding_sessions import CHILD_SESSION_TYPE
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.errors import ValidationError
 from codemyspec.scope import Scope
@@ -18,7 +21,12 @@ from codemyspec.service_layer.context_sessions import (
     unfinished_error,
 )
 from codemyspec.service_layer.operations import SessionsApi
-from codemyspec.sessions import Session, SessionsEngine, Work
+from codemyspec.sessions import Session, SessionsEngine, SessionStatus, SessionUpdate, Work
+
+STOPPED = (SessionStatus.FAILED, SessionStatus.CANCELLED)
+REOPENED = SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None})
+#: A retried component session starts over from these (its parent's branch, its bound).
+CHILD_KEEPS = ("parent_branch_name", "max_fix_rounds")
 
 
 class SessionsService(SessionsEngine, SessionsApi):
@@ -53,10 +61,47 @@ class SessionsService(SessionsEngine, SessionsApi):
         with self._unit_of_work() as work:
             return list(reversed(work.sessions.trees(scope, child_interactions=False)))
 
+    def resume_session(self, scope: Scope, session_id: int) -> Session:
+        with self._unit_of_work() as work:
+            session = _steerable(work, scope, session_id, "resume")
+            targets = [session] if session.status in STOPPED else []
+            targets += [c for c in session.child_sessions if c.status is SessionStatus.CANCELLED]
+            for target in targets:
+                work.sessions.update(scope, target.id, REOPENED)
+            return work.sessions.get(scope, session_id)
+
+    def retry_session(self, scope: Scope, session_id: int) -> Session:
+        with self._unit_of_work() as work:
+            session = _steerable(work, scope, session_id, "retry")
+            for child in session.child_sessions:
+                if child.type == CHILD_SESSION_TYPE and child.status in STOPPED:
+                    work.sessions.restart(scope, child.id, _kept(child))
+            if session.status in STOPPED:
+                work.sessions.update(scope, session_id, REOPENED)
+            return work.sessions.get(scope, session_id)
+
     def _plan(self, work: Work, scope: Scope, name: str) -> ContextPlan:
         plan = pick_context(work.components.list_components(scope), name)
         sessions = _context_sessions(work, scope, plan.context.id)
         return plan.model_copy(update={"sessions": sessions})
+
+
+def _steerable(work: Work, scope: Scope, session_id: int, action: str) -> Session:
+    """A root context session that is not complete: what resume and retry work on."""
+    session = work.sessions.get(scope, session_id)
+    if not is_context_root(session):
+        raise ValidationError(
+            f"session {session_id} is a {session.type} session; "
+            "run, resume and retry work on context sessions"
+        )
+    if session.status is SessionStatus.COMPLETE:
+        raise ValidationError(f"session {session_id} is complete; there is nothing to {action}")
+    return session
+
+
+def _kept(child: Session) -> dict[str, Any]:
+    """What a component session's new attempt keeps: what its parent gave it."""
+    return {k: child.state[k] for k in CHILD_KEEPS if k in child.state}
 
 
 def _context_sessions(work: Work, scope: Scope, component_id: int) -> list[Session]:
