@@ -448,3 +448,23 @@ def test_resume_and_retry_refuse_a_complete_session_and_a_component_session(
         steer(scope, root.id)
     with pytest.raises(ValidationError, match="resume and retry work on context sessions"):
         steer(scope, child.id)
+
+
+def test_a_session_tree_is_the_session_as_read_with_each_child_as_read(
+    engine: SessionsApi, scope: Scope, context: Context
+) -> None:
+    root = _root(engine, scope, context)
+    children = _children(engine, scope, root, context)
+    engine.next_command(scope, root.id)
+    engine.next_command(scope, children[0].id)
+
+    tree = engine.session_tree(scope, root.id)
+
+    read = engine.get_session(scope, root.id)
+    assert tree.model_dump(exclude={"child_sessions"}) == read.model_dump(
+        exclude={"child_sessions"}
+    )
+    assert [c.model_dump(exclude={"child_sessions"}) for c in tree.child_sessions] == [
+        engine.get_session(scope, c.id).model_dump(exclude={"child_sessions"})
+        for c in read.child_sessions
+    ]

@@ -195,22 +195,24 @@ class SessionRepository:
     def trees(
         self, scope: Scope, root_id: int | None = None, *, child_interactions: bool = True
     ) -> list[Session]:
-        """Root sessions (all, or the one ``root_id``), oldest first, each with its component,
-        interactions and children, in a fixed number of statements however many there are.
+        """Root sessions (all, or the session ``root_id``), oldest first, each with its component,
+        project, interactions and children (as ``get`` loads them), in a fixed number of
+        statements however many there are.
 
         ``child_interactions`` loads the children's own interactions too (a session's record).
         """
         children = selectinload(SessionRow.child_sessions)
         options = [
             selectinload(SessionRow.component),
+            selectinload(SessionRow.project),
             selectinload(SessionRow.interactions),
             children.selectinload(SessionRow.component),
+            children.selectinload(SessionRow.project),
         ]
         if child_interactions:
             options.append(children.selectinload(SessionRow.interactions))
-        query = _scoped(scope).where(SessionRow.session_id.is_(None))
-        if root_id is not None:
-            query = _scoped(scope).where(SessionRow.id == root_id)
+        which = SessionRow.session_id.is_(None) if root_id is None else SessionRow.id == root_id
+        query = _scoped(scope).where(which)
         rows = self._orm.scalars(
             query.options(*options)
             .order_by(SessionRow.id)
@@ -221,9 +223,14 @@ class SessionRepository:
                 row,
                 interactions=_current(row),
                 children=[
-                    _session(child, interactions=_current(child) if child_interactions else None)
+                    _session(
+                        child,
+                        interactions=_current(child) if child_interactions else None,
+                        with_project=True,
+                    )
                     for child in row.child_sessions
                 ],
+                with_project=True,
             )
             for row in rows
         ]
