@@ -4,6 +4,7 @@ and a listing is a fixed number of queries locally and one request to a server."
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import event
 from codemyspec.bootstrap import App
 from codemyspec.commands import Result
 from codemyspec.context_coding_sessions import CHILD_SESSION_TYPE
+from codemyspec.errors import ValidationError
 from codemyspec.scope import Scope
 from codemyspec.service_layer import ContextStart
 from codemyspec.sessions import SessionAttrs
@@ -100,6 +102,37 @@ def test_a_context_session_is_started_only_in_a_project(client: TestClient, alic
 
     assert refused.status_code == 422
     assert refused.json()["detail"].startswith("project_id:")
+
+
+def test_concurrent_starts_for_one_context_create_one_session(
+    app: App, account_scope: Scope
+) -> None:
+    scope, _ = make_project(app, account_scope)
+    make_context(app, scope, "Billing")
+    start_billing = ContextStart(context="Billing")
+    barrier = threading.Barrier(4)
+    outcomes: list[object] = []
+
+    def start() -> None:
+        barrier.wait(timeout=10)
+        try:
+            outcomes.append(app.sessions.start_context_session(scope, start_billing))
+        except ValidationError as refused:
+            outcomes.append(refused)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(type(o).__name__ for o in outcomes) == [
+        "Session",
+        "ValidationError",
+        "ValidationError",
+        "ValidationError",
+    ]
+    assert len(app.sessions.list_sessions(scope, roots_only=True)) == 1
 
 
 def test_listing_session_trees_takes_the_same_queries_for_one_context_or_four(

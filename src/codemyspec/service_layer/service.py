@@ -82,6 +82,7 @@ class SessionsService(SessionsEngine, SessionsApi):
 
     def _plan(self, work: Work, scope: Scope, name: str) -> ContextPlan:
         plan = pick_context(work.components.list_components(scope), name)
+        work.components.lock(scope, plan.context.id)  # one start per context at a time
         sessions = _context_sessions(work, scope, plan.context.id)
         return plan.model_copy(update={"sessions": sessions})
 
