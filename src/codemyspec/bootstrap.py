@@ -21,11 +21,11 @@ from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project, ProjectRepository
 from codemyspec.runner import CommandExecutor, GitWorktrees, Observer, Runner, RunnerConfig
+from codemyspec.service_layer import SessionsService
 from codemyspec.sessions import (
     EventBus,
     OrchestratorRegistry,
     SessionRepository,
-    SessionsEngine,
     SessionsPort,
 )
 from codemyspec.shell import Shell, SubprocessShell
@@ -56,7 +56,7 @@ class App:
                 COMPONENT_SESSION_TYPE: component_orchestrator,
             }
         )
-        self.sessions = SessionsEngine(self.unit_of_work, self.registry, clock=clock)
+        self.sessions = SessionsService(self.unit_of_work, self.registry, clock=clock)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:

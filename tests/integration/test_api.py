@@ -154,6 +154,12 @@ FOREIGN_ATTEMPTS: list[tuple[str, str, Any]] = [
     ("get", "/api/sessions/{session_id}/events", None),
     ("post", "/api/sessions", {"type": SESSION_TYPE, "project_id": "{project_id}"}),
     ("get", "/api/sessions?project_id={project_id}", None),
+    ("get", "/api/sessions/{session_id}/tree", None),
+    ("post", "/api/sessions/{session_id}/resume", None),
+    ("post", "/api/sessions/{session_id}/retry", None),
+    ("get", "/api/session-trees?project_id={project_id}", None),
+    ("get", "/api/context-sessions/plan?context=Billing&project_id={project_id}", None),
+    ("post", "/api/context-sessions?project_id={project_id}", {"context": "Billing"}),
 ]
 
 
@@ -174,6 +180,7 @@ def test_another_accounts_objects_are_404_on_every_endpoint_and_never_listed(
         assert response.status_code == 404, (method, path, response.text)
     assert client.get("/api/projects", headers=mallory.headers).json() == []
     assert client.get("/api/sessions", headers=mallory.headers).json() == []
+    assert client.get("/api/session-trees", headers=mallory.headers).json() == []
     stored = client.get(f"/api/sessions/{ids['session_id']}", headers=alice.headers).json()
     assert stored["status"] == "active"
     assert "evil" not in stored["state"]

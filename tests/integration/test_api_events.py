@@ -137,7 +137,10 @@ def family(app: App, client: TestClient, alice: Caller) -> Family:
         "component_id": context["id"],
     }
     parent = post(client, alice, "/api/sessions", new_context_session)
-    other = post(client, alice, "/api/sessions", new_context_session)
+    orders = post(client, alice, components, {"module_name": "Orders", "type": "context"})
+    other = post(
+        client, alice, "/api/sessions", new_context_session | {"component_id": orders["id"]}
+    )
     # The API takes no parent session: child sessions are the engine's to create.
     scope = Scope(account_id=alice.account_id, project_id=project_id, user_id=alice.user_id)
     child_ids = [

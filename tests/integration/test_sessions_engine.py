@@ -257,7 +257,7 @@ def test_update_merges_state_key_by_key_and_keeps_what_it_does_not_mention(
 def test_a_deleted_session_is_gone(app: App, scope: Scope, git_project: GitProject) -> None:
     context = make_context(app, scope)
     session = make_context_session(app, scope, context)
-    kept = make_context_session(app, scope, context)
+    kept = make_context_session(app, scope, make_context(app, scope, "Orders"))
 
     app.sessions.delete_session(scope, session.id)
 

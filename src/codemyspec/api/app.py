@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from codemyspec import __version__
-from codemyspec.api import design_docs, events, runners
+from codemyspec.api import context_sessions, design_docs, events, runners
 from codemyspec.api.auth import AppDep, CallerScope
 from codemyspec.api.errors import error_responses, install_error_handlers
 from codemyspec.api.inputs import CheckedRoute
@@ -23,14 +23,14 @@ from codemyspec.api.params import (
     SessionId,
     TypeFilter,
 )
-from codemyspec.api.schemas import SessionIn
+from codemyspec.api.schemas import CancelIn, SessionIn
 from codemyspec.api.scoping import in_project, narrowed
 from codemyspec.bootstrap import App
 from codemyspec.commands import Result
 from codemyspec.components import Component, ComponentAttrs
 from codemyspec.errors import ValidationError
 from codemyspec.projects import Project, ProjectAttrs
-from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatus
+from codemyspec.sessions import Interaction, Session, SessionStatus
 
 
 def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
@@ -43,6 +43,7 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     api.include_router(events.router)
     api.include_router(design_docs.router)
     api.include_router(runners.router)
+    api.include_router(context_sessions.router)
 
     @api.get(
         "/api/projects",
@@ -122,9 +123,7 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         if body.type not in app.registry.types():
             known = ", ".join(sorted(app.registry.types()))
             raise ValidationError(f"type: unknown session type {body.type!r} (known: {known})")
-        return app.sessions.create_session(
-            project_scope, SessionAttrs(**body.model_dump(exclude_unset=False))
-        )
+        return app.sessions.create_session(project_scope, body)
 
     @api.get(
         "/api/sessions",
@@ -139,9 +138,14 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         status: SessionStatus | None = None,
         type: TypeFilter = None,
         parent_id: ParentFilter = None,
+        roots_only: bool = False,
     ) -> list[Session]:
         return app.sessions.list_sessions(
-            narrowed(scope, project_id, app), status=status, type=type, parent_id=parent_id
+            narrowed(scope, project_id, app),
+            status=status,
+            type=type,
+            parent_id=parent_id,
+            roots_only=roots_only,
         )
 
     @api.get(
@@ -188,12 +192,17 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         "/api/sessions/{session_id}/cancel",
         response_model=Session,
         tags=["sessions"],
-        responses=error_responses(401, 404, 409, 422),
+        responses=error_responses(401, 404, 409, 413, 422),
     )
     def cancel_session(
-        session_id: SessionId, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+        session_id: SessionId,
+        scope: CallerScope,
+        app: AppDep,
+        body: CancelIn | None = None,
+        project_id: ProjectFilter = None,
     ) -> Session:
-        """The session and its unfinished children become cancelled."""
-        return app.sessions.cancel_session(narrowed(scope, project_id, app), session_id)
+        """The session and its unfinished children become cancelled, ``reason`` their error."""
+        reason = (body or CancelIn()).reason
+        return app.sessions.cancel_session(narrowed(scope, project_id, app), session_id, reason)
 
     return api

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from codemyspec.environments import EnvironmentType
 from codemyspec.projects import RowId
-from codemyspec.sessions import ExecutionMode
+from codemyspec.service_layer import CANCELLED_BY_USER
+from codemyspec.sessions import ExecutionMode, SessionAttrs
 
 
-class SessionIn(BaseModel):
-    """A new session in one of the caller's projects."""
+class SessionIn(SessionAttrs):
+    """A new session in one of the caller's projects: ``SessionAttrs`` with the project named
+    (the runner's own mode by default)."""
+
+    project_id: RowId
+    execution_mode: ExecutionMode = ExecutionMode.AGENTIC
+
+
+class CancelIn(BaseModel):
+    """Why the session is abandoned (its children's and its own ``error``)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(min_length=1, max_length=100)
-    project_id: RowId
-    component_id: RowId | None = None
-    agent: str | None = Field(default=None, max_length=100)
-    execution_mode: ExecutionMode = ExecutionMode.AGENTIC
-    environment_type: EnvironmentType = EnvironmentType.LOCAL
-    state: dict[str, Any] = Field(default_factory=dict)
+    reason: str = Field(default=CANCELLED_BY_USER, min_length=1, max_length=2000)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated
 
 import typer
 
@@ -21,7 +21,6 @@ from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project
 from codemyspec.remote import TOKEN_ENV, RemoteCatalog, RemoteSessions, ServerClient
 from codemyspec.scope import Scope
-from codemyspec.sessions import Session, SessionAttrs, SessionsPort, SessionStatus
 
 ServerOption = Annotated[
     str | None,
@@ -31,25 +30,6 @@ ServerOption = Annotated[
     ),
 ]
 TOKEN_FILE = "token"  # noqa: S105 - a file name under .codemyspec/
-
-
-class SessionsClient(SessionsPort, Protocol):
-    """The engine's calls the command line makes: the local engine's or ``RemoteSessions``."""
-
-    def create_session(self, scope: Scope, attrs: SessionAttrs) -> Session: ...
-
-    def list_sessions(
-        self,
-        scope: Scope,
-        *,
-        status: SessionStatus | None = None,
-        type: str | None = None,
-        parent_id: int | None = None,
-    ) -> list[Session]: ...
-
-    def cancel_session(
-        self, scope: Scope, session_id: int, reason: str = "cancelled by user"
-    ) -> Session: ...
 
 
 @dataclass(frozen=True)

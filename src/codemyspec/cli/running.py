@@ -21,24 +21,18 @@ from codemyspec.cli.branch_checks import check_branch_keeps_commits, check_not_i
 from codemyspec.cli.git import Git
 from codemyspec.cli.local import Local
 from codemyspec.cli.progress import LogLines, ProgressBoard, ServerWaits, session_label
-from codemyspec.cli.remote import Remote, SessionsClient
+from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
-from codemyspec.components import Component, ComponentType, component_files
-from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY, WRITE_CONTEXT_MODULE_KEY
-from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
+from codemyspec.components import Component, component_files
 from codemyspec.design_docs import design_doc_files
 from codemyspec.environments import agent_test_commands
-from codemyspec.errors import (
-    ConfigurationError,
-    NotFoundError,
-    ServerUnavailableError,
-    ValidationError,
-)
+from codemyspec.errors import ConfigurationError, ServerUnavailableError, ValidationError
 from codemyspec.projects import Project
 from codemyspec.runner import Runner, RunnerConfig, preflight, stop_on_signals
 from codemyspec.scope import Scope
-from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
+from codemyspec.service_layer import ContextStart, SessionsApi, is_context_root, unfinished_error
+from codemyspec.sessions import Session, SessionStatus
 
 CLAUDE_CODE = "claude_code"
 
@@ -152,47 +146,6 @@ def check_agent(name: str, agents: dict[str, Agent]) -> None:
         raise ConfigurationError(f"agent {name!r}: program {agent.argv[0]!r} was not found")
 
 
-def pick_context(components: list[Component], name: str) -> tuple[Component, list[Component]]:
-    """The context named ``name`` (module name, any case) among ``components``, and its own."""
-    contexts = [c for c in components if c.type is ComponentType.CONTEXT]
-    match = [c for c in contexts if c.module_name == name] or [
-        c for c in contexts if name.lower() in (c.module_name.lower(), c.name.lower())
-    ]
-    if not match:
-        known = ", ".join(sorted(c.module_name for c in contexts))
-        hint = f"known contexts: {known}" if known else "no contexts yet: run `codemyspec sync`"
-        raise NotFoundError(f"unknown context {name!r}; {hint}")
-    context = match[0]
-    children = [c for c in components if c.parent_component_id == context.id]
-    if not children:
-        raise ValidationError(
-            f"context {context.module_name} has no components: list them under "
-            "## Components in its design doc, then run `codemyspec sync`"
-        )
-    return context, children
-
-
-def check_no_unfinished_session(
-    sessions: list[Session], context: Component, server: str | None = None
-) -> None:
-    """One session per context at a time: an unfinished one is resumed, retried or cancelled."""
-    unfinished = (SessionStatus.ACTIVE, SessionStatus.FAILED)
-    for session in sessions:
-        if (
-            session.type == CONTEXT_SESSION_TYPE
-            and session.session_id is None
-            and session.component_id == context.id
-            and session.status in unfinished
-        ):
-            ident = session_ref(session.id, server)
-            raise ValidationError(
-                f"session {session.id} for {context.module_name} is unfinished "
-                f"({session.status.value}): `codemyspec sessions resume {ident}` "
-                f"continues it, `codemyspec sessions retry {ident}` re-runs its failed "
-                f"components, `codemyspec sessions cancel {ident}` abandons it"
-            )
-
-
 def implement(
     local: Local,
     context: str,
@@ -222,20 +175,16 @@ def implement(
     agents = agents if agents is not None else configured_agents(local.settings)
     agent_name = agent or local.settings.agent.default
     check_agent(agent_name, agents)
+    engine, scope = target(local, remote)
+    server = remote.sessions.client.url if remote else None
     if remote is not None:  # before the docs go to the server
         check_repository(local.git, push=push)
-    engine, scope = target(local, remote)
-    if remote is None:
-        with local.app.unit_of_work() as uow:
-            components = uow.components.list_components(local.scope)
-    else:
         remote.catalog.sync(remote.project.id, design_doc_files(remote.project, local.root))
-        components = remote.catalog.components(remote.project.id)
-    found, children = pick_context(components, context)
-    sessions = engine.list_sessions(scope, type=CONTEXT_SESSION_TYPE)
-    server = remote.sessions.client.url if remote else None
-    check_no_unfinished_session(sessions, found, server)
-    check_not_implemented_yet(local.git, sessions, found, server, fresh=fresh)
+    plan = engine.plan_context_session(scope, context)
+    found, children = plan.context, plan.components
+    if (unfinished := plan.unfinished) is not None:
+        raise unfinished_error(unfinished, found, session_ref(unfinished.id, server))
+    check_not_implemented_yet(local.git, plan.sessions, found, server, fresh=fresh)
     if remote is None:  # an unfinished session explains a dirty tree: named first
         check_repository(local.git, push=push)
     check_branch_keeps_commits(local.git, found, fresh=fresh)
@@ -251,21 +200,16 @@ def implement(
     )
     checked.raise_for_problems(found.module_name)
     rounds = local.settings.runner.max_fix_rounds if max_fix_rounds is None else max_fix_rounds
-    session = engine.create_session(
+    session = engine.start_context_session(
         scope,
-        SessionAttrs(
-            type=CONTEXT_SESSION_TYPE,
-            component_id=found.id,
-            project_id=scope.project_id,
-            execution_mode=ExecutionMode.AGENTIC,
+        ContextStart(
+            context=found.module_name,
             agent=agent_name,
-            state={
-                "max_fix_rounds": rounds,
-                "push": push,
-                FRESH_BRANCH_KEY: fresh,
-                WRITE_CONTEXT_MODULE_KEY: write_context,
-                "baseline": checked.baseline,
-            },
+            max_fix_rounds=rounds,
+            push=push,
+            fresh=fresh,
+            write_context_module=write_context,
+            baseline=checked.baseline,
         ),
     )
     return drive(
@@ -279,7 +223,7 @@ def implement(
     )
 
 
-def target(local: Local, remote: Remote | None) -> tuple[SessionsClient, Scope]:
+def target(local: Local, remote: Remote | None) -> tuple[SessionsApi, Scope]:
     """Where the sessions live: this repository's database, or the server's."""
     if remote is None:
         return local.app.sessions, local.scope
@@ -300,7 +244,7 @@ def drive(
     console = console or Console()
     engine, scope = target(local, remote)
     session = engine.get_session(scope, session_id)
-    if session.type != CONTEXT_SESSION_TYPE or session.session_id is not None:
+    if not is_context_root(session):
         raise ValidationError(
             f"session {session_id} is a {session.type} session; "
             "run, resume and retry work on context sessions"

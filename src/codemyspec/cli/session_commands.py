@@ -14,14 +14,14 @@ from rich.console import Console
 
 from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.progress import session_label, step_label, tests_summary
-from codemyspec.cli.remote import Remote, ServerOption, SessionsClient, remote_or_local
+from codemyspec.cli.remote import Remote, ServerOption, remote_or_local
 from codemyspec.cli.reported import reported
 from codemyspec.cli.reports import baseline_lines
 from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
-from codemyspec.errors import ValidationError
 from codemyspec.scope import Scope
-from codemyspec.sessions import Interaction, Session, SessionStatus
+from codemyspec.service_layer import SessionsApi
+from codemyspec.sessions import Interaction, Session
 
 sessions_app = typer.Typer(
     name="sessions", help="Inspect and steer sessions.", no_args_is_help=True
@@ -38,7 +38,7 @@ class Here:
 
     local: Local
     remote: Remote | None
-    engine: SessionsClient
+    engine: SessionsApi
     scope: Scope
 
 
@@ -52,9 +52,7 @@ def opened(server: str | None) -> Iterator[Here]:
 
 def full_record(here: Here, session_id: int) -> Session:
     """The session with every child's own interactions loaded too."""
-    session = here.engine.get_session(here.scope, session_id)
-    children = [here.engine.get_session(here.scope, c.id) for c in session.child_sessions]
-    return session.model_copy(update={"child_sessions": children})
+    return here.engine.session_tree(here.scope, session_id)
 
 
 def _echo_json(value: Any) -> None:
@@ -101,8 +99,7 @@ def _children_summary(session: Session) -> str:
 def list_sessions(as_json: JsonOption = False, server: ServerOption = None) -> None:
     """Every context session of this repository, newest first."""
     with opened(server) as here:
-        roots = [s for s in here.engine.list_sessions(here.scope) if s.session_id is None]
-        records = [full_record(here, s.id) for s in reversed(roots)]
+        records = here.engine.session_trees(here.scope)
     if as_json:
         _echo_json(
             [
@@ -194,11 +191,6 @@ def _print_lines(lines: list[str]) -> None:
 
 def _steer(session_id: int, how: Drive, as_json: bool, server: str | None) -> None:
     with opened(server) as here:
-        session = here.engine.get_session(here.scope, session_id)
-        if session.status is SessionStatus.COMPLETE:
-            raise ValidationError(
-                f"session {session_id} is complete; there is nothing to {how.value}"
-            )
         out = Console(stderr=True) if as_json else console
         driven = drive(here.local, session_id, how, console=out, remote=here.remote)
         if as_json and not driven.server_gone:

@@ -38,6 +38,15 @@ class ComponentState(WorkflowState):
     branch_tip: BranchTip | None = None
     error: str | None = None
 
+    def given(self) -> dict[str, Any]:
+        """What a new attempt keeps: what the parent gave (branch, bound, context module)."""
+        keep: dict[str, Any] = {"parent_branch_name": self.parent_branch_name}
+        if self.max_fix_rounds is not None:
+            keep["max_fix_rounds"] = self.max_fix_rounds
+        if self.context_module:  # it still writes the context's module, after the others
+            keep["context_module"] = True
+        return keep
+
 
 class _ResultData(BaseModel):
     """A command's result data as a step reads it (other keys, such as usage, are ignored)."""

@@ -33,6 +33,13 @@ class ComponentRepository:
             raise NotFoundError(f"Component {component_id} not found")
         return row
 
+    def lock(self, scope: Scope, component_id: int) -> None:
+        """Hold the component's row until the transaction ends (``SELECT ... FOR UPDATE``), so
+        checks made on its behalf and the write they allow are not interleaved."""
+        query = _scoped(scope).where(ComponentRow.id == component_id).with_for_update()
+        if self._orm.scalars(query).first() is None:
+            raise NotFoundError(f"Component {component_id} not found")
+
     def _project_id(self, scope: Scope, project_id: int | None) -> int:
         wanted = project_id if project_id is not None else scope.project_id
         if wanted is None or (scope.project_id is not None and wanted != scope.project_id):

@@ -1,4 +1,8 @@
-"""The sessions engine over HTTP: what ``Runner`` and the command line call, remotely."""
+"""The sessions engine over HTTP: what ``Runner`` and the command line call, remotely.
+
+Each method calls its operation's route from ``ROUTES``; mypy checks the methods against
+``SessionsApi``, the one declaration.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,22 @@ from codemyspec.commands import Result
 from codemyspec.errors import ResultAlreadyRecordedError
 from codemyspec.remote.client import ServerClient
 from codemyspec.scope import Scope
+from codemyspec.service_layer import (
+    CANCELLED_BY_USER,
+    ROUTES,
+    ContextPlan,
+    ContextStart,
+    SessionsApi,
+)
 from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatus, SessionUpdate
 
 _sessions = TypeAdapter(list[Session])
+
+
+def _path(operation: str, **ids: int) -> tuple[str, str]:
+    """The operation's HTTP method and its path with the ids filled in."""
+    route = ROUTES[operation]
+    return route.method, route.path.format(**ids)
 
 
 def _params(scope: Scope, **more: Any) -> dict[str, Any]:
@@ -20,19 +37,19 @@ def _params(scope: Scope, **more: Any) -> dict[str, Any]:
     return {"project_id": scope.project_id, **more}
 
 
-class RemoteSessions:
-    """``SessionsPort`` (and the listing calls) against a server's ``/api/sessions``."""
+class RemoteSessions(SessionsApi):
+    """``SessionsApi`` against a server's API."""
 
     def __init__(self, client: ServerClient) -> None:
         self.client = client
 
     def create_session(self, scope: Scope, attrs: SessionAttrs) -> Session:
-        fields = {"type", "component_id", "agent", "execution_mode", "environment_type", "state"}
-        body = attrs.model_dump(mode="json", include=fields) | {"project_id": scope.project_id}
-        return Session.model_validate(self.client.call("POST", "/api/sessions", json=body))
+        body = attrs.model_dump(mode="json")
+        body["project_id"] = attrs.project_id or scope.project_id
+        return Session.model_validate(self.client.call(*_path("create_session"), json=body))
 
     def get_session(self, scope: Scope, session_id: int) -> Session:
-        data = self.client.call("GET", f"/api/sessions/{session_id}", params=_params(scope))
+        data = self.client.call(*_path("get_session", session_id=session_id), params=_params(scope))
         return Session.model_validate(data)
 
     def list_sessions(
@@ -42,15 +59,21 @@ class RemoteSessions:
         status: SessionStatus | None = None,
         type: str | None = None,
         parent_id: int | None = None,
+        roots_only: bool = False,
     ) -> list[Session]:
         params = _params(
-            scope, status=status.value if status else None, type=type, parent_id=parent_id
+            scope,
+            status=status.value if status else None,
+            type=type,
+            parent_id=parent_id,
+            roots_only=roots_only or None,
         )
-        return _sessions.validate_python(self.client.call("GET", "/api/sessions", params=params))
+        data = self.client.call(*_path("list_sessions"), params=params)
+        return _sessions.validate_python(data)
 
     def next_command(self, scope: Scope, session_id: int) -> Interaction:
         data = self.client.call(
-            "POST", f"/api/sessions/{session_id}/next-command", params=_params(scope)
+            *_path("next_command", session_id=session_id), params=_params(scope)
         )
         return Interaction.model_validate(data)
 
@@ -58,12 +81,11 @@ class RemoteSessions:
         self, scope: Scope, session_id: int, interaction_id: int, result: Result
     ) -> Session:
         """Submit once; a retry finding the result recorded means the first one got through."""
-        path = f"/api/sessions/{session_id}/interactions/{interaction_id}/result"
+        route = _path("handle_result", session_id=session_id, interaction_id=interaction_id)
         retried: list[bool] = []
         try:
             data = self.client.call(
-                "POST",
-                path,
+                *route,
                 json=result.model_dump(mode="json"),
                 params=_params(scope),
                 on_retry=lambda: retried.append(True),
@@ -76,8 +98,7 @@ class RemoteSessions:
 
     def update_session(self, scope: Scope, session_id: int, changes: SessionUpdate) -> Session:
         data = self.client.call(
-            "PATCH",
-            f"/api/sessions/{session_id}",
+            *_path("update_session", session_id=session_id),
             json=changes.model_dump(mode="json", exclude_defaults=True),
             params=_params(scope),
         )
@@ -85,17 +106,20 @@ class RemoteSessions:
 
     def restart_session(self, scope: Scope, session_id: int, state: dict[str, Any]) -> Session:
         data = self.client.call(
-            "POST",
-            f"/api/sessions/{session_id}/restart",
+            *_path("restart_session", session_id=session_id),
             json={"state": state},
             params=_params(scope),
         )
         return Session.model_validate(data)
 
     def cancel_session(
-        self, scope: Scope, session_id: int, reason: str = "cancelled by user"
+        self, scope: Scope, session_id: int, reason: str = CANCELLED_BY_USER
     ) -> Session:
-        data = self.client.call("POST", f"/api/sessions/{session_id}/cancel", params=_params(scope))
+        data = self.client.call(
+            *_path("cancel_session", session_id=session_id),
+            json={"reason": reason},
+            params=_params(scope),
+        )
         return Session.model_validate(data)
 
     def claim_session(
@@ -109,14 +133,50 @@ class RemoteSessions:
     ) -> Session:
         body = {"holder": holder, "lease_seconds": lease_seconds, "take_over_from": take_over_from}
         data = self.client.call(
-            "POST", f"/api/sessions/{session_id}/claim", json=body, params=_params(scope)
+            *_path("claim_session", session_id=session_id), json=body, params=_params(scope)
         )
         return Session.model_validate(data)
 
     def release_session(self, scope: Scope, session_id: int, holder: str) -> None:
         self.client.call(
-            "POST",
-            f"/api/sessions/{session_id}/release",
+            *_path("release_session", session_id=session_id),
             json={"holder": holder},
             params=_params(scope),
         )
+
+    def plan_context_session(self, scope: Scope, context: str) -> ContextPlan:
+        data = self.client.call(
+            *_path("plan_context_session"), params=_params(scope, context=context)
+        )
+        return ContextPlan.model_validate(data)
+
+    def start_context_session(self, scope: Scope, start: ContextStart) -> Session:
+        data = self.client.call(
+            *_path("start_context_session"),
+            json=start.model_dump(mode="json"),
+            params=_params(scope),
+        )
+        return Session.model_validate(data)
+
+    def session_tree(self, scope: Scope, session_id: int) -> Session:
+        data = self.client.call(
+            *_path("session_tree", session_id=session_id), params=_params(scope)
+        )
+        return Session.model_validate(data)
+
+    def session_trees(self, scope: Scope) -> list[Session]:
+        return _sessions.validate_python(
+            self.client.call(*_path("session_trees"), params=_params(scope))
+        )
+
+    def resume_session(self, scope: Scope, session_id: int) -> Session:
+        data = self.client.call(
+            *_path("resume_session", session_id=session_id), params=_params(scope)
+        )
+        return Session.model_validate(data)
+
+    def retry_session(self, scope: Scope, session_id: int) -> Session:
+        data = self.client.call(
+            *_path("retry_session", session_id=session_id), params=_params(scope)
+        )
+        return Session.model_validate(data)

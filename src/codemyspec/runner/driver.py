@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from codemyspec.commands import Command, CommandKind, Result, ResultStatus, SpawnSessionsCommand
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
@@ -40,6 +39,9 @@ Observer = Callable[[Session, Interaction, Result | None], None]
 def child_ids(command: Command) -> list[int]:
     """The children a ``spawn_sessions`` command asks the runner to run."""
     return list(command.child_session_ids) if isinstance(command, SpawnSessionsCommand) else []
+
+
+STOPPED = (SessionStatus.FAILED, SessionStatus.CANCELLED)
 
 
 class Runner:
@@ -204,13 +206,7 @@ class Runner:
 
     def _fresh_attempt(self, scope: Scope, child: Session) -> Session:
         """Start the child over from its first step, keeping what its parent gave it."""
-        given = ComponentState.of(child)
-        keep: dict[str, Any] = {"parent_branch_name": given.parent_branch_name}
-        if given.max_fix_rounds is not None:
-            keep["max_fix_rounds"] = given.max_fix_rounds
-        if given.context_module:  # it still writes the context's module, after the others
-            keep["context_module"] = True
-        return self.engine.restart_session(scope, child.id, keep)
+        return self.engine.restart_session(scope, child.id, ComponentState.of(child).given())
 
     def _publish_child(self, scope: Scope, child: Session) -> None:
         """Push a finished child's branch for the runner integrating and for dependents."""
@@ -243,33 +239,16 @@ class Runner:
         active too, so its failed step runs again; the commit it made is not made twice.
         Failed children stay failed: ``retry`` runs them again.
         """
-        session = self.engine.get_session(scope, session_id)
-        stopped = (SessionStatus.CANCELLED, SessionStatus.FAILED)
-        targets = [session] if session.status in stopped else []
-        targets += [c for c in session.child_sessions if c.status is SessionStatus.CANCELLED]
-        for target in targets:
-            self.engine.update_session(
-                scope,
-                target.id,
-                SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None}),
-            )
+        self.engine.resume_session(scope, session_id)
         return self.run(scope, session_id)
 
     def retry(self, scope: Scope, session_id: int) -> Session:
         """Re-run only the failed and cancelled children, from scratch, then validate again."""
-        session = self.engine.get_session(scope, session_id)
-        for child in session.child_sessions:
-            if child.type != CHILD_SESSION_TYPE or child.status not in (
-                SessionStatus.FAILED,
-                SessionStatus.CANCELLED,
-            ):
-                continue
-            self._remove_workspace(child)
-            self._fresh_attempt(scope, child)
-        if session.status in (SessionStatus.FAILED, SessionStatus.CANCELLED):
-            self.engine.update_session(
-                scope, session_id, SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None})
-            )
+        before = self.engine.get_session(scope, session_id)
+        self.engine.retry_session(scope, session_id)  # refuses a complete session first
+        for child in before.child_sessions:
+            if child.type == CHILD_SESSION_TYPE and child.status in STOPPED:
+                self._remove_workspace(child)
         return self.run(scope, session_id)
 
     def join(self, scope: Scope, session_id: int) -> Session:

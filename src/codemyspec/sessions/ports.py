@@ -10,7 +10,7 @@ from codemyspec.sessions.models import Interaction, Session, SessionUpdate
 
 
 class SessionsPort(Protocol):
-    """The engine's calls a runner makes; ``SessionsEngine`` and ``RemoteSessions`` provide it."""
+    """The engine's calls a runner makes; the service layer's ``SessionsApi`` includes them."""
 
     def get_session(self, scope: Scope, session_id: int) -> Session: ...
 
@@ -35,3 +35,13 @@ class SessionsPort(Protocol):
     ) -> Session: ...
 
     def release_session(self, scope: Scope, session_id: int, holder: str) -> None: ...
+
+    def resume_session(self, scope: Scope, session_id: int) -> Session:
+        """Reopen a root context session to continue it: it (when it failed or was cancelled)
+        and its cancelled children become active; failed children stay failed."""
+        ...
+
+    def retry_session(self, scope: Scope, session_id: int) -> Session:
+        """Reopen a root context session to re-run its failed and cancelled children: each
+        starts a new attempt from what its parent gave it; the session becomes active."""
+        ...

@@ -60,6 +60,11 @@ def _interaction(row: InteractionRow) -> Interaction:
     )
 
 
+def _current(row: SessionRow) -> list[Interaction]:
+    """The interactions of the session's current attempt (the relationship orders them)."""
+    return [_interaction(i) for i in row.interactions if i.attempt == row.attempt]
+
+
 def _session(
     row: SessionRow,
     *,
@@ -191,6 +196,49 @@ class SessionRepository:
         if roots_only:
             query = query.where(SessionRow.session_id.is_(None))
         return [_session(row) for row in self._orm.scalars(query.order_by(SessionRow.id))]
+
+    def trees(
+        self, scope: Scope, root_id: int | None = None, *, child_interactions: bool = True
+    ) -> list[Session]:
+        """Root sessions (all, or the session ``root_id``), oldest first, each with its component,
+        project, interactions and children (as ``get`` loads them), in a fixed number of
+        statements however many there are.
+
+        ``child_interactions`` loads the children's own interactions too (a session's record).
+        """
+        children = selectinload(SessionRow.child_sessions)
+        options = [
+            selectinload(SessionRow.component),
+            selectinload(SessionRow.project),
+            selectinload(SessionRow.interactions),
+            children.selectinload(SessionRow.component),
+            children.selectinload(SessionRow.project),
+        ]
+        if child_interactions:
+            options.append(children.selectinload(SessionRow.interactions))
+        which = SessionRow.session_id.is_(None) if root_id is None else SessionRow.id == root_id
+        query = _scoped(scope).where(which)
+        rows = self._orm.scalars(
+            query.options(*options)
+            .order_by(SessionRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [
+            _session(
+                row,
+                interactions=_current(row),
+                children=[
+                    _session(
+                        child,
+                        interactions=_current(child) if child_interactions else None,
+                        with_project=True,
+                    )
+                    for child in row.child_sessions
+                ],
+                with_project=True,
+            )
+            for row in rows
+        ]
 
     def update(self, scope: Scope, session_id: int, changes: SessionUpdate) -> Session:
         row = self._row(scope, session_id)

@@ -1,0 +1,28 @@
+"""The service layer: the use cases on sessions that the command line and the API share.
+
+``SessionsApi`` declares every operation once (``ROUTES`` says where the API serves each);
+``SessionsService`` is the in-process implementation the composition root builds.
+"""
+
+from codemyspec.service_layer.context_sessions import (
+    ContextPlan,
+    ContextStart,
+    is_context_root,
+    pick_context,
+    unfinished_error,
+)
+from codemyspec.service_layer.operations import CANCELLED_BY_USER, ROUTES, Route, SessionsApi
+from codemyspec.service_layer.service import SessionsService
+
+__all__ = [
+    "CANCELLED_BY_USER",
+    "ROUTES",
+    "ContextPlan",
+    "ContextStart",
+    "Route",
+    "SessionsApi",
+    "SessionsService",
+    "is_context_root",
+    "pick_context",
+    "unfinished_error",
+]

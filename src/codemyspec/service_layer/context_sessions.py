@@ -1,0 +1,106 @@
+"""Starting a context session: which context, whether it may start, the session it starts.
+
+The engine-side checks of ``implement``, shared by the command line and the API: the
+context exists by name and has components, and it has no unfinished session. The checks
+that need the user's own working tree (git, untracked files, the agent program) stay with
+the runner, which passes what they found (the baseline, whether the context module is
+written) in ``ContextStart``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codemyspec.components import Component, ComponentType
+from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY, WRITE_CONTEXT_MODULE_KEY
+from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
+from codemyspec.errors import NotFoundError, ValidationError
+from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
+
+UNFINISHED = (SessionStatus.ACTIVE, SessionStatus.FAILED)
+
+
+class ContextPlan(BaseModel):
+    """A context about to be implemented: itself, its components and its root sessions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    context: Component
+    components: list[Component]
+    sessions: list[Session] = Field(default_factory=list)
+
+    @property
+    def unfinished(self) -> Session | None:
+        """The context's session still to be resumed, retried or cancelled, if any."""
+        return next((s for s in self.sessions if s.status in UNFINISHED), None)
+
+    @property
+    def newest(self) -> Session | None:
+        return max(self.sessions, key=lambda s: s.id, default=None)
+
+
+class ContextStart(BaseModel):
+    """What starts a context session: the context's name and how the runner will run it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    context: str = Field(min_length=1, max_length=200)
+    agent: str | None = Field(default=None, max_length=100)
+    max_fix_rounds: int = Field(default=3, ge=0)
+    push: bool = True
+    fresh: bool = False
+    write_context_module: bool = False
+    baseline: dict[str, str] = Field(default_factory=dict)
+
+
+def pick_context(components: list[Component], name: str) -> ContextPlan:
+    """The context named ``name`` (module name, any case) among ``components``, and its own."""
+    contexts = [c for c in components if c.type is ComponentType.CONTEXT]
+    match = [c for c in contexts if c.module_name == name] or [
+        c for c in contexts if name.lower() in (c.module_name.lower(), c.name.lower())
+    ]
+    if not match:
+        known = ", ".join(sorted(c.module_name for c in contexts))
+        hint = f"known contexts: {known}" if known else "no contexts yet: run `codemyspec sync`"
+        raise NotFoundError(f"unknown context {name!r}; {hint}")
+    context = match[0]
+    children = [c for c in components if c.parent_component_id == context.id]
+    if not children:
+        raise ValidationError(
+            f"context {context.module_name} has no components: list them under "
+            "## Components in its design doc, then run `codemyspec sync`"
+        )
+    return ContextPlan(context=context, components=children)
+
+
+def is_context_root(session: Session) -> bool:
+    """A context coding session of its own (not a child of another session)."""
+    return session.type == CONTEXT_SESSION_TYPE and session.session_id is None
+
+
+def unfinished_error(session: Session, context: Component, ref: str) -> ValidationError:
+    """The refusal of a second session for a context; ``ref`` names the first in commands."""
+    return ValidationError(
+        f"session {session.id} for {context.module_name} is unfinished "
+        f"({session.status.value}): `codemyspec sessions resume {ref}` "
+        f"continues it, `codemyspec sessions retry {ref}` re-runs its failed "
+        f"components, `codemyspec sessions cancel {ref}` abandons it"
+    )
+
+
+def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: int) -> SessionAttrs:
+    """The new session's row: the context, the agent, and the run's settings as its state."""
+    return SessionAttrs(
+        type=CONTEXT_SESSION_TYPE,
+        component_id=plan.context.id,
+        project_id=project_id,
+        execution_mode=ExecutionMode.AGENTIC,
+        agent=start.agent,
+        state={
+            "max_fix_rounds": start.max_fix_rounds,
+            "push": start.push,
+            FRESH_BRANCH_KEY: start.fresh,
+            WRITE_CONTEXT_MODULE_KEY: start.write_context_module,
+            "baseline": start.baseline,
+        },
+    )

@@ -1,0 +1,138 @@
+"""The service layer: the engine's operations and the use cases every entrypoint calls.
+
+The command line and the API both call these (the command line through ``RemoteSessions``
+when the sessions live on a server), so a check made here is made for both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codemyspec.component_coding_sessions import ComponentState
+from codemyspec.context_coding_sessions import CHILD_SESSION_TYPE
+from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
+from codemyspec.errors import ValidationError
+from codemyspec.scope import Scope
+from codemyspec.service_layer.context_sessions import (
+    UNFINISHED,
+    ContextPlan,
+    ContextStart,
+    context_session_attrs,
+    is_context_root,
+    pick_context,
+    unfinished_error,
+)
+from codemyspec.service_layer.operations import SessionsApi
+from codemyspec.sessions import (
+    Session,
+    SessionAttrs,
+    SessionsEngine,
+    SessionStatus,
+    SessionUpdate,
+    Work,
+)
+
+STOPPED = (SessionStatus.FAILED, SessionStatus.CANCELLED)
+REOPENED = SessionUpdate(status=SessionStatus.ACTIVE, state={"error": None})
+
+
+class SessionsService(SessionsEngine, SessionsApi):
+    """``SessionsEngine`` plus the use cases, each one unit of work.
+
+    ``create_session`` stays the engine's own (any session, no checks: what a workflow's
+    children and tests need); ``start_context_session`` is what a person starts.
+    """
+
+    def create_session(self, scope: Scope, attrs: SessionAttrs) -> Session:
+        """Any session; a context's own root session only while none is unfinished (what
+        ``POST /api/sessions`` and ``start_context_session`` both hold to)."""
+        root = attrs.type == CONTEXT_SESSION_TYPE and attrs.session_id is None
+        if not root or attrs.component_id is None or attrs.status.is_terminal:
+            return super().create_session(scope, attrs)
+        self.registry.get(attrs.type)
+        with self._unit_of_work() as work:
+            context = work.components.get(scope, attrs.component_id)
+            work.components.lock(scope, context.id)
+            sessions = _context_sessions(work, scope, context.id)
+            if (first := next((s for s in sessions if s.status in UNFINISHED), None)) is not None:
+                raise unfinished_error(first, context, str(first.id))
+            return work.sessions.create(scope, attrs)
+
+    def plan_context_session(self, scope: Scope, context: str) -> ContextPlan:
+        _project_id(scope)
+        with self._unit_of_work() as work:
+            return self._plan(work, scope, context)
+
+    def start_context_session(self, scope: Scope, start: ContextStart) -> Session:
+        project_id = _project_id(scope)
+        with self._unit_of_work() as work:
+            plan = self._plan(work, scope, start.context)
+            if (unfinished := plan.unfinished) is not None:
+                raise unfinished_error(unfinished, plan.context, str(unfinished.id))
+            attrs = context_session_attrs(plan, start, project_id)
+            return work.sessions.create(scope, attrs)
+
+    def session_tree(self, scope: Scope, session_id: int) -> Session:
+        with self._unit_of_work() as work:
+            found = work.sessions.trees(scope, session_id)
+        if not found:
+            return self.get_session(scope, session_id)  # raises NotFoundError
+        return found[0]
+
+    def session_trees(self, scope: Scope) -> list[Session]:
+        with self._unit_of_work() as work:
+            return list(reversed(work.sessions.trees(scope, child_interactions=False)))
+
+    def resume_session(self, scope: Scope, session_id: int) -> Session:
+        with self._unit_of_work() as work:
+            session = _steerable(work, scope, session_id, "resume")
+            targets = [session] if session.status in STOPPED else []
+            targets += [c for c in session.child_sessions if c.status is SessionStatus.CANCELLED]
+            for target in targets:
+                work.sessions.update(scope, target.id, REOPENED)
+            return work.sessions.get(scope, session_id)
+
+    def retry_session(self, scope: Scope, session_id: int) -> Session:
+        with self._unit_of_work() as work:
+            session = _steerable(work, scope, session_id, "retry")
+            for child in session.child_sessions:
+                if child.type == CHILD_SESSION_TYPE and child.status in STOPPED:
+                    work.sessions.restart(scope, child.id, _kept(child))
+            if session.status in STOPPED:
+                work.sessions.update(scope, session_id, REOPENED)
+            return work.sessions.get(scope, session_id)
+
+    def _plan(self, work: Work, scope: Scope, name: str) -> ContextPlan:
+        plan = pick_context(work.components.list_components(scope), name)
+        work.components.lock(scope, plan.context.id)  # one start per context at a time
+        sessions = _context_sessions(work, scope, plan.context.id)
+        return plan.model_copy(update={"sessions": sessions})
+
+
+def _steerable(work: Work, scope: Scope, session_id: int, action: str) -> Session:
+    """A root context session that is not complete: what resume and retry work on."""
+    session = work.sessions.get(scope, session_id)
+    if not is_context_root(session):
+        raise ValidationError(
+            f"session {session_id} is a {session.type} session; "
+            "run, resume and retry work on context sessions"
+        )
+    if session.status is SessionStatus.COMPLETE:
+        raise ValidationError(f"session {session_id} is complete; there is nothing to {action}")
+    return session
+
+
+def _kept(child: Session) -> dict[str, Any]:
+    """What a component session's new attempt keeps: what its parent gave it."""
+    return ComponentState.of(child).given()
+
+
+def _context_sessions(work: Work, scope: Scope, component_id: int) -> list[Session]:
+    listed = work.sessions.list_sessions(scope, type=CONTEXT_SESSION_TYPE, roots_only=True)
+    return [s for s in listed if is_context_root(s) and s.component_id == component_id]
+
+
+def _project_id(scope: Scope) -> int:
+    if scope.project_id is None:
+        raise ValidationError("project_id: a context session is started in one project")
+    return scope.project_id
