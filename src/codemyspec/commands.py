@@ -154,12 +154,29 @@ class AgentCommand(_CommandBase):
         return f"agent {self.agent or 'default'} in {self.cwd}"
 
 
+class ChildToSpawn(BaseModel):
+    """A child session a step asks for: the engine creates it, the step only describes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str = Field(min_length=1)
+    component_id: int
+    #: For the log line when it cannot be created.
+    name: str = ""
+    state: dict[str, Any] = Field(default_factory=dict)
+
+
 class SpawnSessionsCommand(_CommandBase):
-    """Run these child sessions (in dependency waves), then report the integrated tree."""
+    """Run these child sessions (in dependency waves), then report the integrated tree.
+
+    A step leaves ``child_session_ids`` empty and lists ``spawn`` on the first run: the
+    engine creates those children in the same transaction and records their ids instead.
+    """
 
     command: Literal[CommandKind.SPAWN_SESSIONS] = CommandKind.SPAWN_SESSIONS
     execution_strategy: ExecutionStrategy = ExecutionStrategy.ASYNC
-    child_session_ids: list[int]
+    child_session_ids: list[int] = Field(default_factory=list)
+    spawn: list[ChildToSpawn] = Field(default_factory=list)
 
     def describe(self) -> str:
         """A one-line summary for logs and timelines."""

@@ -49,7 +49,7 @@ from tests.support.factories import (
 from tests.support.git_repos import GitProject
 from tests.support.runner_reports import with_workspace_facts
 
-SPAWN_LOGGER = "codemyspec.context_coding_sessions.steps.spawn_component_coding_sessions"
+SPAWN_LOGGER = "codemyspec.sessions.service"  # the engine creates the children a step lists
 
 MONEY = "def add(a: int, b: int) -> int:\n    return a + b\n"
 MONEY_TEST = "from shop.billing.money import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"

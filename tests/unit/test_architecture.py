@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ast
 import importlib
+import typing
 from pathlib import Path
 
 import pytest
+
+from codemyspec.sessions import ComponentReader, SessionReader, StepContext
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "codemyspec"
 CONTEXT_PACKAGES = sorted(
@@ -176,3 +179,16 @@ def test_steps_and_orchestrators_do_no_io_files_git_and_tests_are_commands(path:
     imports += [name for name in _imports(path) if name.startswith(IO_IMPORTS)]
     assert sorted(set(imports)) == []
     assert sorted(_used_names(path) & IO_CALLS) == []
+
+
+def test_a_step_s_context_only_reads() -> None:
+    """Steps judge; the engine writes. A step's changes are its outcome, the children it
+    wants are listed in its command, so its context offers no write to call."""
+    assert typing.get_type_hints(StepContext) == {
+        "sessions": SessionReader,
+        "components": ComponentReader,
+    }
+    reads = {"get", "get_by_module_name", "list_child_components"}
+    for reader in (SessionReader, ComponentReader):
+        offered = {name for name in vars(reader) if not name.startswith("_")}
+        assert offered <= reads, f"{reader.__name__} offers {sorted(offered - reads)}"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from codemyspec.component_coding_sessions.state import ComponentState, WorkspacePrepared
-from codemyspec.components import Component, ComponentRepository
+from codemyspec.components import Component
 from codemyspec.context_coding_sessions import slugify
 from codemyspec.errors import StepError
 from codemyspec.projects import Project
 from codemyspec.scope import Scope
-from codemyspec.sessions import ResultStatus, Session
+from codemyspec.sessions import ComponentReader, ResultStatus, Session
 
 SESSION_TYPE = "ComponentCodingSessions"
 DEFAULT_MAX_FIX_ROUNDS = 3
@@ -87,9 +87,7 @@ def total_agent_usage(children: list[Session]) -> dict[str, float]:
     return total
 
 
-def others_of(
-    scope: Scope, component: Component, components: ComponentRepository
-) -> list[Component]:
+def others_of(scope: Scope, component: Component, components: ComponentReader) -> list[Component]:
     """The components whose files this one's session may not touch: its siblings and its
     context, or, for a context's own session, the context's components."""
     if component.type.is_context:

@@ -2,6 +2,7 @@
 
 from codemyspec.commands import (
     AgentCommand,
+    ChildToSpawn,
     Command,
     CommandKind,
     CommitCommand,
@@ -33,7 +34,9 @@ from codemyspec.sessions.service import (
 )
 from codemyspec.sessions.state import WorkflowState
 from codemyspec.sessions.workflow import (
+    ComponentReader,
     Orchestrator,
+    SessionReader,
     Step,
     StepContext,
     StepOutcome,
@@ -45,9 +48,11 @@ from codemyspec.sessions.workflow import (
 
 __all__ = [
     "AgentCommand",
+    "ChildToSpawn",
     "Command",
     "CommandKind",
     "CommitCommand",
+    "ComponentReader",
     "EventBus",
     "EventKind",
     "ExecutionMode",
@@ -62,6 +67,7 @@ __all__ = [
     "Session",
     "SessionAttrs",
     "SessionEvent",
+    "SessionReader",
     "SessionRepository",
     "SessionStatus",
     "SessionUpdate",

@@ -6,24 +6,28 @@ publishes the session events only after the work commits.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any, Protocol
 
 from codemyspec.clock import Clock, utcnow
-from codemyspec.commands import Result
+from codemyspec.commands import Result, SpawnSessionsCommand
 from codemyspec.components import ComponentRepository
 from codemyspec.errors import (
+    CodeMySpecError,
     InteractionConflictError,
     NotFoundError,
     ResultAlreadyRecordedError,
     SessionClaimedError,
     SessionCompleteError,
     SessionNotActiveError,
+    StepError,
 )
 from codemyspec.scope import Scope
 from codemyspec.sessions.models import (
+    ExecutionMode,
     Interaction,
     Session,
     SessionAttrs,
@@ -33,6 +37,8 @@ from codemyspec.sessions.models import (
 from codemyspec.sessions.registry import OrchestratorRegistry
 from codemyspec.sessions.repository import SessionRepository
 from codemyspec.sessions.workflow import StepContext
+
+log = logging.getLogger(__name__)
 
 
 class Work(Protocol):
@@ -179,6 +185,8 @@ class SessionsEngine:
             orchestrator = self.registry.get(session.type)
             step = orchestrator.get_next_interaction(session)
             command = step.get_command(scope, session, context=self._context(work, session))
+            if isinstance(command, SpawnSessionsCommand) and command.spawn:
+                command = _spawned(work, scope, session, command)
             return work.sessions.add_interaction(scope, session_id, command)
 
     def handle_result(
@@ -204,3 +212,33 @@ class SessionsEngine:
             if not outcome.updates.is_empty:
                 return work.sessions.update(scope, session_id, outcome.updates)  # reloaded
             return work.sessions.get(scope, session_id)
+
+
+def _spawned(
+    work: Work, scope: Scope, session: Session, command: SpawnSessionsCommand
+) -> SpawnSessionsCommand:
+    """Create the children a step asked for; the command records their ids instead.
+
+    One that cannot be created is logged and left out (each in its own savepoint); none at
+    all is the step's failure.
+    """
+    child_ids: list[int] = []
+    for child in command.spawn:
+        attrs = SessionAttrs(
+            type=child.type,
+            component_id=child.component_id,
+            session_id=session.id,
+            project_id=session.project_id,
+            execution_mode=ExecutionMode.AGENTIC,
+            agent=session.agent,
+            environment_type=session.environment_type,
+            state=child.state,
+        )
+        try:
+            with work.sessions.savepoint():
+                child_ids.append(work.sessions.create(scope, attrs).id)
+        except CodeMySpecError as exc:
+            log.warning("could not spawn a coding session for %s: %s", child.name, exc)
+    if not child_ids:
+        raise StepError("Failed to spawn any child sessions")
+    return command.model_copy(update={"child_session_ids": child_ids, "spawn": []})

@@ -11,9 +11,24 @@ from codemyspec.errors import InvalidInteractionError
 from codemyspec.sessions.models import Interaction, Session, SessionUpdate
 
 if TYPE_CHECKING:
-    from codemyspec.components import ComponentRepository
+    from codemyspec.components import Component
     from codemyspec.scope import Scope
-    from codemyspec.sessions.repository import SessionRepository
+
+
+class SessionReader(Protocol):
+    """The session reads a step may make (the repository has them, and writes it may not)."""
+
+    def get(self, scope: Scope, session_id: int) -> Session: ...
+
+
+class ComponentReader(Protocol):
+    """The component reads a step may make."""
+
+    def get(self, scope: Scope, component_id: int) -> Component: ...
+
+    def get_by_module_name(self, scope: Scope, module_name: str) -> Component: ...
+
+    def list_child_components(self, scope: Scope, parent_id: int) -> list[Component]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,15 +41,17 @@ class StepOutcome:
 
 @dataclass(frozen=True, slots=True)
 class StepContext:
-    """The repositories of the current unit of work: all a step may consult.
+    """What a step may consult in the current unit of work: reads only.
 
-    No working tree, shell or git: whatever touches files, git or tests is a command the
-    runner executes, and its result is the step's only view of them (so the same session
-    gives the same commands locally and through a server).
+    No writes (a step's changes are its ``StepOutcome``; the children it wants are listed in
+    its command, and the engine creates them), and no working tree, shell or git: whatever
+    touches files, git or tests is a command the runner executes, and its result is the
+    step's only view of them (so the same session gives the same commands locally and
+    through a server).
     """
 
-    sessions: SessionRepository
-    components: ComponentRepository
+    sessions: SessionReader
+    components: ComponentReader
 
 
 class Step(Protocol):

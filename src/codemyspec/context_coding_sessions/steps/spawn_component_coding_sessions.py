@@ -1,8 +1,9 @@
 """Spawn one ComponentCodingSession per component, then validate all of their work.
 
-``get_command`` creates the children (or reuses them on a retry) and asks the runner to
-start them in parallel; ``handle_result`` re-reads every child's status and judges the
-files and unit tests as the runner reported them from its tree (the engine has none).
+``get_command`` lists the children for the engine to create (or reuses them on a retry)
+and asks the runner to start them in parallel; ``handle_result`` re-reads every child's
+status and judges the files and unit tests as the runner reported them from its tree (the
+engine has none).
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from codemyspec.context_coding_sessions.state import ContextState
 from codemyspec.context_coding_sessions.utils import CHILD_SESSION_TYPE, CONTEXT_MODULE_KEY
 from codemyspec.context_coding_sessions.validation import validate_children, validate_statuses
 from codemyspec.environments import WORKSPACE_FACTS_KEY, WorkspaceFacts
-from codemyspec.errors import CodeMySpecError, NotFoundError, StepError, ValidationError
+from codemyspec.errors import NotFoundError, StepError, ValidationError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
+    ChildToSpawn,
     Command,
-    ExecutionMode,
     Result,
     ResultStatus,
     Session,
-    SessionAttrs,
     SessionUpdate,
     SpawnSessionsCommand,
     StepContext,
@@ -51,9 +51,10 @@ def _child_state(session: Session) -> dict[str, Any]:
     return state
 
 
-def _spawn_children(
+def _children_to_spawn(
     scope: Scope, session: Session, context_id: int, context: StepContext
-) -> list[int]:
+) -> list[ChildToSpawn]:
+    """One child per component (and the context's own module last, when it is missing)."""
     components = context.components.list_child_components(scope, context_id)
     if not components:
         raise StepError("No child components found for context")
@@ -61,26 +62,12 @@ def _spawn_children(
     if ContextState.of(session).write_context_module:  # its own module is missing: last
         own = context.components.get(scope, context_id)
         writers.append((own, {**_child_state(session), CONTEXT_MODULE_KEY: True}))
-    child_ids: list[int] = []
-    for component, state in writers:
-        attrs = SessionAttrs(
-            type=CHILD_SESSION_TYPE,
-            component_id=component.id,
-            session_id=session.id,
-            project_id=session.project_id,
-            execution_mode=ExecutionMode.AGENTIC,
-            agent=session.agent,
-            environment_type=session.environment_type,
-            state=state,
+    return [
+        ChildToSpawn(
+            type=CHILD_SESSION_TYPE, component_id=component.id, name=component.name, state=state
         )
-        try:
-            with context.sessions.savepoint():
-                child_ids.append(context.sessions.create(scope, attrs).id)
-        except CodeMySpecError as exc:
-            log.warning("could not spawn a coding session for %s: %s", component.name, exc)
-    if not child_ids:
-        raise StepError("Failed to spawn any child sessions")
-    return child_ids
+        for component, state in writers
+    ]
 
 
 def _reported_facts(result: Result) -> WorkspaceFacts | None:
@@ -103,13 +90,11 @@ class SpawnComponentCodingSessions:
     def get_command(scope: Scope, session: Session, **opts: Any) -> Command:
         if session.component is None:
             raise StepError("Context component not found")
+        name = SpawnComponentCodingSessions.name
         if session.child_sessions:
-            child_ids = _existing_children(session)
-        else:
-            child_ids = _spawn_children(scope, session, session.component.id, step_context(opts))
-        return SpawnSessionsCommand(
-            module=SpawnComponentCodingSessions.name, child_session_ids=child_ids
-        )
+            return SpawnSessionsCommand(module=name, child_session_ids=_existing_children(session))
+        spawn = _children_to_spawn(scope, session, session.component.id, step_context(opts))
+        return SpawnSessionsCommand(module=name, spawn=spawn)
 
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
