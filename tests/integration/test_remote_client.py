@@ -232,3 +232,47 @@ def test_a_server_never_reached_is_not_waited_for(
     with pytest.raises(ServerUnavailableError, match="could not be reached"):
         remote.get_session(scope, session.id)
     assert waits == []
+
+
+class OlderServer(httpx.BaseTransport):
+    """The real server's answers, with each interaction's command rewritten in the shape an
+    older codemyspec stored and served (an untyped ``metadata`` dict)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        response.read()
+        body = response.json()
+        for interaction in body.get("interactions", []) if isinstance(body, dict) else []:
+            command = interaction["command"]
+            interaction["command"] = {
+                "id": command["id"],
+                "module": command["module"],
+                "command": "shell",
+                "programs": command.get("programs", []),
+                "metadata": {"branch_name": "code-context-coding-session-for-billing"},
+            }
+        return httpx.Response(response.status_code, json=body, request=request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_an_answer_of_an_older_server_is_refused_naming_the_field(
+    app: App, base: str, alice: Caller, owned: tuple[Scope, Session], connect: Connect
+) -> None:
+    scope, session = owned
+    connect(base, token_of(alice)).next_command(scope, session.id)
+    older = connect(base, token_of(alice), transport=OlderServer())
+
+    with pytest.raises(ValidationError) as refused:
+        older.get_session(scope, session.id)
+
+    message = str(refused.value)
+    assert message.startswith(
+        "the server answered a session of an unknown or older shape (is it another "
+        "codemyspec version?): "
+    )
+    assert "interactions.0.command.shell.metadata: Extra inputs are not permitted" in message

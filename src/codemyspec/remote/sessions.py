@@ -6,12 +6,13 @@ Each method calls its operation's route from ``ROUTES``; mypy checks the methods
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
-from codemyspec.commands import Result
-from codemyspec.errors import ResultAlreadyRecordedError
+from codemyspec.commands import Result, problems
+from codemyspec.errors import ResultAlreadyRecordedError, ValidationError
 from codemyspec.remote.client import ServerClient
 from codemyspec.scope import Scope
 from codemyspec.service_layer import (
@@ -23,7 +24,23 @@ from codemyspec.service_layer import (
 )
 from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatus, SessionUpdate
 
+T = TypeVar("T")
+_session = TypeAdapter(Session)
 _sessions = TypeAdapter(list[Session])
+_interaction = TypeAdapter(Interaction)
+_plan = TypeAdapter(ContextPlan)
+
+
+def _read(adapter: TypeAdapter[T], data: object, what: str) -> T:
+    """The server's answer; one this codemyspec cannot read (a server of another version)
+    is a ``ValidationError`` naming the fields, not Pydantic's own."""
+    try:
+        return adapter.validate_python(data)
+    except PydanticValidationError as exc:
+        raise ValidationError(
+            f"the server answered {what} of an unknown or older shape (is it another "
+            f"codemyspec version?): {problems(exc)}"
+        ) from None
 
 
 def _path(operation: str, **ids: int) -> tuple[str, str]:
@@ -46,11 +63,11 @@ class RemoteSessions(SessionsApi):
     def create_session(self, scope: Scope, attrs: SessionAttrs) -> Session:
         body = attrs.model_dump(mode="json")
         body["project_id"] = attrs.project_id or scope.project_id
-        return Session.model_validate(self.client.call(*_path("create_session"), json=body))
+        return _read(_session, self.client.call(*_path("create_session"), json=body), "a session")
 
     def get_session(self, scope: Scope, session_id: int) -> Session:
         data = self.client.call(*_path("get_session", session_id=session_id), params=_params(scope))
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
 
     def list_sessions(
         self,
@@ -69,13 +86,13 @@ class RemoteSessions(SessionsApi):
             roots_only=roots_only or None,
         )
         data = self.client.call(*_path("list_sessions"), params=params)
-        return _sessions.validate_python(data)
+        return _read(_sessions, data, "a session list")
 
     def next_command(self, scope: Scope, session_id: int) -> Interaction:
         data = self.client.call(
             *_path("next_command", session_id=session_id), params=_params(scope)
         )
-        return Interaction.model_validate(data)
+        return _read(_interaction, data, "an interaction")
 
     def handle_result(
         self, scope: Scope, session_id: int, interaction_id: int, result: Result
@@ -94,7 +111,7 @@ class RemoteSessions(SessionsApi):
             if not retried:
                 raise
             return self.get_session(scope, session_id)
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
 
     def update_session(self, scope: Scope, session_id: int, changes: SessionUpdate) -> Session:
         data = self.client.call(
@@ -102,7 +119,7 @@ class RemoteSessions(SessionsApi):
             json=changes.model_dump(mode="json", exclude_defaults=True),
             params=_params(scope),
         )
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
 
     def restart_session(self, scope: Scope, session_id: int, state: dict[str, Any]) -> Session:
         data = self.client.call(
@@ -110,7 +127,7 @@ class RemoteSessions(SessionsApi):
             json={"state": state},
             params=_params(scope),
         )
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
 
     def cancel_session(
         self, scope: Scope, session_id: int, reason: str = CANCELLED_BY_USER
@@ -120,7 +137,7 @@ class RemoteSessions(SessionsApi):
             json={"reason": reason},
             params=_params(scope),
         )
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
 
     def claim_session(
         self,
@@ -135,7 +152,7 @@ class RemoteSessions(SessionsApi):
         data = self.client.call(
             *_path("claim_session", session_id=session_id), json=body, params=_params(scope)
         )
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
 
     def release_session(self, scope: Scope, session_id: int, holder: str) -> None:
         self.client.call(
@@ -148,7 +165,7 @@ class RemoteSessions(SessionsApi):
         data = self.client.call(
             *_path("plan_context_session"), params=_params(scope, context=context)
         )
-        return ContextPlan.model_validate(data)
+        return _read(_plan, data, "a context plan")
 
     def start_context_session(self, scope: Scope, start: ContextStart) -> Session:
         data = self.client.call(
@@ -156,13 +173,13 @@ class RemoteSessions(SessionsApi):
             json=start.model_dump(mode="json"),
             params=_params(scope),
         )
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
 
     def session_tree(self, scope: Scope, session_id: int) -> Session:
         data = self.client.call(
             *_path("session_tree", session_id=session_id), params=_params(scope)
         )
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
 
     def session_trees(self, scope: Scope) -> list[Session]:
         return _sessions.validate_python(
@@ -173,10 +190,10 @@ class RemoteSessions(SessionsApi):
         data = self.client.call(
             *_path("resume_session", session_id=session_id), params=_params(scope)
         )
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
 
     def retry_session(self, scope: Scope, session_id: int) -> Session:
         data = self.client.call(
             *_path("retry_session", session_id=session_id), params=_params(scope)
         )
-        return Session.model_validate(data)
+        return _read(_session, data, "a session")
