@@ -13,7 +13,7 @@ from codemyspec.components import Component
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.context_coding_sessions import branch_name, seed_branch_name
 from codemyspec.errors import ConfigurationError, ValidationError
-from codemyspec.sessions import Session, SessionStatus
+from codemyspec.sessions import Session, SessionState, SessionStatus
 
 SHOWN_COMMITS = 3
 
@@ -46,7 +46,9 @@ def check_not_implemented_yet(
     newest = newest_session(sessions, context)
     if fresh or newest is None or newest.status is not SessionStatus.COMPLETE:
         return
-    branch = newest.state.get("branch_name") or (branch_name(newest) if newest.component else None)
+    branch = SessionState.of(newest).branch_name or (
+        branch_name(newest) if newest.component else None
+    )
     made = f"on branch {branch}" if branch else "on its branch"
     if branch and (commit := git.output("log", "-1", "--format=%h %s", f"refs/heads/{branch}")):
         made += f", commit {commit}"

@@ -30,7 +30,7 @@ from codemyspec.cli.running import CLAUDE_CODE, implement
 from codemyspec.cli.settings import CONFIG_FILE, ProjectSettings, Settings
 from codemyspec.cli.setup_commands import sync_and_show, write_settings
 from codemyspec.errors import ConfigurationError
-from codemyspec.sessions import Session, SessionStatus
+from codemyspec.sessions import Session, SessionState, SessionStatus
 
 NOTICE = (
     "[bold yellow]This demo uses a scripted stand-in for the AI model:[/] no API key, no "
@@ -142,7 +142,7 @@ def _run(base: Path, test_command: list[str], console: Console) -> bool:
         session, problems = _implement(local, base / "claude-home", console)
     finally:
         local.app.close()
-    _show_remote(Git(root.shell, remote), session.state.get("branch_name"), console)
+    _show_remote(Git(root.shell, remote), SessionState.of(session).branch_name, console)
     for problem in problems:
         console.print(f"[red]scripted model problem:[/] {problem}", highlight=False)
     complete = session.status is SessionStatus.COMPLETE and not problems

@@ -14,7 +14,7 @@ from codemyspec.cli.git import Git
 from codemyspec.cli.progress import session_label
 from codemyspec.context_coding_sessions import Initialize
 from codemyspec.git_refusals import RefusalKind, ref_refusal
-from codemyspec.sessions import CommitCommand, Interaction, Session, ShellCommand
+from codemyspec.sessions import CommitCommand, Interaction, Session, SessionState, ShellCommand
 
 
 def _say(console: Console, text: str) -> None:
@@ -47,7 +47,7 @@ def print_push_failure(
 ) -> None:
     """The commit that was made, git's refusal, and the next steps for its cause."""
     result = failed.result
-    branch = str(session.state.get("branch_name") or _branch_of(failed))
+    branch = str(SessionState.of(session).branch_name or _branch_of(failed))
     commit = git.output("log", "-1", "--format=%h %s", f"refs/heads/{branch}")
     refusal = ref_refusal(result.stderr or "") if result else None
     console.print(

@@ -21,7 +21,7 @@ from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
 from codemyspec.scope import Scope
 from codemyspec.service_layer import SessionsApi
-from codemyspec.sessions import Interaction, Session
+from codemyspec.sessions import Interaction, Session, SessionState
 
 sessions_app = typer.Typer(
     name="sessions", help="Inspect and steer sessions.", no_args_is_help=True
@@ -156,13 +156,13 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
     if as_json:
         _echo_json(record.model_dump(mode="json"))
         return
-    branch = record.state.get("branch_name") or "-"
+    branch = SessionState.of(record).branch_name or "-"
     console.print(
         f"[bold]session {record.id}[/] {record.type} · {session_label(record)} · "
         f"{record.status.value} · agent {record.agent or '-'} · branch {branch}",
         highlight=False,
     )
-    if error := record.state.get("error"):
+    if error := SessionState.of(record).error:
         console.print(f"error: {error}", highlight=False, markup=False)
     _print_lines(baseline_lines(record))
     _print_lines(timeline(record))
@@ -179,7 +179,7 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
         if last_tests:
             label += f" · tests {last_tests}"
         _print_lines([f"  {label}"])
-        if error := child.state.get("error"):
+        if error := SessionState.of(child).error:
             _print_lines([f"    error: {str(error).splitlines()[0]}"])
         _print_lines(timeline(child, indent="    "))
 

@@ -12,17 +12,16 @@ from codemyspec.commands import problems
 from codemyspec.component_coding_sessions.branch_tips import BranchTip
 from codemyspec.components import FileChange
 from codemyspec.errors import ValidationError
-from codemyspec.sessions import Result, WorkflowState
+from codemyspec.sessions import Result, SessionState
 
 
-class ComponentState(WorkflowState):
+class ComponentState(SessionState):
     """Given by the parent (branch, fix rounds, context module), then recorded by the steps."""
 
     parent_branch_name: str | None = None
     max_fix_rounds: int | None = None
     #: It writes the context's own module, last, from all the others' work.
     context_module: bool = False
-    branch_name: str | None = None
     worktree: str | None = None
     test_file: str | None = None
     test_file_existed: bool = False
@@ -36,7 +35,6 @@ class ComponentState(WorkflowState):
     changes: list[FileChange] | None = None
     completed_at: datetime | None = None
     branch_tip: BranchTip | None = None
-    error: str | None = None
 
     def given(self) -> dict[str, Any]:
         """What a new attempt keeps: what the parent gave (branch, bound, context module)."""

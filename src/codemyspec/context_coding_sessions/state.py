@@ -11,10 +11,10 @@ from pydantic import ValidationError as PydanticValidationError
 from codemyspec.commands import problems
 from codemyspec.context_coding_sessions.validation import ValidationReport
 from codemyspec.errors import ValidationError
-from codemyspec.sessions import Result, WorkflowState
+from codemyspec.sessions import Result, SessionState
 
 
-class ContextState(WorkflowState):
+class ContextState(SessionState):
     """Set when the session is started (``implement``'s options), then by Initialize/Finalize."""
 
     max_fix_rounds: int | None = None
@@ -26,10 +26,8 @@ class ContextState(WorkflowState):
     write_context_module: bool = False
     #: What each existing test file did on the base tree (pre-flight).
     baseline: dict[str, str] = Field(default_factory=dict)
-    branch_name: str | None = None
     initialized_at: datetime | None = None
     finalized_at: datetime | None = None
-    error: str | None = None
 
 
 class SpawnChecked(BaseModel):

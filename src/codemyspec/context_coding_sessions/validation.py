@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from codemyspec.components import component_files
 from codemyspec.environments import WORKSPACE_FACTS_KEY, ReportedWorkspace, WorkspaceFacts
 from codemyspec.errors import ValidationError
-from codemyspec.sessions import Session, SessionStatus
+from codemyspec.sessions import Session, SessionState, SessionStatus
 from codemyspec.test_reports import FailedCase
 
 
@@ -75,8 +75,7 @@ def _name(child: Session) -> str:
 
 
 def _reason(child: Session) -> str | None:
-    reason = child.state.get("error") or child.state.get("reason")
-    return str(reason) if reason else None
+    return SessionState.of(child).error or None
 
 
 def validate_statuses(session: Session) -> ValidationReport:

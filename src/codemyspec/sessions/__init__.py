@@ -32,7 +32,7 @@ from codemyspec.sessions.service import (
     UnitOfWorkFactory,
     Work,
 )
-from codemyspec.sessions.state import WorkflowState
+from codemyspec.sessions.state import SessionState, WorkflowState
 from codemyspec.sessions.workflow import (
     ComponentReader,
     Orchestrator,
@@ -69,6 +69,7 @@ __all__ = [
     "SessionEvent",
     "SessionReader",
     "SessionRepository",
+    "SessionState",
     "SessionStatus",
     "SessionUpdate",
     "SessionsEngine",

@@ -38,3 +38,11 @@ class WorkflowState(BaseModel):
         if unknown := sorted(set(fields) - set(cls.model_fields)):
             raise ValidationError(f"{cls.__name__} has no field {', '.join(unknown)}")
         return cls.model_validate(fields).model_dump(mode="json", include=set(fields))
+
+
+class SessionState(WorkflowState):
+    """What every workflow's state has: the branch the session works on, and why it stopped
+    (what listings read without knowing the workflow)."""
+
+    branch_name: str | None = None
+    error: str | None = None
