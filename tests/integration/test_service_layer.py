@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from codemyspec.bootstrap import App
 from codemyspec.commands import Result
@@ -27,22 +23,9 @@ from tests.support.cli_project import make_cli_project
 from tests.support.cli_runs import NAMES, invoke, use
 from tests.support.factories import make_context, make_project
 from tests.support.postgres import on_both_databases
+from tests.support.queries import counting_queries
 
 pytestmark = on_both_databases
-
-
-@contextmanager
-def counting_queries(app: App) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(app.database.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(app.database.engine, "before_cursor_execute", count)
 
 
 def context_with_sessions(app: App, scope: Scope, name: str) -> None:

@@ -6,13 +6,12 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from codemyspec.bootstrap import App
 from codemyspec.context_coding_sessions import (
@@ -50,6 +49,7 @@ from codemyspec.sessions import (
 from tests.support.factories import Context, make_context, make_context_session
 from tests.support.git_repos import GitProject
 from tests.support.postgres import on_both_databases
+from tests.support.queries import counting_queries
 from tests.support.refused_writes import refusing_writes
 
 pytestmark = on_both_databases
@@ -83,20 +83,6 @@ def session_rows(app: App) -> int:
         count = connection.scalar(text("SELECT count(*) FROM sessions"))
     assert isinstance(count, int)
     return count
-
-
-@contextmanager
-def counting_queries(app: App) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(app.database.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(app.database.engine, "before_cursor_execute", count)
 
 
 def child_session(app: App, scope: Scope, parent: Session, component_id: int) -> Session:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
+from pydantic import Field
 
-from codemyspec.commands import problems
 from codemyspec.component_coding_sessions.branch_tips import BranchTip
 from codemyspec.components import FileChange
-from codemyspec.errors import ValidationError
-from codemyspec.sessions import Result, SessionState
+from codemyspec.sessions import ResultData, SessionState
 
 
 class ComponentState(SessionState):
@@ -46,23 +43,7 @@ class ComponentState(SessionState):
         return keep
 
 
-class _ResultData(BaseModel):
-    """A command's result data as a step reads it (other keys, such as usage, are ignored)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    @classmethod
-    def of(cls, result: Result) -> Self:
-        """The result's data as this model, or the ``ValidationError`` naming what is wrong."""
-        try:
-            return cls.model_validate(result.data)
-        except PydanticValidationError as exc:
-            raise ValidationError(
-                f"result data has an unknown or older shape: {problems(exc)}"
-            ) from None
-
-
-class WorkspacePrepared(_ResultData):
+class WorkspacePrepared(ResultData):
     """What the runner reports for ``prepare_workspace``."""
 
     worktree: str | None = None
@@ -73,7 +54,7 @@ class WorkspacePrepared(_ResultData):
     files: dict[str, str | None] = Field(default_factory=dict)
 
 
-class AgentRan(_ResultData):
+class AgentRan(ResultData):
     """What the runner reports for an ``agent`` command."""
 
     conversation_id: str | None = None
@@ -83,7 +64,7 @@ class AgentRan(_ResultData):
     agent: str | None = None
 
 
-class RanTests(_ResultData):
+class RanTests(ResultData):
     """What the runner reports for ``run_tests``: the run, and the files the agent changed."""
 
     test_run: dict[str, Any] = Field(default_factory=dict)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
+from pydantic import Field
 
-from codemyspec.commands import problems
 from codemyspec.context_coding_sessions.validation import ValidationReport
-from codemyspec.errors import ValidationError
-from codemyspec.sessions import Result, SessionState
+from codemyspec.sessions import ResultData, SessionState
 
 
 class ContextState(SessionState):
@@ -30,21 +26,9 @@ class ContextState(SessionState):
     finalized_at: datetime | None = None
 
 
-class SpawnChecked(BaseModel):
+class SpawnChecked(ResultData):
     """What Spawn's ``handle_result`` adds to the runner's data: its validation, and the
     runner's own failure (an integration conflict, a push refused) when there was one."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
     validation: ValidationReport | None = None
     runner_error: str | None = None
-
-    @classmethod
-    def of(cls, result: Result) -> Self:
-        """The result's data as this model, or the ``ValidationError`` naming what is wrong."""
-        try:
-            return cls.model_validate(result.data)
-        except PydanticValidationError as exc:
-            raise ValidationError(
-                f"result data has an unknown or older shape: {problems(exc)}"
-            ) from None

@@ -32,7 +32,7 @@ from codemyspec.sessions.service import (
     UnitOfWorkFactory,
     Work,
 )
-from codemyspec.sessions.state import SessionState, WorkflowState
+from codemyspec.sessions.state import ResultData, SessionState, WorkflowState
 from codemyspec.sessions.workflow import (
     ComponentReader,
     Orchestrator,
@@ -62,6 +62,7 @@ __all__ = [
     "OrchestratorRegistry",
     "PrepareWorkspaceCommand",
     "Result",
+    "ResultData",
     "ResultStatus",
     "RunTestsCommand",
     "Session",

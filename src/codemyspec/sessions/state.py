@@ -12,7 +12,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
-from codemyspec.commands import problems
+from codemyspec.commands import Result, problems
 from codemyspec.errors import ValidationError
 from codemyspec.sessions.models import Session
 
@@ -46,3 +46,19 @@ class SessionState(WorkflowState):
 
     branch_name: str | None = None
     error: str | None = None
+
+
+class ResultData(BaseModel):
+    """A command's result data as a step reads it (other keys, such as usage, are ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def of(cls, result: Result) -> Self:
+        """The result's data as this model, or the ``ValidationError`` naming what is wrong."""
+        try:
+            return cls.model_validate(result.data)
+        except PydanticValidationError as exc:
+            raise ValidationError(
+                f"result data has an unknown or older shape: {problems(exc)}"
+            ) from None
