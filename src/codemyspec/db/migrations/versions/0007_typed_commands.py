@@ -47,7 +47,7 @@ _Json = dict[str, Any]
 _FILES = {"test_file", "code_file"}
 
 
-class _UnmappableError(Exception):
+class UnmappableError(Exception):
     """Why one old command has no new shape."""
 
 
@@ -57,28 +57,28 @@ class _UnmappableError(Exception):
 def _text(meta: _Json, key: str) -> str:
     value = meta.get(key)
     if not isinstance(value, str) or not value:
-        raise _UnmappableError(f"metadata.{key} is {value!r}, not a text")
+        raise UnmappableError(f"metadata.{key} is {value!r}, not a text")
     return value
 
 
 def _optional_text(meta: _Json, key: str) -> str | None:
     value = meta.get(key)
     if value is not None and not isinstance(value, str):
-        raise _UnmappableError(f"metadata.{key} is {value!r}, not a text")
+        raise UnmappableError(f"metadata.{key} is {value!r}, not a text")
     return value
 
 
 def _texts(meta: _Json, key: str) -> list[str]:
     value = meta.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _UnmappableError(f"metadata.{key} is {value!r}, not a list of texts")
+        raise UnmappableError(f"metadata.{key} is {value!r}, not a list of texts")
     return value
 
 
 def _flag(meta: _Json, key: str, default: bool) -> bool:
     value = meta.get(key, default)
     if not isinstance(value, bool):
-        raise _UnmappableError(f"metadata.{key} is {value!r}, not true or false")
+        raise UnmappableError(f"metadata.{key} is {value!r}, not true or false")
     return value
 
 
@@ -89,7 +89,7 @@ def _programs(old: _Json) -> list[list[str]]:
         for argv in programs
     )
     if not runnable:
-        raise _UnmappableError(f"programs is {programs!r}, not a list of argv lists")
+        raise UnmappableError(f"programs is {programs!r}, not a list of argv lists")
     return list(programs)
 
 
@@ -106,7 +106,7 @@ def _git_subcommand(argv: list[str]) -> str | None:
 def _only(meta: _Json, known: set[str]) -> None:
     """Nothing is dropped unseen: a key no old step wrote makes the command unmappable."""
     if unknown := sorted(set(meta) - known):
-        raise _UnmappableError(f"metadata has {', '.join(unknown)}, which no old step wrote")
+        raise UnmappableError(f"metadata has {', '.join(unknown)}, which no old step wrote")
 
 
 # ---- old → new, one function per kind
@@ -129,7 +129,7 @@ def _commit(old: _Json, meta: _Json, programs: list[list[str]]) -> _Json:
     _only(meta, {"branch_name", "files", "committed_files", "commit_only_if_changed", "push"})
     commits = [i for i, argv in enumerate(programs) if _git_subcommand(argv) == "commit"]
     if commits != [1] or _git_subcommand(programs[0]) != "add":
-        raise _UnmappableError("its programs are not one git add, one git commit, then the rest")
+        raise UnmappableError("its programs are not one git add, one git commit, then the rest")
     then = programs[2:]
     pushes = any(_git_subcommand(argv) == "push" for argv in then)
     return {
@@ -160,12 +160,13 @@ def _spawn(old: _Json, meta: _Json, programs: list[list[str]]) -> _Json:
     _only(meta, {"child_session_ids", "timestamp"})
     ids = meta.get("child_session_ids")
     if not isinstance(ids, list) or not all(type(i) is int for i in ids):
-        raise _UnmappableError(f"metadata.child_session_ids is {ids!r}, not a list of ids")
+        raise UnmappableError(f"metadata.child_session_ids is {ids!r}, not a list of ids")
     return {"command": "spawn_sessions", "child_session_ids": ids}
 
 
 def _prepare(old: _Json, meta: _Json, programs: list[list[str]]) -> _Json:
-    _only(meta, {"branch_name", "base_branch", "worktree", "merge_branches"} | _FILES)
+    # read_files: no old step wrote it, but the downgrade keeps it there.
+    _only(meta, {"branch_name", "base_branch", "worktree", "merge_branches", "read_files"} | _FILES)
     return {
         "command": "prepare_workspace",
         "branch_name": _text(meta, "branch_name"),
@@ -174,6 +175,7 @@ def _prepare(old: _Json, meta: _Json, programs: list[list[str]]) -> _Json:
         "merge_branches": _texts(meta, "merge_branches"),
         "test_file": _text(meta, "test_file"),
         "code_file": _text(meta, "code_file"),
+        "read_files": _texts(meta, "read_files"),
     }
 
 
@@ -201,22 +203,22 @@ _TYPED: dict[str, _Mapping] = {
 def typed(old: Any) -> _Json | None:
     """The new shape of an old command; None when it has the new shape already."""
     if not isinstance(old, dict):
-        raise _UnmappableError(f"it is {type(old).__name__}, not an object")
+        raise UnmappableError(f"it is {type(old).__name__}, not an object")
     if "metadata" not in old:
         return None
     if unknown := sorted(set(old) - _OLD_KEYS):
-        raise _UnmappableError(f"it has {', '.join(unknown)}, which the old shape had not")
+        raise UnmappableError(f"it has {', '.join(unknown)}, which the old shape had not")
     meta, kind, programs = old["metadata"], old.get("command"), _programs(old)
     if not isinstance(meta, dict):
-        raise _UnmappableError(f"metadata is {meta!r}, not an object")
+        raise UnmappableError(f"metadata is {meta!r}, not an object")
     if kind == "shell" and any(_git_subcommand(argv) == "commit" for argv in programs):
         mapping: _Mapping = _commit
     elif kind in _TYPED:
         mapping = _TYPED[kind]
     else:
-        raise _UnmappableError(f"its kind {kind!r} is none this migration knows")
+        raise UnmappableError(f"its kind {kind!r} is none this migration knows")
     if kind != "shell" and programs:
-        raise _UnmappableError(f"a {kind} command has programs, which it has no field for now")
+        raise UnmappableError(f"a {kind} command has programs, which it has no field for now")
     return {**{k: old[k] for k in _BASE if k in old}, **mapping(old, meta, programs)}
 
 
@@ -259,11 +261,11 @@ def _offset_timestamp(stamp: Any) -> Any:
 def untyped(new: Any) -> _Json | None:
     """The old shape of a new command; None when it has the old shape already."""
     if not isinstance(new, dict):
-        raise _UnmappableError(f"it is {type(new).__name__}, not an object")
+        raise UnmappableError(f"it is {type(new).__name__}, not an object")
     if "metadata" in new:
         return None
     if new.get("command") not in {*_TYPED, "commit"}:
-        raise _UnmappableError(f"its kind {new.get('command')!r} is none this migration knows")
+        raise UnmappableError(f"its kind {new.get('command')!r} is none this migration knows")
     kind, programs, meta = _old_metadata(new)
     base = {k: new[k] for k in _BASE if k in new}
     old = {"id": base.pop("id", None), "module": base.pop("module", None), "command": kind}
@@ -287,14 +289,14 @@ def _rewrite(convert: Callable[[Any], _Json | None], shape: str) -> None:
         for row_id, command in rows:
             try:
                 converted = convert(command)
-            except (_UnmappableError, KeyError, IndexError, TypeError) as exc:
+            except (UnmappableError, KeyError, IndexError, TypeError) as exc:
                 module = command.get("module") if isinstance(command, dict) else None
                 log.warning(
                     "interaction %s (%s) keeps its command as it was, which has no %s shape: %s",
                     row_id,
                     module or "no step",
                     shape,
-                    exc if isinstance(exc, _UnmappableError) else f"{type(exc).__name__}: {exc}",
+                    exc if isinstance(exc, UnmappableError) else f"{type(exc).__name__}: {exc}",
                 )
                 continue
             if converted is not None:
