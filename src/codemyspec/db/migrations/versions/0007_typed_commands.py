@@ -275,7 +275,7 @@ def untyped(new: Any) -> _Json | None:
 # ---- the rows
 
 
-def _rewrite(convert: Callable[[Any], _Json | None], shape: str) -> None:
+def _rewrite(convert: Callable[[Any], _Json | None], left_in: str) -> None:
     """Every interaction's command through ``convert``, ``BATCH`` rows at a time by id."""
     connection = op.get_bind()
     after = 0
@@ -291,12 +291,13 @@ def _rewrite(convert: Callable[[Any], _Json | None], shape: str) -> None:
                 converted = convert(command)
             except (UnmappableError, KeyError, IndexError, TypeError) as exc:
                 module = command.get("module") if isinstance(command, dict) else None
+                reason = exc if isinstance(exc, UnmappableError) else repr(exc)
                 log.warning(
-                    "interaction %s (%s) keeps its command as it was, which has no %s shape: %s",
+                    "interaction %s (%s): its command is left in %s: %s",
                     row_id,
                     module or "no step",
-                    shape,
-                    exc if isinstance(exc, UnmappableError) else f"{type(exc).__name__}: {exc}",
+                    left_in,
+                    reason,
                 )
                 continue
             if converted is not None:
@@ -312,8 +313,8 @@ def _rewrite(convert: Callable[[Any], _Json | None], shape: str) -> None:
 
 
 def upgrade() -> None:
-    _rewrite(typed, "typed")
+    _rewrite(typed, "the older shape, which this codemyspec cannot read")
 
 
 def downgrade() -> None:
-    _rewrite(untyped, "older")
+    _rewrite(untyped, "the typed shape, which an older codemyspec cannot read")
