@@ -367,3 +367,34 @@ def test_an_uncommitted_file_where_an_agent_writes_is_refused_and_left_intact(
     ) in flat(result.output)
     assert draft.read_text(encoding="utf-8") == mine
     assert_nothing_changed(project, before)
+
+
+def test_without_an_author_for_its_commits_implement_stops_before_any_agent(
+    project: CliProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on a machine whose git had no user.email: the agents ran, then the commit
+    failed. Now git's own refusal is named up front, with the two commands that fix it."""
+    for name in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("EMAIL", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "nobody"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    git("config", "--unset", "user.email", cwd=project.root)
+    git("config", "--unset", "user.name", cwd=project.root)
+    git("config", "user.useConfigOnly", "true", cwd=project.root)
+    before = git_state(project)
+
+    result = invoke("implement", "Billing")
+
+    assert result.exit_code == 1
+    text = flat(result.output)
+    assert f"git cannot name who commits in {project.root}" in text
+    assert "no email was given and auto-detection is disabled" in text
+    assert 'git config --global user.name "Your Name"' in text
+    assert "git config --global user.email you@example.com" in text
+    assert_nothing_changed(project, before)

@@ -94,7 +94,8 @@ def runner_config(settings: Settings, concurrency: int | None = None) -> RunnerC
 
 
 def check_repository(git: Git, *, push: bool) -> None:
-    """A git work tree with a commit, no uncommitted changes to tracked files, and a remote."""
+    """A git work tree with a commit, an author for the commits, no uncommitted changes to
+    tracked files, and a remote."""
     root = git.root
     if git.output("rev-parse", "--is-inside-work-tree") != "true":
         raise ConfigurationError(f"{root} is not a git repository (run `git init` there)")
@@ -102,6 +103,14 @@ def check_repository(git: Git, *, push: bool) -> None:
         raise ConfigurationError(
             f"{root} has no commit yet: commit your design docs and tests first"
         )
+    for who in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        if not (ident := git("var", who)).ok:  # before any agent runs, not at the commit
+            why = (ident.stderr.strip().splitlines() or [ident.failure_reason()])[-1]
+            raise ConfigurationError(
+                f"git cannot name who commits in {root} ({why}): `git config --global "
+                'user.name "Your Name"` and `git config --global user.email you@example.com` '
+                "give the session's commits their author"
+            )
     dirty = git("status", "--porcelain", "--untracked-files=no").stdout.splitlines()
     if dirty:
         files = ", ".join(line[3:] for line in dirty[:10])
