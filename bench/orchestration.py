@@ -1,6 +1,7 @@
 """How far ``codemyspec implement`` is from the physical limit, and where its extra time goes.
 
 usage: .venv/bin/python -m bench.orchestration [--sizes 1 4 8 16] [--latency 2.0]
+                                               [--pytest-plugins] [--keep DIR]
 
 For each size N, in one run and against one scripted model (the real Claude Code CLI bundled
 with claude-agent-sdk, talking to ``codemyspec_testing.ScriptedModel`` on loopback, every
@@ -16,18 +17,26 @@ a context ``Parts`` of N independent components with one committed unit test eac
   command in a subprocess, after ``codemyspec sync`` (not timed). Wall time from launching
   the process until it exits; it must exit 0.
 
-The table prints N, both wall times, their ratio, and the peak RSS of the codemyspec process
-itself (``VmHWM`` of ``/proc/PID/status``, read every 50 ms: agents and test processes are
-other processes and are excluded).
+The first table prints N, both wall times and their ratio; the test processes each arm
+started and their mean duration; codemyspec's interactions (parent and children) and the
+mean gap between one step's ``completed_at`` and the next's ``started_at`` in the same
+session, over every session (the runner's own time between interactions: engine and
+orchestration); and the peak RSS of the codemyspec process itself (``VmHWM`` of
+``/proc/PID/status``, read every 50 ms: agents and test processes are other processes and
+are excluded). The last line is the engine's cost per interaction in process on SQLite
+(``next_command`` + ``handle_result`` of a fresh context session's Initialize, nothing
+executed, over 100 sessions).
 
 Where the time goes. Both arms run their tests through one small bash wrapper as
 ``test_command`` (``python "$@"``, appending start, end and cwd of each run to a log), so
 every test process either arm starts is timed; bash adds a few milliseconds per run to both
-arms alike. The codemyspec breakdown follows the *critical path*: the parent's steps and,
-during the spawn, the child that finished last. It is read from the run's SQLite database
-through codemyspec's own read API (``open_local`` → ``app.sessions.session_tree``: each
-interaction's ``started_at`` and ``completed_at``) and that log. The columns partition the
-wall time exactly, so they add up to it:
+arms alike. The wrapper sets ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` (a project's own test
+environment holds pytest, not this checkout's dev plugins, which cost seconds per pytest
+start) unless ``--pytest-plugins`` is given. The codemyspec breakdown follows the *critical
+path*: the parent's steps and, during the spawn, the child that finished last. It is read
+from the run's SQLite database through codemyspec's own read API (``open_local`` →
+``app.sessions.session_tree``: each interaction's ``started_at`` and ``completed_at``) and
+that log. The columns partition the wall time exactly, so they add up to it:
 
 - ``start-up``: process launch → the parent's Initialize completed (importing codemyspec,
   the repository checks, pre-flight's collection and test runs, creating the session,
@@ -36,7 +45,9 @@ wall time exactly, so they add up to it:
   branch, reading the design doc and coding rules).
 - ``setup``: the test processes run in that child's worktree during its Initialize (the
   probe that the package imports from the tree; ``worktree_setup`` too when configured).
-- ``agent``: its GenerateImplementation and FixTestFailures interactions.
+- ``agent``: its GenerateImplementation and FixTestFailures interactions (the first agent
+  run in the process also imports claude-agent-sdk, which the limit's process has imported
+  already in the warm-up).
 - ``child tests``: its RunTests interactions (its test file, the red check without the code
   file in a scratch copy, the worktree's changes).
 - ``child finalize``: its Finalize (the commit on its branch).
@@ -55,8 +66,9 @@ wall time exactly, so they add up to it:
   recorded, before it executes it.
 
 The limit's row fills the columns it has, for its slowest thread: ``worktree`` (``git
-worktree add``), ``agent`` and ``child tests`` (its pytest). Figures vary with the machine's
-load; a quiet machine with at least two cores gives comparable ones.
+worktree add``), ``agent`` and ``child tests`` (its pytest). Before the sizes asked for, both
+arms run once at N=1 untimed, so neither pays for cold caches. Figures vary with the
+machine's load; a quiet machine with at least two cores gives comparable ones.
 """
 
 from __future__ import annotations
