@@ -27,6 +27,7 @@ from tests.support.factories import make_account, make_project
 from tests.support.git_repos import GIT_IDENTITY, git, make_git_project
 from tests.support.sample_project import scripted_agent_argv
 
+from bench.orchestration import engine_ms_per_interaction
 from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
 from codemyspec.bootstrap import App, bootstrap
 from codemyspec.components import ComponentAttrs, ComponentType
@@ -102,25 +103,6 @@ def run_size(app: App, base: Path, size: int, latency: float, agent: Agent) -> d
     return {"wall": wall, "ideal": ideal, "interactions": interactions}
 
 
-def engine_overhead(app: App, base: Path, rounds: int = 100) -> float:
-    """Milliseconds per interaction (next_command + handle_result), in process, none executed.
-
-    Each round is a fresh context session's Initialize step, so the figure is what one
-    realistic interaction costs, not one buried under hundreds of earlier ones.
-    """
-    from codemyspec.commands import Result
-
-    (scope, _project), session, _ = _sample(app, base, 1, 0.0)
-    template = app.sessions.get_session(scope, session.id)  # type: ignore[arg-type]
-    attrs = SessionAttrs(type=template.type, component_id=template.component_id, agent="bench")
-    sessions = [app.sessions.create_session(scope, attrs) for _ in range(rounds)]  # type: ignore[arg-type]
-    started = time.perf_counter()
-    for fresh in sessions:
-        interaction = app.sessions.next_command(scope, fresh.id)  # type: ignore[arg-type]
-        app.sessions.handle_result(scope, fresh.id, interaction.id, Result.ok())  # type: ignore[arg-type]
-    return (time.perf_counter() - started) / rounds * 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=2.0)
@@ -170,7 +152,7 @@ def _report(args: argparse.Namespace, agent: Agent) -> None:
                 f"{row['ideal'] / row['wall']:.0%}",
                 f"{row['interactions']:.0f}",
             )
-        overhead = engine_overhead(app, Path(tmp) / "overhead")
+        overhead = engine_ms_per_interaction(Path(tmp) / "overhead")
     console.print(table)
     console.print(
         f"engine overhead per interaction (next_command + handle_result, SQLite): {overhead:.2f} ms"
