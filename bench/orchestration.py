@@ -294,6 +294,9 @@ class LimitRun:
     test_runs: list[TestRun]
 
 
+_WORKTREE_ADD = threading.Lock()
+
+
 def _one_limit(
     root: Path,
     k: int,
@@ -304,7 +307,12 @@ def _one_limit(
 ) -> None:
     began = time.monotonic()
     tree = root.parent / "trees" / f"part{k}"
-    git("worktree", "add", "-q", "-b", f"limit-part{k}", str(tree), cwd=root)
+    try:
+        with _WORKTREE_ADD:  # git's own locks refuse concurrent `worktree add`s in one repo
+            git("worktree", "add", "-q", "-b", f"limit-part{k}", str(tree), cwd=root)
+    except Exception as exc:
+        failures[k] = f"git worktree add: {exc}"
+        return
     made = time.monotonic()
     prompt = f"Implement Part{k} of the shop package.\n- {prompt_key(k)}\n"
     run = agent.run(AgentRequest(prompt=prompt, cwd=tree), threading.Event())
