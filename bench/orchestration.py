@@ -87,6 +87,8 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
+from tests.support.git_repos import GIT_IDENTITY, SAMPLE_PYPROJECT
+
 from codemyspec.agents import AgentRequest, ClaudeCodeAgent
 from codemyspec.bootstrap import bootstrap
 from codemyspec.cli.local import open_local
@@ -101,20 +103,7 @@ from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatu
 from codemyspec_testing import Reply, ScriptedModel, by_prompt, write
 
 CONTEXT = "Parts"
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
-PYPROJECT = """\
-[project]
-name = "shop"
-version = "0.0.0"
-
-[tool.pytest.ini_options]
-pythonpath = ["src"]
-"""
+PYPROJECT = SAMPLE_PYPROJECT
 COLUMNS = (
     "start-up",
     "worktree",

@@ -17,20 +17,29 @@ from codemyspec.errors import ValidationError
 from codemyspec.sessions.models import Session
 
 
-class WorkflowState(BaseModel):
-    """The fields one workflow keeps in a session's state; other keys are ignored."""
+class _StoredView(BaseModel):
+    """A typed view of stored JSON: its own fields checked, other keys ignored."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     @classmethod
-    def of(cls, session: Session) -> Self:
-        """The session's state as this workflow reads it."""
+    def _read(cls, data: object, whose: str) -> Self:
+        """``data`` as this model, or the ``ValidationError`` naming the fields that misfit."""
         try:
-            return cls.model_validate(session.state)
+            return cls.model_validate(data)
         except PydanticValidationError as exc:
             raise ValidationError(
-                f"the state of session {session.id} has an unknown or older shape: {problems(exc)}"
+                f"{whose} has an unknown or older shape: {problems(exc)}"
             ) from None
+
+
+class WorkflowState(_StoredView):
+    """The fields one workflow keeps in a session's state; other keys are ignored."""
+
+    @classmethod
+    def of(cls, session: Session) -> Self:
+        """The session's state as this workflow reads it."""
+        return cls._read(session.state, f"the state of session {session.id}")
 
     @classmethod
     def patch(cls, **fields: Any) -> dict[str, Any]:
@@ -48,17 +57,10 @@ class SessionState(WorkflowState):
     error: str | None = None
 
 
-class ResultData(BaseModel):
+class ResultData(_StoredView):
     """A command's result data as a step reads it (other keys, such as usage, are ignored)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     @classmethod
     def of(cls, result: Result) -> Self:
         """The result's data as this model, or the ``ValidationError`` naming what is wrong."""
-        try:
-            return cls.model_validate(result.data)
-        except PydanticValidationError as exc:
-            raise ValidationError(
-                f"result data has an unknown or older shape: {problems(exc)}"
-            ) from None
+        return cls._read(result.data, "result data")
