@@ -87,7 +87,7 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
-from tests.support.git_repos import GIT_IDENTITY, SAMPLE_PYPROJECT
+from tests.support.git_repos import GIT_IDENTITY, SAMPLE_PYPROJECT, git
 
 from codemyspec.agents import AgentRequest, ClaudeCodeAgent
 from codemyspec.bootstrap import bootstrap
@@ -224,20 +224,6 @@ class TimedTests:
             start, end, cwd = line.split(" ", 2)
             runs.append(TestRun(float(start), float(end), Path(cwd).resolve()))
         return runs
-
-
-def git(*args: str, cwd: Path) -> str:
-    done = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **GIT_IDENTITY},
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"git {' '.join(args)} in {cwd} failed: {done.stderr}")
-    return done.stdout
 
 
 def make_repository(base: Path, size: int, tests: TimedTests) -> Path:
