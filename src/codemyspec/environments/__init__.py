@@ -6,6 +6,7 @@ from codemyspec.environments.test_commands import (
     command_for_test_file,
     default_test_command,
 )
+from codemyspec.environments.test_files import run_each
 from codemyspec.environments.test_runs import TestRun, mix_env, run_tests
 from codemyspec.environments.workspace import (
     WORKSPACE_FACTS_KEY,
@@ -28,5 +29,6 @@ __all__ = [
     "default_test_command",
     "environment_setup_command",
     "mix_env",
+    "run_each",
     "run_tests",
 ]

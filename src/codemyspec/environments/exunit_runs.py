@@ -30,6 +30,7 @@ from codemyspec.test_reports import (
     exunit_cause,
     merge_reports,
     parse_exunit_output,
+    parse_junit_files,
     parse_junit_xml,
 )
 
@@ -129,3 +130,13 @@ def read_exunit_reports(report_dir: Path, done: Completed) -> SuiteReport:
         report.error = f"mix test exited with {done.returncode} after {report.counts()}: {why}"
         report.did_not_compile = did_not_compile(output)
     return report
+
+
+def read_exunit_files(report_dir: Path) -> dict[str, SuiteReport]:
+    """Each test file's outcomes, from the ``file`` attribute of the formatter's test cases
+    (relative to the folder mix ran the suite in)."""
+    by_file: dict[str, list[SuiteReport]] = {}
+    for xml in sorted(report_dir.glob("*.xml")):
+        for file, report in parse_junit_files(xml.read_text(encoding="utf-8")).items():
+            by_file.setdefault(file, []).append(report)
+    return {file: merge_reports(reports) for file, reports in by_file.items()}

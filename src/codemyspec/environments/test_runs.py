@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemyspec.environments.exunit_runs import (
@@ -21,6 +21,7 @@ from codemyspec.environments.exunit_runs import (
     exunit_argv,
     exunit_env,
     formatter_failure,
+    read_exunit_files,
     read_exunit_reports,
 )
 from codemyspec.environments.test_commands import (
@@ -47,10 +48,13 @@ PYTEST_INTERNAL_ERROR = 3
 
 @dataclass(frozen=True, slots=True)
 class TestRun:
-    """One run of some test files: the whole report, and the probe's record (Python only)."""
+    """One run of some test files: the whole report, and the probe's record (Python only);
+    ``files``: each file's own report where the run's report names the file of each test
+    (ExUnit's formatter does)."""
 
     report: SuiteReport
     probe: ProbeReport | None = None
+    files: dict[str, SuiteReport] = field(default_factory=dict)
 
 
 def mix_env(project: Project) -> dict[str, str]:
@@ -119,7 +123,7 @@ def run_tests(
     stops it from importing.
     """
     if project.language is not Language.PYTHON:
-        return TestRun(_run_exunit(project, tree, shell, test_paths, timeout=timeout))
+        return _run_exunit(project, tree, shell, test_paths, timeout=timeout)
     with tempfile.TemporaryDirectory(prefix="codemyspec-tests-") as tmp:
         junit, probe_out = Path(tmp) / "junit.xml", Path(tmp) / "probe.json"
         done = shell.run(
@@ -149,16 +153,18 @@ def run_tests(
 
 def _run_exunit(
     project: Project, tree: Path, shell: Shell, test_paths: Sequence[str], *, timeout: float
-) -> SuiteReport:
+) -> TestRun:
     """``mix test`` over ``test_paths`` with codemyspec's formatter, and what it reported."""
     with tempfile.TemporaryDirectory(prefix="codemyspec-exunit-") as tmp:
         formatter, reports = Path(tmp) / "formatter", Path(tmp) / "reports"
         beam = compiled_formatter(shell, tree, formatter, timeout=timeout)
         if isinstance(beam, Completed):
-            return _unreadable(beam) or formatter_failure(beam)
+            return TestRun(_unreadable(beam) or formatter_failure(beam))
         env = {**mix_env(project), **exunit_env(beam, reports)}
         done = shell.run(exunit_argv(project, test_paths), tree, timeout=timeout, env=env)
-        return _unreadable(done) or read_exunit_reports(reports, done)
+        if (unreadable := _unreadable(done)) is not None:
+            return TestRun(unreadable)
+        return TestRun(read_exunit_reports(reports, done), files=read_exunit_files(reports))
 
 
 def _unreadable(done: Completed) -> SuiteReport | None:

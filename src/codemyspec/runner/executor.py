@@ -17,7 +17,7 @@ from codemyspec.commands import (
     ShellCommand,
 )
 from codemyspec.components import CHANGES_KEY, resolve_inside
-from codemyspec.environments import LocalWorkspace, WorkspaceFacts, mix_env, run_tests
+from codemyspec.environments import LocalWorkspace, WorkspaceFacts, mix_env, run_each, run_tests
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.mix_deps import link_dependencies
@@ -168,15 +168,17 @@ class CommandExecutor:
         return None
 
     def workspace_facts(self, components: list[tuple[str, str]]) -> WorkspaceFacts:
-        """For each (code, test) pair: do both exist in the main tree, and how do the tests run."""
+        """For each (code, test) pair: do both exist in the main tree, and how do the tests run
+        (every pair's test file in one test process, see ``run_each``)."""
         workspace = LocalWorkspace(
             self.project, self.root, self.shell, timeout=self.config.test_timeout
         )
         facts = WorkspaceFacts()
         for code, test in components:
             facts.files |= {code: workspace.exists(code), test: workspace.exists(test)}
-            if facts.files[code] and facts.files[test]:
-                facts.tests[test] = workspace.run_tests(test)
+        runnable = [test for code, test in components if facts.files[code] and facts.files[test]]
+        timeout = self.config.test_timeout
+        facts.tests = run_each(self.project, self.root, self.shell, runnable, timeout=timeout)
         return facts
 
     def _agent_env(self) -> dict[str, str]:

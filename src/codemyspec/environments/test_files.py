@@ -1,0 +1,64 @@
+"""Several test files run in one test process, and each file's own report read from it.
+
+Starting the project's test command costs far more than most unit test files take, so the
+files run together once. A file whose tests all passed in that run gets its report from it
+(its counts, the run's output). A file that did not pass runs again on its own, exactly as
+it would have without the shared run: its failures, messages and collection errors are then
+its own, never mixed with another file's (nor caused by one, such as pytest's "import file
+mismatch" of two test modules with one name). An error of the whole run (the test command
+did not start, an internal error, the package imported from elsewhere, a timeout, a compile
+error) is every file's report: no file of it was tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from codemyspec.environments.test_runs import TestRun, run_tests
+from codemyspec.projects import Project
+from codemyspec.shell import Shell
+from codemyspec.test_reports import SuiteReport
+
+
+def run_each(
+    project: Project, tree: Path, shell: Shell, test_paths: Sequence[str], *, timeout: float
+) -> dict[str, SuiteReport]:
+    """Each of ``test_paths``' report on the tree at ``tree``, from as few runs as may be."""
+    paths = list(dict.fromkeys(test_paths))
+    if len(paths) <= 1:
+        return {p: run_tests(project, tree, shell, [p], timeout=timeout).report for p in paths}
+    run = run_tests(project, tree, shell, paths, timeout=timeout)
+    if run.report.error is not None:
+        return {path: run.report.model_copy(deep=True) for path in paths}
+    passed = passed_files(run, tree)
+    return {
+        path: passed.get(path) or run_tests(project, tree, shell, [path], timeout=timeout).report
+        for path in paths
+    }
+
+
+def passed_files(run: TestRun, tree: Path) -> dict[str, SuiteReport]:
+    """The files whose tests all passed in ``run`` (at least one passed, none failed or
+    errored, none could not be collected), each with its own counts."""
+    if run.probe is None:
+        candidates = run.files
+    else:
+        broken = {e.path for e in run.probe.collection_errors_in(tree)}
+        candidates = {
+            path: SuiteReport(
+                tests=sum(counts.model_dump().values()),
+                failures=counts.failed,
+                errors=counts.error,
+                skipped=counts.skipped,
+                xfailed=counts.xfailed,
+                xpassed=counts.xpassed,
+            )
+            for path, counts in run.probe.outcomes_in(tree).items()
+            if path not in broken
+        }
+    return {
+        path: report.model_copy(update={"output": run.report.output})
+        for path, report in candidates.items()
+        if report.passed
+    }
