@@ -1,6 +1,6 @@
 """Pre-flight: before any money is spent on agents, check that the tests can test the code.
 
-On the base tree, in one collection run and at most one test run:
+On the base tree, in one test run (collection errors do not stop the others' tests):
 - the package imports from the tree's own source root, not an installed copy;
 - every component's existing test file can be collected, except for imports of code this
   run is about to write and the component will have: its own, and that of the siblings
@@ -23,7 +23,7 @@ from codemyspec.environments import run_tests
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.shell import Shell
-from codemyspec.test_reports import CollectionError
+from codemyspec.test_reports import CollectionError, ProbedOutcomes
 
 
 @dataclass
@@ -100,12 +100,13 @@ def preflight(
             _run_one(project, root, shell, test, code_of[test], report, timeout)
         return report
 
-    collected = run_tests(project, root, shell, existing, timeout=timeout, collect_only=True)
-    if collected.probe is None or collected.report.error is not None:
-        report.problems.append(str(collected.report.error or collected.report.summary()))
+    # One run: collection errors, each file's tests and how they ended, together.
+    run = run_tests(project, root, shell, existing, timeout=timeout)
+    if run.probe is None or run.report.error is not None:
+        report.problems.append(str(run.report.error or run.report.summary()))
         return report
-    counts = collected.probe.collected_in(root)
-    failing_imports = {e.path: e for e in collected.report.collection_errors}
+    counts = run.probe.collected_in(root)
+    failing_imports = {e.path: e for e in run.report.collection_errors}
     runnable = []
     for test in existing:
         if (error := failing_imports.get(test)) is not None:
@@ -117,8 +118,7 @@ def preflight(
             report.problems.append(f"{test} holds no tests: write the tests first")
         else:
             runnable.append(test)
-    if runnable:
-        _run_baseline(project, root, shell, runnable, code_of, report, timeout)
+    _read_baseline(root, run.probe.outcomes_in(root), runnable, code_of, report)
     return report
 
 
@@ -141,21 +141,14 @@ def _run_one(
         report.problems.append(f"{test} passes without {code}: it does not test it")
 
 
-def _run_baseline(
-    project: Project,
+def _read_baseline(
     root: Path,
-    shell: Shell,
+    outcomes: dict[str, ProbedOutcomes],
     tests: list[str],
     code_of: dict[str, PurePosixPath],
     report: PreflightReport,
-    timeout: float,
 ) -> None:
-    """Run the collectable test files once: red where the code is missing, else a baseline."""
-    run = run_tests(project, root, shell, tests, timeout=timeout)
-    if run.probe is None or run.report.error is not None:
-        report.problems.append(str(run.report.error or run.report.summary()))
-        return
-    outcomes = run.probe.outcomes_in(root)
+    """How the collectable test files ran: red where the code is missing, else a baseline."""
     for test in tests:
         counts = outcomes.get(test)
         failed = counts is not None and (counts.failed or counts.error)
