@@ -213,6 +213,9 @@ class RunTestsCommand(_CommandBase):
     code_file: str
     cwd: str
     require_red: bool = False
+    #: Pre-flight proved this test file red without its code when its sha256 was this: the
+    #: same file, with nothing but the code file changed, needs no run without the code.
+    red_proven_sha256: str | None = None
 
     def describe(self) -> str:
         """A one-line summary for logs and timelines."""

@@ -118,3 +118,30 @@ def test_a_test_environment_that_breaks_pytest_fails_the_component_without_a_fix
         "(in tests/conftest.py:3)"
     ) in text
     assert len(calls(project, "Money")) == 1, "no fix round: the agent cannot fix that"
+
+
+def test_a_test_file_pre_flight_saw_fail_without_its_code_is_not_run_without_it_again(
+    project: CliProject,
+) -> None:
+    result = invoke("implement", "Billing")
+
+    assert result.exit_code == 0, result.output
+    [session] = listed()
+    [run] = tax_runs(session["id"])
+    assert run["red"] == (
+        f"red: proven by pre-flight ({unit_test_path('Tax')} failed without {code_path('Tax')})"
+    )
+
+
+def test_a_file_the_agent_adds_beside_its_code_brings_back_the_run_without_the_code(
+    project: CliProject,
+) -> None:
+    # Pre-flight ran the tree without this file: what it proved may not hold with it.
+    project.set_script("Tax", {"write": TAX, "also_write": {"src/shop/billing/rates.py": ""}})
+
+    result = invoke("implement", "Billing")
+
+    assert result.exit_code == 0, result.output
+    [session] = listed()
+    [run] = tax_runs(session["id"])
+    assert str(run["red"]).startswith(f"red without {code_path('Tax')}: 0 passed, 1 error · ")

@@ -13,7 +13,7 @@ from codemyspec.agents import CommandAgent
 from codemyspec.bootstrap import App
 from codemyspec.component_coding_sessions import FixTestFailures
 from codemyspec.components import ComponentAttrs
-from codemyspec.runner import CommandExecutor, Runner, RunnerConfig
+from codemyspec.runner import CommandExecutor, Runner, RunnerConfig, preflight
 from codemyspec.sessions import (
     Command,
     CommandKind,
@@ -23,6 +23,7 @@ from codemyspec.sessions import (
     SessionAttrs,
     SessionStatus,
 )
+from tests.support.counting_shell import CountingShell
 from tests.support.git_repos import git
 from tests.support.sample_project import (
     BILLING,
@@ -295,6 +296,68 @@ def test_children_run_in_parallel(sample_factory) -> None:
     assert max(started) - min(started) < 5, "each agent runs 5 s: all four ran at once"
 
 
+def probes(shell: CountingShell) -> list[Path]:
+    """The worktrees the import probe ran in (a pytest run that collects nothing)."""
+    return [cwd for argv, cwd in shell.test_runs() if "--ignore-glob=*" in argv]
+
+
+def test_one_import_probe_serves_every_worktree_and_validation_is_one_test_process(
+    sample_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ["Money", "Tax", "Fee"]
+    sample = sample_factory(names)
+    shell = CountingShell()
+    monkeypatch.setattr(sample.app, "shell", shell)
+
+    done = runner(sample).run(sample.scope, start(sample).id)
+
+    assert done.status is SessionStatus.COMPLETE
+    assert len(probes(shell)) == 1
+    validation = [argv for argv, cwd in shell.test_runs() if cwd == sample.git.root]
+    assert len(validation) == 1
+    assert {unit_test_path(n) for n in names} <= set(validation[0])
+
+
+def test_with_pre_flight_s_proofs_each_component_costs_one_test_process_and_the_run_three(
+    sample_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ["Money", "Tax", "Fee"]
+    sample = sample_factory(names)
+    sample.git.write("src/shop/billing/__init__.py", "")  # tests fail on their own module
+    git("add", "-A", cwd=sample.git.root)
+    git("commit", "-q", "-m", "The billing package", cwd=sample.git.root)
+    shell = CountingShell()
+    monkeypatch.setattr(sample.app, "shell", shell)
+    components = list(sample.components.values())
+    checked = preflight(sample.project, sample.git.root, shell, components, timeout=60)
+    assert sorted(checked.red_proven) == sorted(unit_test_path(n) for n in names)
+    session = sample.app.sessions.create_session(
+        sample.scope,
+        SessionAttrs(
+            type="ContextCodingSessions",
+            component_id=sample.context.id,
+            agent="scripted",
+            state={"red_proven": checked.red_proven},
+        ),
+    )
+
+    done = runner(sample).run(sample.scope, session.id)
+
+    assert done.status is SessionStatus.COMPLETE
+    runs = shell.test_runs()
+    assert not [cwd for _, cwd in runs if ".red-" in cwd.name], "no run without the code"
+    # pre-flight, the import probe, each component's tests, validation
+    assert len(runs) == len(names) + 3
+    for name in names:
+        full = sample.app.sessions.get_session(sample.scope, child(done, name).id)
+        [ran] = [
+            i.result.data["test_run"]
+            for i in full.interactions
+            if i.step.endswith("RunTests") and i.result is not None
+        ]
+        assert str(ran["red"]).startswith("red: proven by pre-flight")
+
+
 def test_a_dependency_cycle_stops_the_run_with_the_cycle_named(sample_factory) -> None:
     sample = sample_factory(["Money", "Tax"])
     with sample.app.unit_of_work() as uow:
@@ -319,9 +382,11 @@ def test_a_dependency_cycle_stops_the_run_with_the_cycle_named(sample_factory) -
 
 
 def test_worktree_setup_runs_in_each_fresh_worktree_before_its_agent(
-    sample_factory, tmp_path: Path
+    sample_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sample = sample_factory(["Money", "Tax"])
+    shell = CountingShell()
+    monkeypatch.setattr(sample.app, "shell", shell)
     marks = tmp_path / "marks"
     marks.mkdir()
     setup = [
@@ -339,6 +404,8 @@ def test_worktree_setup_runs_in_each_fresh_worktree_before_its_agent(
     )
     for call in sample.calls():
         assert Path(str(call["cwd"])).name in {p.name for p in marks.iterdir()}
+    # What the setup made may differ from one worktree to the next: each is probed.
+    assert sorted(p.name for p in probes(shell)) == sorted(p.name for p in marks.iterdir())
 
 
 def test_a_failing_worktree_setup_fails_the_child_before_any_agent_runs(sample_factory) -> None:

@@ -219,6 +219,7 @@ def implement(
             fresh=fresh,
             write_context_module=write_context,
             baseline=checked.baseline,
+            red_proven=checked.red_proven,
         ),
     )
     return drive(

@@ -25,6 +25,9 @@ class ComponentState(SessionState):
     test_file_sha256: str | None = None
     code_file: str | None = None
     code_file_existed: bool = False
+    #: The sha256 of the test file pre-flight proved red without the code (given by the
+    #: parent; a new attempt runs the check itself).
+    red_proven_sha256: str | None = None
     initialized_at: datetime | None = None
     agent_usage: dict[str, float] = Field(default_factory=dict)
     #: The newest test run as RunTests recorded it (a ``SuiteReport`` with its summary).

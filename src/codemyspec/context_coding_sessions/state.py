@@ -22,6 +22,8 @@ class ContextState(SessionState):
     write_context_module: bool = False
     #: What each existing test file did on the base tree (pre-flight).
     baseline: dict[str, str] = Field(default_factory=dict)
+    #: The test files pre-flight proved red without their code, by sha256 (see preflight).
+    red_proven: dict[str, str] = Field(default_factory=dict)
     initialized_at: datetime | None = None
     finalized_at: datetime | None = None
 

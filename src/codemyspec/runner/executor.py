@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from pathlib import Path
 
@@ -21,18 +20,13 @@ from codemyspec.environments import LocalWorkspace, WorkspaceFacts, mix_env, run
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.mix_deps import link_dependencies
-from codemyspec.runner.project_files import read_project_files
-from codemyspec.runner.red_check import unproven_reason, without_code
+from codemyspec.runner.project_files import file_digest, read_project_files
+from codemyspec.runner.red_check import proven_red, unproven_reason, without_code
 from codemyspec.runner.shell_commands import execute_shell_command, run_programs
 from codemyspec.runner.worktree_changes import worktree_changes
 from codemyspec.runner.worktrees import GitWorktrees
 from codemyspec.shell import Shell
 from codemyspec.test_reports import relative_to
-
-
-def file_digest(path: Path) -> str | None:
-    """sha256 of a file, None when it does not exist."""
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
 class CommandExecutor:
@@ -53,6 +47,9 @@ class CommandExecutor:
         self.agents = agents
         self.config = config
         self.git = git
+        #: The import probe's verdict per base branch, with the worktree it was made in.
+        self._probed: dict[str, tuple[Path, str | None]] = {}
+        self._probe_lock = threading.Lock()
 
     def execute(self, command: Command, cancel: threading.Event) -> Result:
         match command:
@@ -110,7 +107,7 @@ class CommandExecutor:
                     stderr=setup.stderr,
                     code=setup.returncode,
                 )
-        if (unusable := self._unusable_tree(path)) is not None:
+        if (unusable := self._probed_once(path, command.base_branch)) is not None:
             return Result.error(unusable)
         digest = file_digest(resolve_inside(path, command.test_file))
         return Result.ok(
@@ -122,6 +119,19 @@ class CommandExecutor:
                 "files": read_project_files(self.root, command.read_files),
             }
         )
+
+    def _probed_once(self, tree: Path, base_branch: str) -> str | None:
+        """``_unusable_tree``, probed in the first worktree made from ``base_branch`` only:
+        the others are made from the same checkout (a file git ignores is missing from each,
+        an installed copy shadows each alike). A ``worktree_setup`` may make each differ:
+        then each is probed."""
+        if self.config.worktree_setup:
+            return self._unusable_tree(tree)
+        with self._probe_lock:  # children prepare concurrently: one probe, the others wait
+            if base_branch not in self._probed:
+                self._probed[base_branch] = (tree, self._unusable_tree(tree))
+            probed, verdict = self._probed[base_branch]
+        return verdict.replace(str(probed), str(tree)) if verdict is not None else None
 
     def _unusable_tree(self, tree: Path) -> str | None:
         """Why tests in ``tree`` could not test its own code, before any agent is paid: the
@@ -230,15 +240,20 @@ class CommandExecutor:
         test_file = command.test_file
         workspace = LocalWorkspace(self.project, cwd, self.shell, timeout=self.config.test_timeout)
         report = workspace.run_tests(test_file)
+        changes = worktree_changes(cwd, self.shell, self.config.program_timeout)
         if report.passed and command.require_red and command.code_file:
             code_file = command.code_file
-            timeout = self.config.test_timeout
-            red = without_code(self.project, cwd, self.shell, test_file, code_file, timeout)
-            report.unproven = unproven_reason(red, test_file, code_file)
+            report.red = proven_red(cwd, command, changes)
+            if report.red is None:
+                timeout = self.config.test_timeout
+                red = without_code(self.project, cwd, self.shell, test_file, code_file, timeout)
+                report.unproven = unproven_reason(red, test_file, code_file)
+                report.red = (
+                    None if report.unproven else f"red without {code_file}: {red.summary()}"
+                )
         data: dict[str, object] = {
             "test_run": {**report.model_dump(mode="json"), "summary": report.summary()}
         }
-        changes = worktree_changes(cwd, self.shell, self.config.program_timeout)
         if changes is not None:
             data[CHANGES_KEY] = [change.model_dump(mode="json") for change in changes]
         if report.passed:

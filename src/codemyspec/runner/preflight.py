@@ -22,6 +22,7 @@ from codemyspec.components import Component, component_files
 from codemyspec.environments import run_tests
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Language, Project, source_root
+from codemyspec.runner.project_files import file_digest
 from codemyspec.shell import Shell
 from codemyspec.test_reports import CollectionError, ProbedOutcomes
 
@@ -32,6 +33,11 @@ class PreflightReport:
 
     problems: list[str] = field(default_factory=list)
     baseline: dict[str, str] = field(default_factory=dict)
+    #: Test files proven red without their code, by the sha256 of the file as it ran: its
+    #: own module could not be imported (or, for a component that builds on no other, its
+    #: tests failed). A child whose test file is still this one, and whose agent changed
+    #: nothing but the code file, needs no run without the code to show it.
+    red_proven: dict[str, str] = field(default_factory=dict)
 
     def raise_for_problems(self, context: str) -> None:
         if self.problems:
@@ -114,12 +120,31 @@ def preflight(
                 report.problems.append(_why_not_at_hand(error))
             else:
                 report.baseline[test] = f"cannot be collected: {error.message}"
+                if error.module == _own_module(by_test[test], project):
+                    _prove_red(root, test, code_of[test], report)
         elif counts.get(test, 0) == 0:
             report.problems.append(f"{test} holds no tests: write the tests first")
         else:
             runnable.append(test)
-    _read_baseline(root, run.probe.outcomes_in(root), runnable, code_of, report)
+    red = _read_baseline(root, run.probe.outcomes_in(root), runnable, code_of, report)
+    for test in red:  # red by its failing tests: a proof only where no other code is merged
+        if _builds_on_nothing(by_test[test]):
+            _prove_red(root, test, code_of[test], report)
     return report
+
+
+def _own_module(component: Component, project: Project) -> str | None:
+    return module_name(component_files(component, project).code, source_root(project))
+
+
+def _builds_on_nothing(component: Component) -> bool:
+    """Its worktree is the base tree: no dependency's branch is merged into it."""
+    return not component.dependencies and not component.type.is_context
+
+
+def _prove_red(root: Path, test: str, code: PurePosixPath, report: PreflightReport) -> None:
+    if not (root / code).is_file() and (digest := file_digest(root / test)) is not None:
+        report.red_proven[test] = digest
 
 
 def _run_one(
@@ -147,8 +172,10 @@ def _read_baseline(
     tests: list[str],
     code_of: dict[str, PurePosixPath],
     report: PreflightReport,
-) -> None:
-    """How the collectable test files ran: red where the code is missing, else a baseline."""
+) -> list[str]:
+    """How the collectable test files ran: red where the code is missing, else a baseline;
+    the files whose tests failed without their code."""
+    red = []
     for test in tests:
         counts = outcomes.get(test)
         failed = counts is not None and (counts.failed or counts.error)
@@ -157,6 +184,7 @@ def _read_baseline(
             report.baseline[test] = ", ".join(parts) or "no tests ran"
         if not (root / code_of[test]).is_file():
             if failed:
+                red.append(test)
                 continue
             if counts is not None and counts.passed:
                 report.problems.append(
@@ -164,3 +192,4 @@ def _read_baseline(
                 )
             else:
                 report.problems.append(f"{test} has no test that runs (all skipped or none)")
+    return red

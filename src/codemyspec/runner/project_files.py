@@ -1,7 +1,9 @@
-"""The project files a step asks the runner to read (design docs, coding rules)."""
+"""The project files a step asks the runner to read (design docs, coding rules), and their
+digests (what a file was when it was looked at)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from codemyspec.components import resolve_inside
@@ -15,3 +17,8 @@ def read_project_files(root: Path, paths: list[str]) -> dict[str, str | None]:
         path = resolve_inside(root, relative)
         found[relative] = path.read_text(encoding="utf-8") if path.is_file() else None
     return found
+
+
+def file_digest(path: Path) -> str | None:
+    """sha256 of a file, None when it does not exist."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None

@@ -3,6 +3,8 @@
 The check runs in a scratch copy of the worktree (its tracked and untracked files, ignored
 ones too, such as a version file ``worktree_setup`` generated, without the code file and
 caches), so the worktree the agent wrote is never touched and only the code is missing.
+Pre-flight may have shown it already: the same test file failed without the code on the
+base tree, and the agent changed nothing else; then no copy is made.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from codemyspec.components import is_junk
+from codemyspec.commands import RunTestsCommand
+from codemyspec.components import FileChange, is_junk
 from codemyspec.environments import run_tests
 from codemyspec.projects import Project
+from codemyspec.runner.project_files import file_digest
 from codemyspec.shell import Shell
 from codemyspec.test_reports import SuiteReport
 
@@ -49,6 +53,20 @@ def without_code(
         except OSError as exc:
             return SuiteReport(error=f"could not make a copy without {code_file}: {exc}")
         return run_tests(project, scratch, shell, [test_file], timeout=timeout).report
+
+
+def proven_red(
+    tree: Path, command: RunTestsCommand, changes: list[FileChange] | None
+) -> str | None:
+    """Why no run without the code is needed: pre-flight saw this very test file fail
+    without the code on the base tree, and the agent changed nothing but the code file (so
+    the tree without it is the one pre-flight ran). None when that is not shown."""
+    proven = command.red_proven_sha256
+    if proven is None or changes is None or any(c.path != command.code_file for c in changes):
+        return None
+    if file_digest(tree / command.test_file) != proven:
+        return None
+    return f"red: proven by pre-flight ({command.test_file} failed without {command.code_file})"
 
 
 def unproven_reason(red: SuiteReport, test_file: str, code_file: str) -> str | None:

@@ -51,6 +51,8 @@ class ContextStart(BaseModel):
     fresh: bool = False
     write_context_module: bool = False
     baseline: dict[str, str] = Field(default_factory=dict)
+    #: Pre-flight's proof that a test file fails without its code: its sha256 (by path).
+    red_proven: dict[str, str] = Field(default_factory=dict)
 
 
 def pick_context(components: list[Component], name: str) -> ContextPlan:
@@ -102,5 +104,6 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             FRESH_BRANCH_KEY: start.fresh,
             WRITE_CONTEXT_MODULE_KEY: start.write_context_module,
             "baseline": start.baseline,
+            "red_proven": start.red_proven,
         },
     )

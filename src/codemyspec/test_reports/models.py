@@ -58,6 +58,8 @@ class SuiteReport(BaseModel):
     #: the run is as red as a failing one, which is what tests without their code must be.
     did_not_compile: bool = False
     unproven: str | None = None
+    #: How a passing run's tests were shown to fail without their code (red before green).
+    red: str | None = None
     output: str = ""
 
     @property

@@ -79,12 +79,14 @@ class RunTests:
         state = ComponentState.of(session)
         if state.test_file is None or state.code_file is None:
             raise StepError("the component's test and code files were not recorded")
+        require_red = not state.code_file_existed
         return RunTestsCommand(
             module=RunTests.name,
             test_file=state.test_file,
             code_file=state.code_file,
             cwd=worktree,
-            require_red=not state.code_file_existed,
+            require_red=require_red,
+            red_proven_sha256=state.red_proven_sha256 if require_red else None,
         )
 
     @staticmethod

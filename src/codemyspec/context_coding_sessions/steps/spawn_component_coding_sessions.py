@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError as PydanticValidationError
 
+from codemyspec.components import Component, component_files
 from codemyspec.context_coding_sessions.state import ContextState
 from codemyspec.context_coding_sessions.utils import CHILD_SESSION_TYPE, CONTEXT_MODULE_KEY
 from codemyspec.context_coding_sessions.validation import validate_children, validate_statuses
@@ -51,6 +52,15 @@ def _child_state(session: Session) -> dict[str, Any]:
     return state
 
 
+def _red_proof(session: Session, component: Component) -> dict[str, Any]:
+    """Pre-flight's proof that the component's test file fails without its code, if any."""
+    if session.project is None:
+        return {}
+    test = str(component_files(component, session.project).test)
+    proven = ContextState.of(session).red_proven.get(test)
+    return {"red_proven_sha256": proven} if proven else {}
+
+
 def _children_to_spawn(
     scope: Scope, session: Session, context_id: int, context: StepContext
 ) -> list[ChildToSpawn]:
@@ -64,7 +74,10 @@ def _children_to_spawn(
         writers.append((own, {**_child_state(session), CONTEXT_MODULE_KEY: True}))
     return [
         ChildToSpawn(
-            type=CHILD_SESSION_TYPE, component_id=component.id, name=component.name, state=state
+            type=CHILD_SESSION_TYPE,
+            component_id=component.id,
+            name=component.name,
+            state={**state, **_red_proof(session, component)},
         )
         for component, state in writers
     ]
