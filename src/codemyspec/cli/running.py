@@ -155,6 +155,13 @@ def check_agent(name: str, agents: dict[str, Agent]) -> None:
         raise ConfigurationError(f"agent {name!r}: program {agent.argv[0]!r} was not found")
 
 
+def start_loading(agent: Agent) -> None:
+    """Claude Code's SDK takes a second or more to import: it starts loading in the
+    background now, while pre-flight and the first worktrees keep this thread waiting."""
+    if isinstance(agent, ClaudeCodeAgent):
+        agent.warm_up()
+
+
 def implement(
     local: Local,
     context: str,
@@ -184,6 +191,7 @@ def implement(
     agents = agents if agents is not None else configured_agents(local.settings)
     agent_name = agent or local.settings.agent.default
     check_agent(agent_name, agents)
+    start_loading(agents[agent_name])
     engine, scope = target(local, remote)
     server = remote.sessions.client.url if remote else None
     if remote is not None:  # before the docs go to the server
@@ -259,7 +267,9 @@ def drive(
             "run, resume and retry work on context sessions"
         )
     agents = agents if agents is not None else configured_agents(local.settings)
-    check_agent(session.agent or local.settings.agent.default, agents)
+    agent_name = session.agent or local.settings.agent.default
+    check_agent(agent_name, agents)
+    start_loading(agents[agent_name])
     cancel = threading.Event()
     title = f"{session_label(session)} · session {session.id}"
     board = ProgressBoard(title)
