@@ -25,7 +25,6 @@ from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, component_files
-from codemyspec.design_docs import design_doc_files
 from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError, ServerUnavailableError, ValidationError
 from codemyspec.projects import Project
@@ -195,6 +194,8 @@ def implement(
     engine, scope = target(local, remote)
     server = remote.sessions.client.url if remote else None
     if remote is not None:  # before the docs go to the server
+        from codemyspec.design_docs import design_doc_files  # its parser: only to upload
+
         check_repository(local.git, push=push)
         remote.catalog.sync(remote.project.id, design_doc_files(remote.project, local.root))
     plan = engine.plan_context_session(scope, context)
