@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-
 import typer
 
 from codemyspec import __version__
@@ -53,7 +51,6 @@ def _root() -> None:
 
 def main() -> None:
     """Console-script entry point; the process ends without the interpreter's teardown."""
-    gc.freeze()  # what start-up loaded lives as long as the process: no collector pass reads it
     try:
         app()
     except SystemExit as stop:
