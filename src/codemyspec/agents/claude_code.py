@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from codemyspec.agents.base import AgentRequest, AgentRun
+from codemyspec.collector import loading
 from codemyspec.shell import truncate
 
 if TYPE_CHECKING:  # the SDK takes seconds to import: only a run pays for it
@@ -39,7 +40,7 @@ def _sdk_import() -> threading.Thread:
 
 
 def _import_sdk() -> None:
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(Exception), loading():  # no collector passes: a sixth of it
         importlib.import_module("codemyspec.agents.model_watch")  # it imports the SDK
 
 

@@ -5,7 +5,7 @@ garbage, so the cyclic collector does not run meanwhile (its passes were a tenth
 start-up) nor ever reads them again (``collector.loading``).
 """
 
-from codemyspec.cli.collector import loading
+from codemyspec.collector import loading
 
 with loading():
     from codemyspec.cli.app import app, main

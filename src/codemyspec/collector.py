@@ -1,4 +1,5 @@
-"""The cyclic garbage collector around the command line's start (see ``codemyspec.cli``)."""
+"""The cyclic garbage collector around big imports: the command line's own modules
+(``codemyspec.cli``) and claude-agent-sdk's (``agents.claude_code``)."""
 
 from __future__ import annotations
 
