@@ -45,9 +45,10 @@ that log. The columns partition the wall time exactly, so they add up to it:
   branch, reading the design doc and coding rules).
 - ``setup``: the test processes run in that child's worktree during its Initialize (the
   probe that the package imports from the tree; ``worktree_setup`` too when configured).
-- ``agent``: its GenerateImplementation and FixTestFailures interactions (the first agent
-  run in the process also imports claude-agent-sdk, which the limit's process has imported
-  already in the warm-up).
+- ``agent``: its GenerateImplementation and FixTestFailures interactions (codemyspec starts
+  importing claude-agent-sdk in the background once ``implement`` knows its agent, so the
+  first run waits only for what is left of that import; the limit's process has imported
+  it already in the warm-up).
 - ``child tests``: its RunTests interactions (its test file, the red check without the code
   file in a scratch copy, the worktree's changes).
 - ``child finalize``: its Finalize (the commit on its branch).

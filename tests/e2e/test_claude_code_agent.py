@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -66,3 +69,40 @@ def test_a_missing_cli_is_reported_as_not_installed(tmp_path: Path) -> None:
     run = agent.run(request(tmp_path), threading.Event())
     assert not run.ok
     assert run.error is not None and "not installed" in run.error
+
+
+#: A fresh interpreter: the SDK's import starts in the background, and the run begins at
+#: once, so its own import of the SDK meets the one under way.
+RUN_RIGHT_AFTER_WARM_UP = """
+import json, sys, threading
+from pathlib import Path
+from codemyspec.agents import AgentRequest, ClaudeCodeAgent
+agent = ClaudeCodeAgent(env=json.loads(sys.argv[1]))
+loading = agent.warm_up()
+print("sdk loaded before the run:", "claude_agent_sdk" in sys.modules and not loading.is_alive())
+request = AgentRequest(prompt="write hello.py", cwd=Path(sys.argv[2]), timeout=90, max_turns=5)
+run = agent.run(request, threading.Event())
+print("ok" if run.ok else f"failed: {run.error}")
+"""
+
+
+def test_a_run_started_while_the_sdk_is_still_loading_waits_for_it_and_succeeds(
+    tmp_path: Path,
+) -> None:
+    with ScriptedModel([write("hello.py", "print('hi')\n"), "Done."]) as model:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                RUN_RIGHT_AFTER_WARM_UP,
+                json.dumps(model.env(tmp_path / "home")),
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["sdk loaded before the run: False", "ok"]
+    assert (tmp_path / "hello.py").read_text() == "print('hi')\n"

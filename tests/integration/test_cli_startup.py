@@ -10,6 +10,10 @@ from pathlib import Path
 #: Modules the product must not load to start: the scripted model's package and pytest.
 NOT_AT_START = ("codemyspec_testing", "pytest", "_pytest")
 
+#: What the command line loads only for the commands that use it: the HTTP client (server
+#: mode), the design docs' parser (sync), Alembic (a migration), the agent SDK (a run).
+ONLY_WHEN_USED = ("httpx", "markdown_it", "alembic", "claude_agent_sdk")
+
 #: Runs ``codemyspec demo`` in an interpreter where pytest cannot be imported, as after
 #: ``pip install codemyspec`` without the ``demo`` extra.
 WITHOUT_PYTEST = """
@@ -51,6 +55,17 @@ def test_codemyspec_help_imports_neither_the_scripted_model_nor_pytest(tmp_path:
     assert "codemyspec.cli.demo_command" in imported, "the importtime lines were read"
     loaded = sorted(m for m in imported if m.split(".")[0] in NOT_AT_START)
     assert loaded == []
+
+
+def test_codemyspec_loads_the_server_client_parser_migrations_and_sdk_only_when_used(
+    tmp_path: Path,
+) -> None:
+    done = _run(["-X", "importtime", "-m", "codemyspec", "version"], tmp_path)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = _imported(done.stderr)
+    assert "codemyspec.cli.running" in imported, "the importtime lines were read"
+    assert sorted(m for m in imported if m.split(".")[0] in ONLY_WHEN_USED) == []
 
 
 def test_the_demo_without_pytest_says_to_install_the_demo_extra_and_makes_nothing(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from codemyspec.bootstrap import App, bootstrap
 from codemyspec.db import DATABASE_URL_ENV, Database, database_url
-from codemyspec.db.database import MIGRATIONS
+from codemyspec.db.database import MIGRATIONS, newest_revision
 from codemyspec.errors import ConfigurationError
 from codemyspec.runner import execute_shell_command
 from codemyspec.scope import Scope
@@ -93,6 +95,40 @@ def test_a_database_left_at_an_older_revision_is_upgraded_when_opened(tmp_path: 
         assert _versions(upgraded) == [_head()]
     finally:
         upgraded.dispose()
+
+
+def test_each_migration_file_is_named_after_its_revision_so_the_newest_is_known_unread() -> None:
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    for revision in scripts.walk_revisions():
+        assert revision.path is not None
+        assert Path(revision.path).name.startswith(f"{revision.revision}_")
+
+    assert newest_revision() == _head()
+
+
+#: Opens the database given in argv[1] and says whether Alembic had to be loaded.
+OPEN_AND_REPORT = """
+import sys
+from codemyspec.db import Database
+Database(sys.argv[1]).dispose()
+print("alembic loaded" if "alembic" in sys.modules else "alembic not loaded")
+"""
+
+
+def test_a_database_at_the_newest_revision_opens_without_loading_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    opened = [
+        subprocess.run(
+            [sys.executable, "-c", OPEN_AND_REPORT, url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+
+    assert opened == ["alembic loaded", "alembic not loaded"], "created, then only opened"
 
 
 def test_the_environment_variable_overrides_the_default_database_path(

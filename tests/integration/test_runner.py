@@ -125,6 +125,8 @@ def test_a_context_is_implemented_with_one_fix_round_and_one_pushed_commit(
     assert run.returncode == 0, run.stdout
     worktrees = git("worktree", "list", cwd=sample.git.root).splitlines()
     assert len(worktrees) == 1, "child worktrees are removed after success"
+    branches = git("branch", "--format=%(refname:short)", cwd=sample.git.root).split()
+    assert sorted(branches) == sorted(["main", BRANCH]), "and so are their branches"
 
 
 def test_a_component_that_never_passes_fails_after_its_fix_rounds_and_retry_reruns_only_it(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from codemyspec.runner import GitWorktrees
-from codemyspec.shell import SubprocessShell
+from codemyspec.shell import Completed, SubprocessShell
 from tests.support import parallel_prepares
 from tests.support.git_repos import GitProject, git, make_git_project
 from tests.support.parallel_prepares import prepare_in_parallel, remove_in_parallel, worktree_of
@@ -80,6 +81,44 @@ def test_sixty_four_parallel_prepares_each_get_their_own_branch(
 
     assert_each_on_its_own_branch(project.root, names)
     assert len(branches_by_worktree(project.root)) == 65
+
+
+class CountingShell(SubprocessShell):
+    """The real shell, keeping each argv it ran."""
+
+    def __init__(self) -> None:
+        self.ran: list[tuple[str, ...]] = []
+
+    def run(
+        self,
+        argv: Sequence[str],
+        cwd: Path,
+        *,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: str | None = None,
+    ) -> Completed:
+        self.ran.append(tuple(argv))
+        return super().run(argv, cwd, timeout=timeout, env=env, stdin=stdin)
+
+
+def test_removing_many_workspaces_at_once_leaves_none_in_three_git_calls(
+    project: GitProject, worktrees: GitWorktrees
+) -> None:
+    names = [f"child-{i}" for i in range(8)]
+    assert prepare_in_parallel(worktrees, names) == []
+    for name in names[1:]:  # finished children: their folders are gone, their branches stay
+        worktrees.remove_worktree_only(worktree_of(name))
+    shell = CountingShell()
+    counted = GitWorktrees(project.root, shell)
+
+    counted.remove_all([(worktree_of(n), n) for n in [*names, "never-made"]])
+
+    assert list(branches_by_worktree(project.root).values()) == ["main"]
+    assert not any(worktrees.has_branch(name) for name in names)
+    assert not (project.root / worktree_of(names[0])).exists()
+    removals = [argv[1:3] for argv in shell.ran if argv[1] != "rev-parse"]
+    assert removals == [("worktree", "remove"), ("worktree", "prune"), ("branch", "-D")]
 
 
 def test_two_processes_preparing_worktrees_of_one_repository_at_once_both_succeed(

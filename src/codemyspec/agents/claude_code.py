@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import importlib
 import threading
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from codemyspec.agents.base import AgentRequest, AgentRun
+from codemyspec.collector import loading
 from codemyspec.shell import truncate
 
 if TYPE_CHECKING:  # the SDK takes seconds to import: only a run pays for it
@@ -20,6 +23,25 @@ DEFAULT_TOOLS = ("Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "Bash")
 # are the python profile's; whoever builds the agent for a project passes that project's.
 DEFAULT_BASH_ALLOWED = ("python -m pytest", "pytest", "python3 -m pytest")
 CANCEL_POLL_SECONDS = 0.2
+
+
+@functools.cache
+def _sdk_import() -> threading.Thread:
+    """Start importing claude-agent-sdk (a second or more) in a background thread, once per
+    process, so it overlaps what comes before the first run (pre-flight's test processes).
+
+    A run that starts before the import is done waits for it on Python's import lock and
+    then finds the module whole; a failed import is forgotten here and fails again, with
+    the same error, in the run that needs the SDK.
+    """
+    thread = threading.Thread(target=_import_sdk, name="claude-agent-sdk import", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_sdk() -> None:
+    with contextlib.suppress(Exception), loading():  # no collector passes: a sixth of it
+        importlib.import_module("codemyspec.agents.model_watch")  # it imports the SDK
 
 
 class ClaudeCodeAgent:
@@ -41,6 +63,11 @@ class ClaudeCodeAgent:
         self.model = model
         self.env = dict(env or {})
         self.cli_path = cli_path
+
+    def warm_up(self) -> threading.Thread:
+        """Start loading the SDK now, in the background, once per process (``_sdk_import``);
+        the thread that loads it."""
+        return _sdk_import()
 
     def run(self, request: AgentRequest, cancel: threading.Event) -> AgentRun:
         return asyncio.run(self._run(request, cancel))

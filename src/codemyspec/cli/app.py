@@ -12,6 +12,7 @@ from codemyspec.cli import (
     session_commands,
     setup_commands,
 )
+from codemyspec.cli.exiting import exit_now
 from codemyspec.cli.reported import reported
 
 app = typer.Typer(
@@ -49,5 +50,9 @@ def _root() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; the process ends without the interpreter's teardown."""
+    try:
+        app()
+    except SystemExit as stop:
+        exit_now(stop.code)
+    exit_now(0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -16,9 +17,11 @@ from rich.text import Text
 
 from codemyspec.commands import Result, ResultStatus
 from codemyspec.component_coding_sessions import fix_rounds_done
-from codemyspec.remote import ServerWait
 from codemyspec.sessions import Interaction, Session
 from codemyspec.test_reports import SuiteReport
+
+if TYPE_CHECKING:  # the HTTP client (httpx) loads only when a server is used
+    from codemyspec.remote import ServerWait
 
 #: A test summary's length in a table cell or a log line: enough for the first cause.
 SUMMARY_LIMIT = 160

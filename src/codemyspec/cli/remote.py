@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,8 +19,10 @@ from codemyspec.cli.local import Local, project_attrs
 from codemyspec.cli.settings import STATE_DIR
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project
-from codemyspec.remote import TOKEN_ENV, RemoteCatalog, RemoteSessions, ServerClient
 from codemyspec.scope import Scope
+
+if TYPE_CHECKING:  # the HTTP client (httpx) loads only when a server is used
+    from codemyspec.remote import RemoteCatalog, RemoteSessions
 
 ServerOption = Annotated[
     str | None,
@@ -47,6 +49,8 @@ class Remote:
 
 def server_token(root: Path) -> str:
     """``$CODEMYSPEC_TOKEN``, else the first line of ``.codemyspec/token``, else empty."""
+    from codemyspec.remote import TOKEN_ENV
+
     token = os.environ.get(TOKEN_ENV, "").strip()
     path = root / STATE_DIR / TOKEN_FILE
     if not token and path.is_file():
@@ -56,6 +60,8 @@ def server_token(root: Path) -> str:
 
 def open_remote(local: Local, url: str | None) -> Remote:
     """Connect to the server and find (or create) this repository's project there."""
+    from codemyspec.remote import RemoteCatalog, RemoteSessions, ServerClient
+
     url = url or local.settings.server.url
     if not url:
         raise ConfigurationError(

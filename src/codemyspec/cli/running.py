@@ -25,7 +25,6 @@ from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, component_files
-from codemyspec.design_docs import design_doc_files
 from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError, ServerUnavailableError, ValidationError
 from codemyspec.projects import Project
@@ -155,6 +154,13 @@ def check_agent(name: str, agents: dict[str, Agent]) -> None:
         raise ConfigurationError(f"agent {name!r}: program {agent.argv[0]!r} was not found")
 
 
+def start_loading(agent: Agent) -> None:
+    """Claude Code's SDK takes a second or more to import: it starts loading in the
+    background now, while pre-flight and the first worktrees keep this thread waiting."""
+    if isinstance(agent, ClaudeCodeAgent):
+        agent.warm_up()
+
+
 def implement(
     local: Local,
     context: str,
@@ -184,9 +190,12 @@ def implement(
     agents = agents if agents is not None else configured_agents(local.settings)
     agent_name = agent or local.settings.agent.default
     check_agent(agent_name, agents)
+    start_loading(agents[agent_name])
     engine, scope = target(local, remote)
     server = remote.sessions.client.url if remote else None
     if remote is not None:  # before the docs go to the server
+        from codemyspec.design_docs import design_doc_files  # its parser: only to upload
+
         check_repository(local.git, push=push)
         remote.catalog.sync(remote.project.id, design_doc_files(remote.project, local.root))
     plan = engine.plan_context_session(scope, context)
@@ -260,7 +269,9 @@ def drive(
             "run, resume and retry work on context sessions"
         )
     agents = agents if agents is not None else configured_agents(local.settings)
-    check_agent(session.agent or local.settings.agent.default, agents)
+    agent_name = session.agent or local.settings.agent.default
+    check_agent(agent_name, agents)
+    start_loading(agents[agent_name])
     cancel = threading.Event()
     title = f"{session_label(session)} · session {session.id}"
     board = ProgressBoard(title)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,9 +23,11 @@ from codemyspec.cli.settings import (
     render_settings,
 )
 from codemyspec.components import Component, component_files
-from codemyspec.design_docs import SyncReport, sync_design_docs
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Language, app_module, mix_app
+
+if TYPE_CHECKING:  # the design docs' parser (markdown-it) loads only for a sync
+    from codemyspec.design_docs import SyncReport
 
 console = Console()
 
@@ -82,6 +84,8 @@ def init(
 
 def sync_and_show(local: Local, out: Console | None = None) -> SyncReport:
     """Read the design docs into the component tree and print the tree and the changes."""
+    from codemyspec.design_docs import sync_design_docs
+
     out = out or console
     with local.app.unit_of_work() as uow:
         report = sync_design_docs(uow, local.scope, local.project, local.root)

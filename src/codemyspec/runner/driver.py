@@ -215,8 +215,7 @@ class Runner:
 
     def _clean_up(self, session: Session) -> None:
         """After a context completes: its children's worktrees and branches go."""
-        for child in session.child_sessions:
-            self._remove_workspace(child)
+        self._remove_workspaces(session.child_sessions)
         if self.config.share_branches:
             self.executor.git.unpublish(
                 [
@@ -226,11 +225,12 @@ class Runner:
                 ]
             )
 
-    def _remove_workspace(self, child: Session) -> None:
-        """Remove the child's worktree and branch, if Initialize recorded them."""
-        state = ComponentState.of(child)
-        if state.worktree and state.branch_name:
-            self.executor.git.remove(state.worktree, state.branch_name)
+    def _remove_workspaces(self, children: list[Session]) -> None:
+        """Remove the children's worktrees and branches, where Initialize recorded them."""
+        states = [ComponentState.of(child) for child in children]
+        self.executor.git.remove_all(
+            [(s.worktree, s.branch_name) for s in states if s.worktree and s.branch_name]
+        )
 
     def resume(self, scope: Scope, session_id: int) -> Session:
         """Continue from the record: interrupted children become active again, then drive.
@@ -246,9 +246,13 @@ class Runner:
         """Re-run only the failed and cancelled children, from scratch, then validate again."""
         before = self.engine.get_session(scope, session_id)
         self.engine.retry_session(scope, session_id)  # refuses a complete session first
-        for child in before.child_sessions:
-            if child.type == CHILD_SESSION_TYPE and child.status in STOPPED:
-                self._remove_workspace(child)
+        self._remove_workspaces(
+            [
+                child
+                for child in before.child_sessions
+                if child.type == CHILD_SESSION_TYPE and child.status in STOPPED
+            ]
+        )
         return self.run(scope, session_id)
 
     def join(self, scope: Scope, session_id: int) -> Session:

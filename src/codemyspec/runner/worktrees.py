@@ -88,10 +88,21 @@ class GitWorktrees:
 
     def remove(self, worktree: str, branch: str) -> None:
         """Remove the worktree and its branch; what is already gone is fine."""
+        self.remove_all([(worktree, branch)])
+
+    def remove_all(self, workspaces: Sequence[tuple[str, str]]) -> None:
+        """Remove each (worktree, branch); what is already gone is fine. A worktree whose
+        folder is gone (a finished child's) needs no call of its own: one ``worktree prune``
+        forgets them all, and one ``branch -D`` deletes every branch (git goes on past one
+        it cannot delete)."""
+        if not workspaces:
+            return
         with self._writing():
-            self._git("worktree", "remove", "--force", str(self.root / worktree))
+            for worktree, _ in workspaces:
+                if (path := self.root / worktree).exists():
+                    self._git("worktree", "remove", "--force", str(path))
             self._git("worktree", "prune")
-            self._git("branch", "-D", branch)
+            self._git("branch", "-D", *(branch for _, branch in workspaces))
 
     def remove_worktree_only(self, worktree: str) -> None:
         """Remove a finished child's worktree; its branch stays for dependents and integration."""
