@@ -4,7 +4,8 @@
 project, current interactions and children). Through the ORM that was six statements and
 most of an interaction's cost (building the queries, the identity map, eager loaders);
 here it is one select of the session joined to its component and project, one of its
-current attempt's interactions and one of its children with their components. The
+current attempt's interactions and, when it has any, one of its children with their
+components. The
 statements are ``statements``' prebuilt ones.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from codemyspec.commands import Result, parse_command
 from codemyspec.components import Component
@@ -73,7 +74,7 @@ def _project(values: Sequence[Any]) -> Project | None:
 
 
 def session_of(
-    row: Row[Any],
+    row: Sequence[Any],
     *,
     project: bool,
     interactions: list[Interaction] | None = None,
@@ -105,6 +106,8 @@ def load_session(connection: Connection, scope: Scope, session_id: int) -> Sessi
         interaction_of(r)
         for r in connection.execute(interactions_select(), {"id": session_id, "attempt": attempt})
     ]
-    rows = connection.execute(children_select(), {"id": session_id})
-    children = [session_of(r, project=False) for r in rows]
-    return session_of(found, project=True, interactions=interactions, children=children)
+    children = []
+    if found[-1]:  # has_children
+        rows = connection.execute(children_select(), {"id": session_id})
+        children = [session_of(r, project=False) for r in rows]
+    return session_of(found[:-1], project=True, interactions=interactions, children=children)

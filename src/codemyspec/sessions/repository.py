@@ -449,7 +449,7 @@ class SessionRepository:
             id=interaction_id,
             session_id=owner.id,
             step=command.module,
-            command=parse_command(values["command"], what=f"interaction {interaction_id}"),
+            command=command,  # a typed, frozen model: what parsing the stored JSON gives
             started_at=values["started_at"],
         )
 

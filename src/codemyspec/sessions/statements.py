@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Update,
     bindparam,
+    exists,
     insert,
     or_,
     select,
@@ -43,12 +44,15 @@ def _in_scope(in_project: bool) -> list[ColumnElement[bool]]:
 
 @cache
 def session_select(in_project: bool) -> Select[Any]:
-    """One session in scope, its component's and project's columns after its own."""
+    """One session in scope, its component's and project's columns after its own, then
+    whether it has children (most have none: their select is then skipped)."""
     joined = SESSIONS.outerjoin(COMPONENTS, COMPONENTS.c.id == SESSIONS.c.component_id).outerjoin(
         PROJECTS, PROJECTS.c.id == SESSIONS.c.project_id
     )
+    child = SESSIONS.alias("child")
+    has_children = exists().where(child.c.session_id == SESSIONS.c.id).label("has_children")
     return (
-        select(*SESSIONS.c, *COMPONENTS.c, *PROJECTS.c)
+        select(*SESSIONS.c, *COMPONENTS.c, *PROJECTS.c, has_children)
         .select_from(joined)
         .where(*_in_scope(in_project))
     )
