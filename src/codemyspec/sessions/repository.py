@@ -182,11 +182,12 @@ class SessionRepository:
         each, with one statement per kind of check; their ids, ascending (the order a
         database numbers the rows of one insert is not promised). A refusal or a failed
         check refuses them all."""
-        projects = {a.project_id if a.project_id is not None else scope.project_id for a in attrs}
-        for project_id in projects - {None}:
-            ProjectRepository(self._orm).get(scope, project_id)  # type: ignore[arg-type]
-        for parent_id in {a.session_id for a in attrs} - {None}:
-            self._check_exists(scope, parent_id)  # type: ignore[arg-type]
+        for project_id in {a.project_id or scope.project_id for a in attrs}:
+            if project_id is not None:
+                ProjectRepository(self._orm).get(scope, project_id)
+        for parent_id in {a.session_id for a in attrs}:
+            if parent_id is not None:
+                self._check_exists(scope, parent_id)
         self._check_components(scope, attrs)
         rows = [
             {
@@ -209,8 +210,7 @@ class SessionRepository:
                     status=status,
                 )
             )
-        ids = [int(row[0]) for row in created]
-        return ids
+        return [int(row[0]) for row in created]
 
     def _check_components(self, scope: Scope, attrs: list[SessionAttrs]) -> None:
         """Each session's component is in scope and, when it has one, in its project."""
@@ -479,8 +479,8 @@ class SessionRepository:
             self._orm.refresh(row)
             done = _interaction(row)
         else:
-            update = {"result": Result.model_validate(stored), "completed_at": completed_at}
-            done = pending.model_copy(update=update)
+            answered = {"result": Result.model_validate(stored), "completed_at": completed_at}
+            done = pending.model_copy(update=answered)
         self._emit(
             EventKind.INTERACTION_FINISHED,
             owner,
