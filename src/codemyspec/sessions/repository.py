@@ -325,11 +325,7 @@ class SessionRepository:
             common["agent"] = changes.agent
         if changes.external_conversation_id is not None:
             common["external_conversation_id"] = changes.external_conversation_id
-        states = [
-            # What the JSON column gives back when read: the merged state, round-tripped.
-            json.loads(json.dumps({**s.state, **changes.state})) if changes.state else s.state
-            for s in sessions
-        ]
+        states = [{**s.state, **changes.state} if changes.state else s.state for s in sessions]
         columns = (*sorted(common), *(("state",) if changes.state else ()))
         rows = [
             {
@@ -347,7 +343,8 @@ class SessionRepository:
                 update={
                     **{k: v for k, v in common.items() if k != "status"},
                     "status": changes.status or s.status,
-                    "state": state,
+                    # What the JSON column gives back when read (stored, so it serializes).
+                    "state": json.loads(json.dumps(state)) if changes.state else state,
                 }
             )
             for s, state in zip(sessions, states, strict=True)
