@@ -90,17 +90,12 @@ from pathlib import Path
 
 from tests.support.git_repos import GIT_IDENTITY, SAMPLE_PYPROJECT, git
 
+from bench.engine import engine_ms_per_interaction
 from codemyspec.agents import AgentRequest, ClaudeCodeAgent
-from codemyspec.bootstrap import bootstrap
 from codemyspec.cli.local import open_local
 from codemyspec.cli.settings import AgentSettings, ProjectSettings, Settings, render_settings
-from codemyspec.commands import Result
 from codemyspec.component_coding_sessions import ComponentState
-from codemyspec.components import ComponentAttrs, ComponentType
-from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
-from codemyspec.projects import ProjectAttrs
-from codemyspec.scope import Scope
-from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatus
+from codemyspec.sessions import Interaction, Session, SessionStatus
 from codemyspec_testing import Reply, ScriptedModel, by_prompt, write
 
 CONTEXT = "Parts"
@@ -543,45 +538,6 @@ def report(
     ]
     lines += ["", f"engine per interaction in process (SQLite): {engine:.2f} ms"]
     return "\n".join(lines)
-
-
-def engine_ms_per_interaction(base: Path, rounds: int = 100) -> float:
-    """Milliseconds of ``next_command`` + ``handle_result`` in process on SQLite, nothing
-    executed: each round is the Initialize of a fresh context's first session, so the
-    figure is one realistic interaction's, not one buried under hundreds of earlier ones."""
-    base.mkdir(parents=True)
-    app = bootstrap(f"sqlite:///{base / 'engine.db'}")
-    try:
-        with app.unit_of_work() as uow:
-            account = uow.accounts.get_or_create_account("bench")
-            scope = Scope(account_id=account.id)
-            project = uow.projects.create(
-                scope, ProjectAttrs(name="shop", root=str(base), package="shop")
-            )
-            scope = scope.for_project(project.id)
-            contexts = []
-            for i in range(rounds):
-                context = uow.components.create(
-                    scope, ComponentAttrs(module_name=f"Probe{i}", type=ComponentType.CONTEXT)
-                )
-                uow.components.create(
-                    scope,
-                    ComponentAttrs(module_name=f"Probe{i}.Part", parent_component_id=context.id),
-                )
-                contexts.append(context.id)
-        sessions = [
-            app.sessions.create_session(
-                scope, SessionAttrs(type=CONTEXT_SESSION_TYPE, component_id=c, agent="bench")
-            )
-            for c in contexts
-        ]
-        started = time.perf_counter()
-        for session in sessions:
-            interaction = app.sessions.next_command(scope, session.id)
-            app.sessions.handle_result(scope, session.id, interaction.id, Result.ok())
-        return (time.perf_counter() - started) / rounds * 1000
-    finally:
-        app.close()
 
 
 def main() -> None:

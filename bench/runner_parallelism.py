@@ -27,7 +27,7 @@ from tests.support.factories import make_account, make_project
 from tests.support.git_repos import GIT_IDENTITY, git, make_git_project
 from tests.support.sample_project import scripted_agent_argv
 
-from bench.orchestration import engine_ms_per_interaction
+from bench.engine import engine_ms_per_interaction
 from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
 from codemyspec.bootstrap import App, bootstrap
 from codemyspec.components import ComponentAttrs, ComponentType

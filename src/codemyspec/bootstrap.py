@@ -59,9 +59,12 @@ class App:
         self.sessions = SessionsService(self.unit_of_work, self.registry, clock=clock)
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """One transaction over every repository; session events are published after commit."""
-        with self.database.transaction() as orm:
+    def unit_of_work(self, *, read_only: bool = False) -> Iterator[UnitOfWork]:
+        """One transaction over every repository; session events are published after commit.
+
+        ``read_only``: the block only reads (on SQLite it then takes no write lock).
+        """
+        with self.database.transaction(read_only=read_only) as orm:
             work = UnitOfWork(
                 accounts=AccountRepository(orm),
                 projects=ProjectRepository(orm),

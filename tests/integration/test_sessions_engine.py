@@ -44,6 +44,7 @@ from codemyspec.sessions import (
     SessionStatus,
     SessionUpdate,
     ShellCommand,
+    SpawnSessionsCommand,
     StepOutcome,
 )
 from tests.support.factories import Context, make_context, make_context_session
@@ -177,6 +178,87 @@ def test_get_session_takes_the_same_number_of_queries_for_2_or_10_children_and_i
     assert all(child.component is not None for child in loaded_large.child_sessions)
     assert len(large_queries) == len(small_queries), large_queries
     assert len(large_queries) <= 8, large_queries
+
+
+def test_a_pure_step_is_handed_out_and_judged_in_a_handful_of_statements(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    session = make_context_session(app, scope, make_context(app, scope))
+
+    with counting_queries(app) as handing_out:
+        pending = app.sessions.next_command(scope, session.id)
+    with counting_queries(app) as judging:
+        judged = app.sessions.handle_result(scope, session.id, pending.id, Result.ok())
+
+    # BEGIN (SQLite), load (two selects: no children), then one insert; BEGIN, load, then
+    # one update each for the result and the state.
+    assert len(handing_out) <= 4, handing_out
+    assert len(judging) <= 5, judging
+    assert judged == app.sessions.get_session(scope, session.id), "what a reload reads"
+    assert judged.state["branch_name"] == BRANCH
+
+
+def spawned_with(app: App, scope: Scope, name: str, children: int) -> Session:
+    """A context session of ``children`` components, initialized and about to spawn."""
+    context = make_context(app, scope, name, [(f"Part{i}", i) for i in range(children)])
+    session = make_context_session(app, scope, context)
+    pending = app.sessions.next_command(scope, session.id)
+    app.sessions.handle_result(scope, session.id, pending.id, Result.ok())
+    return session
+
+
+def test_spawning_10_children_sends_as_many_statements_as_spawning_2(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    small, large = spawned_with(app, scope, "Small", 2), spawned_with(app, scope, "Large", 10)
+
+    with counting_queries(app) as spawning_small:
+        two = app.sessions.next_command(scope, small.id)
+    with counting_queries(app) as spawning_large:
+        ten = app.sessions.next_command(scope, large.id)
+
+    assert isinstance(ten.command, SpawnSessionsCommand)
+    assert isinstance(two.command, SpawnSessionsCommand)
+    children = app.sessions.get_session(scope, large.id).child_sessions
+    assert ten.command.child_session_ids == [c.id for c in children]
+    assert len(children) == 10 and len(two.command.child_session_ids) == 2
+    assert len(spawning_large) == len(spawning_small), spawning_large
+    assert len(spawning_large) <= 11, spawning_large
+
+
+def test_cancelling_10_children_sends_as_many_statements_as_cancelling_2(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    small, large = spawned_with(app, scope, "Small", 2), spawned_with(app, scope, "Large", 10)
+    app.sessions.next_command(scope, small.id)
+    app.sessions.next_command(scope, large.id)
+
+    with counting_queries(app) as cancelling_small:
+        app.sessions.cancel_session(scope, small.id)
+    with counting_queries(app) as cancelling_large:
+        cancelled = app.sessions.cancel_session(scope, large.id)
+
+    assert cancelled.status is SessionStatus.CANCELLED
+    assert [c.status for c in cancelled.child_sessions] == [SessionStatus.CANCELLED] * 10
+    assert all(c.state["error"] == "cancelled by user" for c in cancelled.child_sessions)
+    assert len(cancelling_large) == len(cancelling_small), cancelling_large
+    assert len(cancelling_large) <= 9, cancelling_large
+
+
+def test_reading_a_session_waits_for_no_writer_and_sees_only_what_was_committed(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    if app.database.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock: PostgreSQL's readers never take one")
+    session = make_context_session(app, scope, make_context(app, scope))
+
+    with app.database.engine.connect() as writer:  # holds SQLite's write lock until it ends
+        writer.execute(text("UPDATE sessions SET agent = 'uncommitted'"))
+        loaded = app.sessions.get_session(scope, session.id)
+        listed = app.sessions.list_sessions(scope)
+
+    assert loaded == session
+    assert [s.agent for s in listed] == [session.agent]
 
 
 def test_list_sessions_filters_by_status_type_parent_and_roots(

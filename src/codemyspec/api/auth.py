@@ -26,7 +26,7 @@ def token_scope(
     """The caller's scope; no token, an unknown one or a revoked one is a 401."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("a bearer token is required")
-    with app_of(request).unit_of_work() as uow:
+    with app_of(request).unit_of_work(read_only=True) as uow:
         return uow.accounts.authenticate(credentials.credentials)
 
 

@@ -20,6 +20,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # A server runs up to 40 requests at once (the thread pool FastAPI's sync routes share);
 # each holds one connection, so the pool has room for all of them instead of queueing.
 SERVER_POOL = {"pool_size": 10, "max_overflow": 30, "pool_pre_ping": True}
+READ_ONLY = "codemyspec_read_only"
+"""The execution option of a unit of work's connection that only reads (see ``_begin``)."""
 
 
 def database_url(default_path: Path) -> str:
@@ -40,10 +42,13 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Any) -> None:
-    # IMMEDIATE: take the write lock up front, so a transaction never reads a snapshot it
-    # later cannot write from (SQLITE_BUSY_SNAPSHOT); concurrent writers wait busy_timeout.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection: Any) -> None:
+    # A unit of work that writes takes the write lock up front (IMMEDIATE), so it never reads
+    # a snapshot it later cannot write from (SQLITE_BUSY_SNAPSHOT); concurrent writers wait
+    # busy_timeout. One that only reads takes no lock: a deferred BEGIN reads one snapshot,
+    # which in WAL mode neither waits for a writer nor holds one up.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def newest_revision() -> str | None:
@@ -93,23 +98,30 @@ class Database:
             raise ConfigurationError(f"cannot open database {url!r}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _enable_sqlite_foreign_keys)
-            event.listen(self.engine, "begin", _begin_immediate)
+            event.listen(self.engine, "begin", _begin)
         if apply_migrations:
             try:
                 migrate(self.engine)
             except SQLAlchemyError as exc:
                 raise ConfigurationError(f"cannot migrate database {url!r}: {exc}") from exc
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        # The same pool and listeners; its connections say that they only read.
+        reader = self.engine.execution_options(**{READ_ONLY: True})
+        self.read_session_factory = sessionmaker(reader, expire_on_commit=False)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
         """One unit of work: commits when the block ends, rolls back if it raises.
+
+        ``read_only``: the block only reads, so on SQLite it takes no write lock; a write
+        in it may then fail (``SQLITE_BUSY_SNAPSHOT``) rather than wait.
 
         Repositories translate the errors of their writes; what is left (a read the
         database fails, a commit it refuses) is translated here, so none escapes raw.
         """
         try:
-            with self.session_factory.begin() as orm:
+            factory = self.read_session_factory if read_only else self.session_factory
+            with factory.begin() as orm:
                 yield orm
         except SQLAlchemyError as exc:
             raise PersistenceError(f"the database failed: {database_reason(exc)}") from exc

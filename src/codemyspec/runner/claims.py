@@ -110,8 +110,12 @@ class Claims:
 
     @contextmanager
     def holding(self, scope: Scope, session_id: int) -> Iterator[None]:
-        """Hold the session for the block; another runner's live claim is an error."""
-        if not self.take(scope, session_id):
+        """Hold the session for the block; another runner's live claim is an error.
+
+        A session claimed a moment ago (the scheduler claims a child before running it) is
+        not claimed again: the renewer keeps it, or drops it when the claim is lost.
+        """
+        if not self.holds(session_id) and not self.take(scope, session_id):
             # Ask again: the error names the holder and its lease (or it was just released).
             self.engine.claim_session(scope, session_id, self.holder, self.lease_seconds)
             self.take(scope, session_id)

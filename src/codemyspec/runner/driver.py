@@ -44,6 +44,15 @@ def child_ids(command: Command) -> list[int]:
 STOPPED = (SessionStatus.FAILED, SessionStatus.CANCELLED)
 
 
+def _with_pending(judged: Session | None, interaction: Interaction) -> Session | None:
+    """The session ``handle_result`` returned, with the interaction handed out since: what
+    reading it again would give, without the round trip. None when it must be read: nothing
+    judged yet in this run, or a spawn (the engine created the children with it)."""
+    if judged is None or interaction.command.command is CommandKind.SPAWN_SESSIONS:
+        return None
+    return judged.model_copy(update={"interactions": [interaction, *judged.interactions]})
+
+
 class Runner:
     """Executes a session's commands where the code lives, children in parallel."""
 
@@ -94,17 +103,20 @@ class Runner:
 
     def _drive(self, scope: Scope, session_id: int) -> None:
         failed_step: str | None = None
+        judged: Session | None = None  # the session as the last handle_result left it
         while not self.cancel.is_set():
             try:
                 interaction = self.engine.next_command(scope, session_id)
             except (SessionCompleteError, SessionNotActiveError):
                 break
-            session = self.engine.get_session(scope, session_id)
+            session = _with_pending(judged, interaction) or self.engine.get_session(
+                scope, session_id
+            )
             self._notify(session, interaction, None)
             result = self._execute(scope, session, interaction).storable()
             if self.cancel.is_set() or not self.claims.holds(session_id):
                 break  # interrupted, or the lease was lost to another runner
-            updated = self.engine.handle_result(scope, session_id, interaction.id, result)
+            updated = judged = self.engine.handle_result(scope, session_id, interaction.id, result)
             stored = updated.interaction(interaction.id)
             self._notify(updated, interaction, stored.result if stored else result)
             spawned = interaction.command.command is CommandKind.SPAWN_SESSIONS

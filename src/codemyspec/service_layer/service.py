@@ -73,14 +73,14 @@ class SessionsService(SessionsEngine, SessionsApi):
             return work.sessions.create(scope, attrs)
 
     def session_tree(self, scope: Scope, session_id: int) -> Session:
-        with self._unit_of_work() as work:
+        with self._unit_of_work(read_only=True) as work:
             found = work.sessions.trees(scope, session_id)
         if not found:
             return self.get_session(scope, session_id)  # raises NotFoundError
         return found[0]
 
     def session_trees(self, scope: Scope) -> list[Session]:
-        with self._unit_of_work() as work:
+        with self._unit_of_work(read_only=True) as work:
             return list(reversed(work.sessions.trees(scope, child_interactions=False)))
 
     def resume_session(self, scope: Scope, session_id: int) -> Session:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import CursorResult, Executable, Select, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
@@ -32,12 +33,23 @@ from codemyspec.errors import (
 from codemyspec.projects import Project, ProjectRepository
 from codemyspec.scope import Scope
 from codemyspec.sessions.events import EventKind, SessionEvent
+from codemyspec.sessions.loading import load_session, scope_params
 from codemyspec.sessions.models import (
     Interaction,
     Session,
     SessionAttrs,
     SessionStatus,
     SessionUpdate,
+)
+from codemyspec.sessions.statements import (
+    COMPONENTS,
+    claim_update,
+    exists_select,
+    interaction_insert,
+    release_update,
+    result_update,
+    sessions_insert,
+    sessions_update,
 )
 
 
@@ -105,7 +117,7 @@ class SessionRepository:
         self._orm = orm
         self.events: list[SessionEvent] = []
 
-    def _emit(self, kind: EventKind, row: SessionRow, **fields: object) -> None:
+    def _emit(self, kind: EventKind, row: SessionRow | Session, **fields: object) -> None:
         self.events.append(
             SessionEvent.model_validate(
                 {
@@ -113,14 +125,30 @@ class SessionRepository:
                     "session_id": row.id,
                     "account_id": row.account_id,
                     "parent_session_id": row.session_id,
-                    "status": row.status,
+                    "status": str(row.status),
                     **fields,
                 }
             )
         )
 
+    def _execute(self, statement: Executable, params: Any = None) -> CursorResult[*tuple[Any, ...]]:
+        """A prebuilt Core statement in this unit of work's transaction (no ORM on the way)."""
+        return self._orm.connection().execute(statement, params)
+
+    def _loaded(self, scope: Scope, session: int | Session) -> Session:
+        return session if isinstance(session, Session) else self.get(scope, session)
+
+    def _check_exists(self, scope: Scope, session_id: int) -> None:
+        found = self._execute(
+            exists_select(scope.project_id is not None), scope_params(scope, session_id)
+        )
+        if found.first() is None:
+            raise NotFoundError(f"Session {session_id} not found")
+
     def _row(self, scope: Scope, session_id: int) -> SessionRow:
-        row = self._orm.scalars(_scoped(scope).where(SessionRow.id == session_id)).one_or_none()
+        # populate_existing: a Core write in this unit of work may have changed the row.
+        query = _scoped(scope).where(SessionRow.id == session_id)
+        row = self._orm.scalars(query.execution_options(populate_existing=True)).one_or_none()
         if row is None:
             raise NotFoundError(f"Session {session_id} not found")
         return row
@@ -149,6 +177,61 @@ class SessionRepository:
         self._emit(EventKind.SESSION_CREATED, row)
         return self.get(scope, row.id)
 
+    def create_all(self, scope: Scope, attrs: list[SessionAttrs]) -> list[int]:
+        """Many sessions (a spawn's children) in one insert, checked as ``create`` checks
+        each, with one statement per kind of check; their ids, ascending (the order a
+        database numbers the rows of one insert is not promised). A refusal or a failed
+        check refuses them all."""
+        for project_id in {a.project_id or scope.project_id for a in attrs}:
+            if project_id is not None:
+                ProjectRepository(self._orm).get(scope, project_id)
+        for parent_id in {a.session_id for a in attrs}:
+            if parent_id is not None:
+                self._check_exists(scope, parent_id)
+        self._check_components(scope, attrs)
+        rows = [
+            {
+                **a.model_dump(mode="json", exclude={"project_id"}),
+                "project_id": a.project_id if a.project_id is not None else scope.project_id,
+                "account_id": scope.account_id,
+                "user_id": scope.user_id,
+            }
+            for a in attrs
+        ]
+        with refused_writes(f"create {len(rows)} sessions"):
+            created = sorted(self._execute(sessions_insert(), rows))
+        for session_id, parent_id, status in created:
+            self.events.append(
+                SessionEvent(
+                    kind=EventKind.SESSION_CREATED,
+                    session_id=session_id,
+                    account_id=scope.account_id,
+                    parent_session_id=parent_id,
+                    status=status,
+                )
+            )
+        return [int(row[0]) for row in created]
+
+    def _check_components(self, scope: Scope, attrs: list[SessionAttrs]) -> None:
+        """Each session's component is in scope and, when it has one, in its project."""
+        wanted = {a.component_id for a in attrs} - {None}
+        if not wanted:
+            return
+        query = select(COMPONENTS.c.id, COMPONENTS.c.project_id).where(
+            COMPONENTS.c.id.in_(wanted), COMPONENTS.c.account_id == scope.account_id
+        )
+        if scope.project_id is not None:
+            query = query.where(COMPONENTS.c.project_id == scope.project_id)
+        found: dict[int, int] = {int(r[0]): int(r[1]) for r in self._execute(query)}
+        for a in attrs:
+            if a.component_id is None:
+                continue
+            if a.component_id not in found:
+                raise NotFoundError(f"Component {a.component_id} not found")
+            project_id = a.project_id if a.project_id is not None else scope.project_id
+            if project_id is not None and found[a.component_id] != project_id:
+                raise ValidationError(f"component {a.component_id} is not in project {project_id}")
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: a write that fails inside it leaves the rest intact."""
@@ -157,25 +240,7 @@ class SessionRepository:
 
     def get(self, scope: Scope, session_id: int) -> Session:
         """The session with component, project, interactions (newest first) and children."""
-        row = self._orm.scalars(
-            _scoped(scope)
-            .where(SessionRow.id == session_id)
-            .options(
-                selectinload(SessionRow.component),
-                selectinload(SessionRow.project),
-                selectinload(SessionRow.interactions),
-                selectinload(SessionRow.child_sessions).selectinload(SessionRow.component),
-            )
-            .execution_options(populate_existing=True)
-        ).one_or_none()
-        if row is None:
-            raise NotFoundError(f"Session {session_id} not found")
-        return _session(
-            row,
-            interactions=[_interaction(i) for i in row.interactions if i.attempt == row.attempt],
-            children=[_session(child) for child in row.child_sessions],
-            with_project=True,
-        )
+        return load_session(self._orm.connection(), scope, session_id)
 
     def list_sessions(
         self,
@@ -195,7 +260,8 @@ class SessionRepository:
             query = query.where(SessionRow.session_id == parent_id)
         if roots_only:
             query = query.where(SessionRow.session_id.is_(None))
-        return [_session(row) for row in self._orm.scalars(query.order_by(SessionRow.id))]
+        query = query.order_by(SessionRow.id).execution_options(populate_existing=True)
+        return [_session(row) for row in self._orm.scalars(query)]
 
     def trees(
         self, scope: Scope, root_id: int | None = None, *, child_interactions: bool = True
@@ -240,21 +306,52 @@ class SessionRepository:
             for row in rows
         ]
 
-    def update(self, scope: Scope, session_id: int, changes: SessionUpdate) -> Session:
-        row = self._row(scope, session_id)
+    def update(self, scope: Scope, session: int | Session, changes: SessionUpdate) -> Session:
+        """Apply ``changes``; a ``Session`` loaded in this unit of work is not read again."""
+        return self.update_all(scope, [self._loaded(scope, session)], changes)[0]
+
+    def update_all(
+        self, scope: Scope, sessions: list[Session], changes: SessionUpdate
+    ) -> list[Session]:
+        """The same ``changes`` to sessions loaded in this unit of work, in one statement;
+        only the columns ``changes`` sets are written. Returns them as a reload would."""
+        if not sessions:
+            return []
+        now = utcnow()
+        common: dict[str, Any] = {"updated_at": now}
         if changes.status is not None:
-            row.status = changes.status.value
-        if changes.state:
-            row.state = {**(row.state or {}), **changes.state}
+            common["status"] = changes.status.value
         if changes.agent is not None:
-            row.agent = changes.agent
+            common["agent"] = changes.agent
         if changes.external_conversation_id is not None:
-            row.external_conversation_id = changes.external_conversation_id
-        row.updated_at = utcnow()
-        with refused_writes(f"update session {session_id}"):
-            self._orm.flush()
-        self._emit(EventKind.SESSION_UPDATED, row)
-        return self.get(scope, session_id)
+            common["external_conversation_id"] = changes.external_conversation_id
+        states = [{**s.state, **changes.state} if changes.state else s.state for s in sessions]
+        columns = (*sorted(common), *(("state",) if changes.state else ()))
+        rows = [
+            {
+                "b_id": s.id,
+                **{f"b_{k}": v for k, v in common.items()},
+                **({"b_state": state} if changes.state else {}),
+            }
+            for s, state in zip(sessions, states, strict=True)
+        ]
+        which = ", ".join(str(s.id) for s in sessions)
+        with refused_writes(f"update session {which}"):
+            self._execute(sessions_update(columns), rows[0] if len(rows) == 1 else rows)
+        updated = [
+            s.model_copy(
+                update={
+                    **{k: v for k, v in common.items() if k != "status"},
+                    "status": changes.status or s.status,
+                    # What the JSON column gives back when read (stored, so it serializes).
+                    "state": json.loads(json.dumps(state)) if changes.state else state,
+                }
+            )
+            for s, state in zip(sessions, states, strict=True)
+        ]
+        for session in updated:
+            self._emit(EventKind.SESSION_UPDATED, session)
+        return updated
 
     def restart(self, scope: Scope, session_id: int, state: dict[str, Any]) -> Session:
         """Start a new attempt: active again, fresh state; earlier interactions are kept apart."""
@@ -291,33 +388,23 @@ class SessionRepository:
         It succeeds when nobody holds the session, ``holder`` already does, the lease ran
         out before ``now``, or the holder is ``take_over_from`` (a runner known to be dead).
         """
-        row = self._row(scope, session_id)
-        free = [
-            SessionRow.claimed_by.is_(None),
-            SessionRow.claimed_by == holder,
-            SessionRow.claim_expires_at < now,
-        ]
+        params = {**scope_params(scope, session_id), "holder": holder, "now": now, "until": until}
         if take_over_from is not None:
-            free.append(SessionRow.claimed_by == take_over_from)
+            params["dead"] = take_over_from
+        statement = claim_update(scope.project_id is not None, take_over_from is not None)
         with refused_writes(f"claim session {session_id}"):
-            claimed = self._orm.execute(
-                update(SessionRow)
-                .where(SessionRow.id == row.id, or_(*free))
-                .values(claimed_by=holder, claim_expires_at=until)
-                .execution_options(synchronize_session=False)
-            )
-        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+            claimed = self._execute(statement, params).rowcount == 1
+        if not claimed:
+            self._check_exists(scope, session_id)
+        return claimed
 
     def release(self, scope: Scope, session_id: int, holder: str) -> None:
         """Give up ``holder``'s claim; a claim someone else holds now is left alone."""
-        row = self._row(scope, session_id)
+        params = {**scope_params(scope, session_id), "holder": holder}
         with refused_writes(f"release session {session_id}"):
-            self._orm.execute(
-                update(SessionRow)
-                .where(SessionRow.id == row.id, SessionRow.claimed_by == holder)
-                .values(claimed_by=None, claim_expires_at=None)
-                .execution_options(synchronize_session=False)
-            )
+            released = self._execute(release_update(scope.project_id is not None), params)
+        if released.rowcount != 1:
+            self._check_exists(scope, session_id)
 
     def delete(self, scope: Scope, session_id: int) -> None:
         row = self._row(scope, session_id)
@@ -326,66 +413,79 @@ class SessionRepository:
             self._orm.delete(row)
             self._orm.flush()
 
-    def add_interaction(self, scope: Scope, session_id: int, command: Command) -> Interaction:
+    def add_interaction(
+        self, scope: Scope, session: int | Session, command: Command
+    ) -> Interaction:
         """Store a pending interaction; the database refuses a second pending one
         (``InteractionConflictError``: the caller hands out the stored one instead)."""
-        row = self._row(scope, session_id)
-        interaction = InteractionRow(
-            session_id=row.id,
-            step=command.module,
-            attempt=row.attempt,
-            command=command.model_dump(mode="json"),
-        )
-        self._orm.add(interaction)
+        owner = self._loaded(scope, session)
+        values = {
+            "session_id": owner.id,
+            "step": command.module,
+            "attempt": owner.attempt,
+            "command": command.model_dump(mode="json"),
+            "started_at": utcnow(),
+        }
         try:
-            self._orm.flush()
+            inserted = self._execute(interaction_insert(), values)
         except SQLAlchemyError as exc:
             if is_unique_violation(exc):
                 raise InteractionConflictError(
-                    f"session {session_id} already has a pending interaction; "
+                    f"session {owner.id} already has a pending interaction; "
                     f"{command.module} was not stored ({database_reason(exc)})"
                 ) from exc
             raise PersistenceError(
-                f"could not store the {command.module} interaction of session {session_id}: "
+                f"could not store the {command.module} interaction of session {owner.id}: "
                 f"{database_reason(exc)}"
             ) from exc
+        interaction_id = inserted.inserted_primary_key[0]  # type: ignore[index]
         self._emit(
-            EventKind.INTERACTION_STARTED, row, interaction_id=interaction.id, step=command.module
+            EventKind.INTERACTION_STARTED, owner, interaction_id=interaction_id, step=command.module
         )
-        return _interaction(interaction)
+        return Interaction(
+            id=interaction_id,
+            session_id=owner.id,
+            step=command.module,
+            command=command,  # a typed, frozen model: what parsing the stored JSON gives
+            started_at=values["started_at"],
+        )
 
     def record_result(
-        self, scope: Scope, session_id: int, interaction_id: int, result: Result
+        self, scope: Scope, session: int | Session, interaction_id: int, result: Result
     ) -> Interaction:
         """Store the result once: an update guarded by ``completed_at IS NULL``."""
-        row = self._row(scope, session_id)
+        owner = self._loaded(scope, session)
+        stored = result.model_dump(mode="json")
         completed_at: datetime = utcnow()
+        params = {
+            "b_id": interaction_id,
+            "b_session": owner.id,
+            "b_result": stored,
+            "b_completed_at": completed_at,
+        }
         with refused_writes(f"store the result of interaction {interaction_id}"):
-            applied = self._orm.execute(
-                update(InteractionRow)
-                .where(
-                    InteractionRow.id == interaction_id,
-                    InteractionRow.session_id == row.id,
-                    InteractionRow.completed_at.is_(None),
-                )
-                .values(result=result.model_dump(mode="json"), completed_at=completed_at)
-                .execution_options(synchronize_session=False)
-            )
-        if applied.rowcount != 1:  # type: ignore[attr-defined]
-            self._interaction_row(row.id, interaction_id)
+            applied = self._execute(result_update(), params)
+        if applied.rowcount != 1:
+            self._interaction_row(owner.id, interaction_id)
             raise ResultAlreadyRecordedError(
                 f"interaction {interaction_id} already has a result; a second one is refused"
             )
-        stored = self._interaction_row(row.id, interaction_id)
-        self._orm.refresh(stored)
+        pending = owner.interaction(interaction_id)
+        if pending is None:  # not of the attempt loaded: read it as stored
+            row = self._interaction_row(owner.id, interaction_id)
+            self._orm.refresh(row)
+            done = _interaction(row)
+        else:
+            answered = {"result": Result.model_validate(stored), "completed_at": completed_at}
+            done = pending.model_copy(update=answered)
         self._emit(
             EventKind.INTERACTION_FINISHED,
-            row,
+            owner,
             interaction_id=interaction_id,
-            step=stored.step,
+            step=done.step,
             result_status=result.status.value,
         )
-        return _interaction(stored)
+        return done
 
     def _interaction_row(self, session_id: int, interaction_id: int) -> InteractionRow:
         stored = self._orm.scalars(

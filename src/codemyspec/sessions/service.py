@@ -7,7 +7,6 @@ publishes the session events only after the work commits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any, Protocol
@@ -51,7 +50,10 @@ class Work(Protocol):
     def components(self) -> ComponentRepository: ...
 
 
-UnitOfWorkFactory = Callable[[], AbstractContextManager[Work]]
+class UnitOfWorkFactory(Protocol):
+    """Opens one unit of work; ``read_only`` when the block only reads (no write lock)."""
+
+    def __call__(self, *, read_only: bool = False) -> AbstractContextManager[Work]: ...
 
 
 class SessionsEngine:
@@ -79,7 +81,7 @@ class SessionsEngine:
             return work.sessions.create(scope, attrs)
 
     def get_session(self, scope: Scope, session_id: int) -> Session:
-        with self._unit_of_work() as work:
+        with self._unit_of_work(read_only=True) as work:
             return work.sessions.get(scope, session_id)
 
     def list_sessions(
@@ -91,7 +93,7 @@ class SessionsEngine:
         parent_id: int | None = None,
         roots_only: bool = False,
     ) -> list[Session]:
-        with self._unit_of_work() as work:
+        with self._unit_of_work(read_only=True) as work:
             return work.sessions.list_sessions(
                 scope, status=status, type=type, parent_id=parent_id, roots_only=roots_only
             )
@@ -116,11 +118,10 @@ class SessionsEngine:
                     f"session {session_id} is complete; there is nothing to cancel"
                 )
             cancelled = SessionUpdate(status=SessionStatus.CANCELLED, state={"error": reason})
-            for child in session.child_sessions:
-                if not child.status.is_terminal:
-                    work.sessions.update(scope, child.id, cancelled)
+            unfinished = [c for c in session.child_sessions if not c.status.is_terminal]
+            work.sessions.update_all(scope, unfinished, cancelled)
             if session.status is not SessionStatus.CANCELLED:
-                work.sessions.update(scope, session_id, cancelled)
+                work.sessions.update(scope, session, cancelled)
             return work.sessions.get(scope, session_id)
 
     def claim_session(
@@ -187,7 +188,7 @@ class SessionsEngine:
             command = step.get_command(scope, session, context=self._context(work, session))
             if isinstance(command, SpawnSessionsCommand) and command.spawn:
                 command = _spawned(work, scope, session, command)
-            return work.sessions.add_interaction(scope, session_id, command)
+            return work.sessions.add_interaction(scope, session, command)
 
     def handle_result(
         self, scope: Scope, session_id: int, interaction_id: int, result: Result
@@ -208,10 +209,19 @@ class SessionsEngine:
             outcome = step.handle_result(
                 scope, session, result, context=self._context(work, session)
             )
-            work.sessions.record_result(scope, session_id, interaction_id, outcome.result)
+            # Nothing else changes the session within this unit of work: the one loaded, with
+            # the result and the updates applied, is what a reload would read.
+            stored = work.sessions.record_result(scope, session, interaction_id, outcome.result)
+            session = session.model_copy(
+                update={
+                    "interactions": [
+                        stored if i.id == stored.id else i for i in session.interactions
+                    ]
+                }
+            )
             if not outcome.updates.is_empty:
-                return work.sessions.update(scope, session_id, outcome.updates)  # reloaded
-            return work.sessions.get(scope, session_id)
+                return work.sessions.update(scope, session, outcome.updates)
+            return session
 
 
 def _spawned(
@@ -219,12 +229,11 @@ def _spawned(
 ) -> SpawnSessionsCommand:
     """Create the children a step asked for; the command records their ids instead.
 
-    One that cannot be created is logged and left out (each in its own savepoint); none at
-    all is the step's failure.
+    All in one insert; when that is refused, each in its own savepoint, so one that cannot
+    be created is logged and left out. None at all is the step's failure.
     """
-    child_ids: list[int] = []
-    for child in command.spawn:
-        attrs = SessionAttrs(
+    wanted = [
+        SessionAttrs(
             type=child.type,
             component_id=child.component_id,
             session_id=session.id,
@@ -234,11 +243,26 @@ def _spawned(
             environment_type=session.environment_type,
             state=child.state,
         )
+        for child in command.spawn
+    ]
+    try:
+        with work.sessions.savepoint():
+            child_ids = work.sessions.create_all(scope, wanted)
+    except CodeMySpecError:
+        child_ids = _one_by_one(work, scope, command, wanted)
+    if not child_ids:
+        raise StepError("Failed to spawn any child sessions")
+    return command.model_copy(update={"child_session_ids": child_ids, "spawn": []})
+
+
+def _one_by_one(
+    work: Work, scope: Scope, command: SpawnSessionsCommand, wanted: list[SessionAttrs]
+) -> list[int]:
+    child_ids: list[int] = []
+    for child, attrs in zip(command.spawn, wanted, strict=True):
         try:
             with work.sessions.savepoint():
                 child_ids.append(work.sessions.create(scope, attrs).id)
         except CodeMySpecError as exc:
             log.warning("could not spawn a coding session for %s: %s", child.name, exc)
-    if not child_ids:
-        raise StepError("Failed to spawn any child sessions")
-    return command.model_copy(update={"child_session_ids": child_ids, "spawn": []})
+    return child_ids
