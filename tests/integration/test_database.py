@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from codemyspec.bootstrap import App, bootstrap
@@ -223,3 +225,42 @@ def test_deleting_a_session_through_the_engine_removes_its_interactions_and_chil
         interactions = connection.scalars(text("SELECT id FROM interactions")).all()
     assert sessions == [other.id], "the other session is untouched"
     assert interactions == [pending_on_other.id]
+
+
+def test_writers_in_one_process_queue_for_sqlite_instead_of_meeting_its_locked_error(
+    tmp_path: Path,
+) -> None:
+    """Eight threads writing at once never find SQLite's write lock taken: they queue in
+    process (SQLite's busy handler would nap up to 100 ms each time). With no busy wait at
+    all (busy_timeout 0), a collision would be a "database is locked" error."""
+    app = bootstrap(f"sqlite:///{tmp_path / 'writers.db'}")
+
+    @event.listens_for(app.database.engine, "connect")
+    def _no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+    app.database.engine.dispose()  # connections made from now on do not wait
+    errors: list[BaseException] = []
+
+    def write(k: int) -> None:
+        try:
+            for i in range(25):
+                with app.unit_of_work() as uow:
+                    uow.accounts.get_or_create_account(f"writer-{k}-{i}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    app.close()
+    assert errors == []
+    reopened = bootstrap(f"sqlite:///{tmp_path / 'writers.db'}")
+    try:
+        with reopened.unit_of_work(read_only=True) as uow:
+            found = [uow.accounts.get_or_create_account(f"writer-{k}-24") for k in range(8)]
+        assert len({account.id for account in found}) == 8
+    finally:
+        reopened.close()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,13 @@ class Database:
             except SQLAlchemyError as exc:
                 raise ConfigurationError(f"cannot migrate database {url!r}: {exc}") from exc
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite lets one writer in at a time and makes the others sleep in its busy handler
+        # (1, 2, 5 … up to 100 ms a nap), so this process's writers queue here instead and
+        # the next one starts the moment the last commits. Other processes still wait on
+        # SQLite's busy_timeout. A server database has row locks and needs none of this.
+        self._writers: AbstractContextManager[object] = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
         # The same pool and listeners; its connections say that they only read.
         reader = self.engine.execution_options(**{READ_ONLY: True})
         self.read_session_factory = sessionmaker(reader, expire_on_commit=False)
@@ -121,7 +129,7 @@ class Database:
         """
         try:
             factory = self.read_session_factory if read_only else self.session_factory
-            with factory.begin() as orm:
+            with nullcontext() if read_only else self._writers, factory.begin() as orm:
                 yield orm
         except SQLAlchemyError as exc:
             raise PersistenceError(f"the database failed: {database_reason(exc)}") from exc
