@@ -175,7 +175,8 @@ def statement_counts(base: Path, children: int = 10) -> Statements:
 # The runner's memory with every child in its agent step
 
 
-def _parts_doc(size: int) -> str:
+def parts_doc(size: int) -> str:
+    """The design doc of a context of ``size`` independent parts."""
     sections = [
         f"### {CONTEXT}.Part{k}\n\n| field | value |\n| --- | --- |\n| type | other |\n\n"
         f"Part {k}: `value()` is {k}.\n"
@@ -212,7 +213,7 @@ def _waiting_repository(base: Path, size: int) -> tuple[Path, Path]:
         "codemyspec.toml": render_settings(settings),
         "src/shop/__init__.py": "",
         "src/shop/parts/__init__.py": '"""Parts."""\n',
-        f"docs/design/shop/{CONTEXT.lower()}.md": _parts_doc(size),
+        f"docs/design/shop/{CONTEXT.lower()}.md": parts_doc(size),
         **{
             f"tests/parts/test_part{k}.py": (
                 f"from shop.parts.part{k} import value\n\n\n"
@@ -221,6 +222,15 @@ def _waiting_repository(base: Path, size: int) -> tuple[Path, Path]:
             for k in range(1, size + 1)
         },
     }
+    commit_and_push(root, remote, files)
+    script.write_text(
+        json.dumps({f"src/shop/parts/part{k}.py": [{"hang": 600}] for k in range(1, size + 1)})
+    )
+    return root, script
+
+
+def commit_and_push(root: Path, remote: Path, files: dict[str, str]) -> None:
+    """Write ``files`` into the repository at ``root``, commit them and push to ``remote``."""
     for relative, text in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -229,13 +239,10 @@ def _waiting_repository(base: Path, size: int) -> tuple[Path, Path]:
     git("commit", "-q", "-m", "Design docs and unit tests", cwd=root)
     git("remote", "add", "origin", str(remote), cwd=root)
     git("push", "-q", "-u", "origin", "main", cwd=root)
-    script.write_text(
-        json.dumps({f"src/shop/parts/part{k}.py": [{"hang": 600}] for k in range(1, size + 1)})
-    )
-    return root, script
 
 
-def _peak_rss_mb(pid: int) -> float | None:
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's own peak resident set (VmHWM), None when /proc does not say."""
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -271,7 +278,7 @@ def runner_peak_rss_mb(base: Path, children: int, timeout: float = 600.0) -> flo
                     )
                 time.sleep(0.2)
             time.sleep(1.0)  # every agent started: let the runner settle in its waits
-            peak = _peak_rss_mb(process.pid)
+            peak = peak_rss_mb(process.pid)
         finally:
             _interrupt(process)
     if peak is None:

@@ -90,7 +90,13 @@ from pathlib import Path
 
 from tests.support.git_repos import GIT_IDENTITY, SAMPLE_PYPROJECT, git
 
-from bench.engine import engine_ms_per_interaction
+from bench.engine import (
+    CONTEXT,
+    commit_and_push,
+    engine_ms_per_interaction,
+    parts_doc,
+    peak_rss_mb,
+)
 from codemyspec.agents import AgentRequest, ClaudeCodeAgent
 from codemyspec.cli.local import open_local
 from codemyspec.cli.settings import AgentSettings, ProjectSettings, Settings, render_settings
@@ -98,7 +104,6 @@ from codemyspec.component_coding_sessions import ComponentState
 from codemyspec.sessions import Interaction, Session, SessionStatus
 from codemyspec_testing import Reply, ScriptedModel, by_prompt, write
 
-CONTEXT = "Parts"
 PYPROJECT = SAMPLE_PYPROJECT
 COLUMNS = (
     "start-up",
@@ -142,19 +147,6 @@ def _code(k: int) -> str:
 def _test(k: int) -> str:
     return (
         f"from shop.parts.part{k} import value\n\n\ndef test_value():\n    assert value() == {k}\n"
-    )
-
-
-def _context_doc(size: int) -> str:
-    sections = [
-        f"### {CONTEXT}.Part{k}\n\n| field | value |\n| --- | --- |\n| type | other |\n\n"
-        f"Part {k}: `value()` is {k}.\n"
-        for k in range(1, size + 1)
-    ]
-    return (
-        f"# {CONTEXT}\n\n## Purpose\nParts that know their number.\n\n## Components\n\n"
-        + "\n".join(sections)
-        + "\n## Dependencies\n\n- none\n"
     )
 
 
@@ -240,17 +232,10 @@ def make_repository(base: Path, size: int, tests: TimedTests) -> Path:
         "codemyspec.toml": render_settings(settings),
         "src/shop/__init__.py": "",
         "src/shop/parts/__init__.py": '"""Parts."""\n',  # the context's own module exists
-        f"docs/design/shop/{CONTEXT.lower()}.md": _context_doc(size),
+        f"docs/design/shop/{CONTEXT.lower()}.md": parts_doc(size),
         **{test_path(k): _test(k) for k in range(1, size + 1)},
     }
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    git("add", "-A", cwd=root)
-    git("commit", "-q", "-m", "Design docs and unit tests", cwd=root)
-    git("remote", "add", "origin", str(remote), cwd=root)
-    git("push", "-q", "-u", "origin", "main", cwd=root)
+    commit_and_push(root, remote, files)
     return root
 
 
@@ -342,15 +327,6 @@ class CodemyspecRun:
     gaps: list[float]
 
 
-def _peak_rss_mb(pid: int) -> float | None:
-    """The process's own peak resident set (VmHWM), None when /proc does not say."""
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
-
-
 def codemyspec_arm(base: Path, size: int, env: dict[str, str], tests: TimedTests) -> CodemyspecRun:
     root = make_repository(base, size, tests)
     program = str(Path(sys.executable).with_name("codemyspec"))
@@ -367,7 +343,7 @@ def codemyspec_arm(base: Path, size: int, env: dict[str, str], tests: TimedTests
         )
         rss = None
         while process.poll() is None:
-            rss = _peak_rss_mb(process.pid) or rss
+            rss = peak_rss_mb(process.pid) or rss
             time.sleep(RSS_POLL_SECONDS)
         wall = time.monotonic() - started
         exited = launched + wall

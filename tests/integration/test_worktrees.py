@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from codemyspec.runner import GitWorktrees
-from codemyspec.shell import Completed, SubprocessShell
+from codemyspec.shell import SubprocessShell
 from tests.support import parallel_prepares
+from tests.support.counting_shell import CountingShell
 from tests.support.git_repos import GitProject, git, make_git_project
 from tests.support.parallel_prepares import prepare_in_parallel, remove_in_parallel, worktree_of
 
@@ -83,25 +83,6 @@ def test_sixty_four_parallel_prepares_each_get_their_own_branch(
     assert len(branches_by_worktree(project.root)) == 65
 
 
-class CountingShell(SubprocessShell):
-    """The real shell, keeping each argv it ran."""
-
-    def __init__(self) -> None:
-        self.ran: list[tuple[str, ...]] = []
-
-    def run(
-        self,
-        argv: Sequence[str],
-        cwd: Path,
-        *,
-        timeout: float | None = None,
-        env: Mapping[str, str] | None = None,
-        stdin: str | None = None,
-    ) -> Completed:
-        self.ran.append(tuple(argv))
-        return super().run(argv, cwd, timeout=timeout, env=env, stdin=stdin)
-
-
 def test_removing_many_workspaces_at_once_leaves_none_in_three_git_calls(
     project: GitProject, worktrees: GitWorktrees
 ) -> None:
@@ -117,7 +98,7 @@ def test_removing_many_workspaces_at_once_leaves_none_in_three_git_calls(
     assert list(branches_by_worktree(project.root).values()) == ["main"]
     assert not any(worktrees.has_branch(name) for name in names)
     assert not (project.root / worktree_of(names[0])).exists()
-    removals = [argv[1:3] for argv in shell.ran if argv[1] != "rev-parse"]
+    removals = [argv[1:3] for argv, _ in shell.runs if argv[1] != "rev-parse"]
     assert removals == [("worktree", "remove"), ("worktree", "prune"), ("branch", "-D")]
 
 
