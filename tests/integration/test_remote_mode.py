@@ -380,6 +380,13 @@ def test_an_integration_failure_is_recorded_as_a_failed_validation_with_its_mess
     run = Implementing(project, "Billing", "--server", server)
     implementing.append(run)
     run.wait_for("Billing.Money complete", "Billing.Tax: GenerateImplementation started")
+    # Money's worktree goes just after it completes: Ctrl-C must not cut that short, or its
+    # branch, still checked out there, could not be deleted below.
+    money_worktree = project.root / ".codemyspec" / "worktrees" / f"{BRANCH}--money"
+    deadline = time.monotonic() + 30
+    while money_worktree.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not money_worktree.exists(), run.output
     os.killpg(run.proc.pid, signal.SIGINT)
     assert run.finish(timeout=20) == 130, run.output
     # Money's finished commit is lost: its branch deleted here and on origin, and collected.
