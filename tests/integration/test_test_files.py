@@ -121,6 +121,24 @@ def test_an_error_of_the_whole_run_is_every_file_s_and_costs_one_process(tmp_pat
         assert report.summary() == alone(project, tmp_path, "tests/test_a.py").summary()
 
 
+def test_a_run_that_times_out_runs_each_file_alone_so_the_one_that_hangs_is_named(
+    tmp_path: Path,
+) -> None:
+    project = python_project(tmp_path)
+    hangs = "import time\n\n\ndef test_waits():\n    time.sleep(60)\n"
+    write(tmp_path, {"tests/test_a.py": ADDS, "tests/test_hangs.py": hangs})
+    shell = CountingShell()
+
+    reports = run_each(
+        project, tmp_path, shell, ["tests/test_a.py", "tests/test_hangs.py"], timeout=6
+    )
+
+    assert reports["tests/test_a.py"].passed, reports["tests/test_a.py"].summary()
+    hung = reports["tests/test_hangs.py"]
+    assert hung.error is not None and "timed out" in hung.error
+    assert len(shell.test_runs()) == 3  # together, then each on its own
+
+
 @needs_mix
 @pytest.mark.usefixtures("exunit_cache")
 def test_exunit_files_run_in_one_mix_test_and_a_failing_one_again_on_its_own(

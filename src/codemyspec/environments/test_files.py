@@ -7,7 +7,9 @@ it would have without the shared run: its failures, messages and collection erro
 its own, never mixed with another file's (nor caused by one, such as pytest's "import file
 mismatch" of two test modules with one name). An error of the whole run (the test command
 did not start, an internal error, the package imported from elsewhere, a timeout, a compile
-error) is every file's report: no file of it was tested.
+error) is every file's report: no file of it was tested. Any other error of the whole run
+(it timed out: the files together took longer than one may) runs each file on its own, so
+the one that hangs is named and the others are judged as before.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ def run_each(
     if len(paths) <= 1:
         return {p: run_tests(project, tree, shell, [p], timeout=timeout).report for p in paths}
     run = run_tests(project, tree, shell, paths, timeout=timeout)
-    if run.report.error is not None:
-        return {path: run.report.model_copy(deep=True) for path in paths}
-    passed = passed_files(run, tree)
+    whole = run.report
+    if whole.error is not None and (whole.broken_environment or whole.did_not_compile):
+        return {path: whole.model_copy(deep=True) for path in paths}
+    passed = passed_files(run, tree) if whole.error is None else {}
     return {
         path: passed.get(path) or run_tests(project, tree, shell, [path], timeout=timeout).report
         for path in paths
