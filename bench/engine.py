@@ -40,6 +40,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from tests.support.git_repos import GIT_IDENTITY, SAMPLE_PYPROJECT, git
 from tests.support.queries import counting_queries
@@ -250,24 +251,37 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+CODEMYSPEC = str(Path(sys.executable).with_name("codemyspec"))
+"""The command line as a user runs it: this environment's console script."""
+
+
+def sync(root: Path, env: dict[str, str]) -> None:
+    """``codemyspec sync`` in ``root`` (the design docs into the database), not timed."""
+    subprocess.run([CODEMYSPEC, "sync"], cwd=root, env=env, capture_output=True, check=True)
+
+
+def launch_implement(root: Path, env: dict[str, str], out: IO[str]) -> subprocess.Popen[bytes]:
+    """``codemyspec implement Parts --no-push`` started in ``root``, its output into ``out``."""
+    return subprocess.Popen(
+        [CODEMYSPEC, "implement", CONTEXT, "--no-push"],
+        cwd=root,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+
+
 def runner_peak_rss_mb(base: Path, children: int, timeout: float = 600.0) -> float:
     """Peak RSS of ``codemyspec implement`` once all ``children`` agents are running."""
     base.mkdir(parents=True)
     root, script = _waiting_repository(base, children)
     env = {**os.environ, **GIT_IDENTITY, "SCRIPTED_AGENT_SCRIPT": str(script)}
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    program = str(Path(sys.executable).with_name("codemyspec"))
-    subprocess.run([program, "sync"], cwd=root, env=env, capture_output=True, check=True)
+    sync(root, env)
     calls = script.with_suffix(".calls")
     log = base / "implement.log"
     with log.open("w", encoding="utf-8") as out:
-        process = subprocess.Popen(
-            [program, "implement", CONTEXT, "--no-push"],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        process = launch_implement(root, env, out)
         try:
             deadline = time.monotonic() + timeout
             while _agents_running(calls) < children:

@@ -94,8 +94,10 @@ from bench.engine import (
     CONTEXT,
     commit_and_push,
     engine_ms_per_interaction,
+    launch_implement,
     parts_doc,
     peak_rss_mb,
+    sync,
 )
 from codemyspec.agents import AgentRequest, ClaudeCodeAgent
 from codemyspec.cli.local import open_local
@@ -329,18 +331,11 @@ class CodemyspecRun:
 
 def codemyspec_arm(base: Path, size: int, env: dict[str, str], tests: TimedTests) -> CodemyspecRun:
     root = make_repository(base, size, tests)
-    program = str(Path(sys.executable).with_name("codemyspec"))
-    subprocess.run([program, "sync"], cwd=root, env=env, capture_output=True, check=True)
+    sync(root, env)
     output = base / "implement.log"
     with output.open("w", encoding="utf-8") as out:
         launched, started = time.time(), time.monotonic()
-        process = subprocess.Popen(
-            [program, "implement", CONTEXT, "--no-push"],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        process = launch_implement(root, env, out)
         rss = None
         while process.poll() is None:
             rss = peak_rss_mb(process.pid) or rss

@@ -97,22 +97,21 @@ class Database:
             self.engine = create_engine(url, **options)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise ConfigurationError(f"cannot open database {url!r}: {exc}") from exc
+        # SQLite lets one writer in at a time and makes the others sleep in its busy handler
+        # (1, 2, 5 … up to 100 ms a nap), so this process's writers queue here instead and
+        # the next one starts the moment the last commits. Other processes still wait on
+        # SQLite's busy_timeout. A server database has row locks and needs none of this.
+        self._writers: AbstractContextManager[object] = nullcontext()
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _enable_sqlite_foreign_keys)
             event.listen(self.engine, "begin", _begin)
+            self._writers = threading.RLock()
         if apply_migrations:
             try:
                 migrate(self.engine)
             except SQLAlchemyError as exc:
                 raise ConfigurationError(f"cannot migrate database {url!r}: {exc}") from exc
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite lets one writer in at a time and makes the others sleep in its busy handler
-        # (1, 2, 5 … up to 100 ms a nap), so this process's writers queue here instead and
-        # the next one starts the moment the last commits. Other processes still wait on
-        # SQLite's busy_timeout. A server database has row locks and needs none of this.
-        self._writers: AbstractContextManager[object] = (
-            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
-        )
         # The same pool and listeners; its connections say that they only read.
         reader = self.engine.execution_options(**{READ_ONLY: True})
         self.read_session_factory = sessionmaker(reader, expire_on_commit=False)

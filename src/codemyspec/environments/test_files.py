@@ -5,9 +5,9 @@ files run together once. A file whose tests all passed in that run gets its repo
 (its counts, the run's output). A file that did not pass runs again on its own, exactly as
 it would have without the shared run: its failures, messages and collection errors are then
 its own, never mixed with another file's (nor caused by one, such as pytest's "import file
-mismatch" of two test modules with one name). An error of the whole run (the test command
-did not start, an internal error, the package imported from elsewhere, a timeout, a compile
-error) is every file's report: no file of it was tested. Any other error of the whole run
+mismatch" of two test modules with one name). An error of the whole run that no file alone
+would escape (the test command did not start, an internal error, the package imported from
+elsewhere, a compile error) is every file's report: no file of it was tested. Any other
 (it timed out: the files together took longer than one may) runs each file on its own, so
 the one that hangs is named and the others are judged as before.
 """
@@ -49,14 +49,7 @@ def passed_files(run: TestRun, tree: Path) -> dict[str, SuiteReport]:
     else:
         broken = {e.path for e in run.probe.collection_errors_in(tree)}
         candidates = {
-            path: SuiteReport(
-                tests=sum(counts.model_dump().values()),
-                failures=counts.failed,
-                errors=counts.error,
-                skipped=counts.skipped,
-                xfailed=counts.xfailed,
-                xpassed=counts.xpassed,
-            )
+            path: SuiteReport(**counts.report_counts())
             for path, counts in run.probe.outcomes_in(tree).items()
             if path not in broken
         }

@@ -72,10 +72,9 @@ def _modules_at_hand(
 ) -> set[str]:
     """The modules the component's worktree will hold: its own and its dependencies' (for
     the context's own module, every component's)."""
-    root = source_root(project)
     uses = list(by_name) if component.type.is_context else component.dependencies
     at_hand = [component, *(by_name[d] for d in uses if d in by_name)]
-    return {m for c in at_hand if (m := module_name(component_files(c, project).code, root))}
+    return {m for c in at_hand if (m := _own_module(c, project))}
 
 
 def _why_not_at_hand(error: CollectionError) -> str:
@@ -134,6 +133,7 @@ def preflight(
 
 
 def _own_module(component: Component, project: Project) -> str | None:
+    """The module the component's code file is, as tests import it."""
     return module_name(component_files(component, project).code, source_root(project))
 
 

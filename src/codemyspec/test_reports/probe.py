@@ -43,6 +43,17 @@ class ProbedOutcomes(BaseModel):
     xfailed: int = 0
     xpassed: int = 0
 
+    def report_counts(self) -> dict[str, int]:
+        """These outcomes as a ``SuiteReport``'s counts (every outcome is one test)."""
+        return {
+            "tests": sum(self.model_dump().values()),
+            "failures": self.failed,
+            "errors": self.error,
+            "skipped": self.skipped,
+            "xfailed": self.xfailed,
+            "xpassed": self.xpassed,
+        }
+
 
 class ProbeReport(BaseModel):
     """The plugin's JSON, with absolute paths as the test process saw them."""
@@ -93,14 +104,12 @@ class ProbeReport(BaseModel):
             for field in ProbedOutcomes.model_fields:
                 setattr(totals, field, getattr(totals, field) + getattr(counts, field))
         collection = self.collection_errors_in(tree)
+        summed = totals.report_counts()
         return report.model_copy(
             update={
-                "tests": sum(totals.model_dump().values()) + len(collection),
-                "failures": totals.failed,
-                "errors": totals.error + len(collection),
-                "skipped": totals.skipped,
-                "xfailed": totals.xfailed,
-                "xpassed": totals.xpassed,
+                **summed,
+                "tests": summed["tests"] + len(collection),
+                "errors": summed["errors"] + len(collection),
                 "collection_errors": collection,
                 # JUnit lists a collection error as a case without a class: told above.
                 "failed_cases": [c for c in report.failed_cases if "::" in c.test_id],
