@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,19 +18,24 @@ from codemyspec.component_coding_sessions import orchestrator as component_orche
 from codemyspec.components import ComponentRepository
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.context_coding_sessions import orchestrator as context_orchestrator
-from codemyspec.db import Database
+from codemyspec.db import Backoff, Database, NotificationListener, notify
 from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project, ProjectRepository
 from codemyspec.runner import CommandExecutor, GitWorktrees, Observer, Runner, RunnerConfig
 from codemyspec.service_layer import SessionsService
 from codemyspec.sessions import (
+    EVENTS_CHANNEL,
     EventBus,
+    EventEncoder,
     OrchestratorRegistry,
     SessionRepository,
     SessionsPort,
+    decode_event,
 )
 from codemyspec.shell import Shell, SubprocessShell
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,10 @@ class App:
         self.database = database
         self.shell: Shell = shell or default_shell()
         self.events = EventBus()
+        self.origin = uuid.uuid4().hex
+        """This app's mark on the events it sends to other processes, to know its own."""
+        self._encoder = EventEncoder(self.origin)
+        self._relays = database.engine.dialect.name == "postgresql"
         self.registry = OrchestratorRegistry(
             {
                 CONTEXT_SESSION_TYPE: context_orchestrator,
@@ -62,6 +73,8 @@ class App:
     def unit_of_work(self, *, read_only: bool = False) -> Iterator[UnitOfWork]:
         """One transaction over every repository; session events are published after commit.
 
+        On PostgreSQL they are also sent (``NOTIFY``) to the other processes on the database
+        from inside the transaction, so only a commit sends them.
         ``read_only``: the block only reads (on SQLite it then takes no write lock).
         """
         with self.database.transaction(read_only=read_only) as orm:
@@ -72,8 +85,33 @@ class App:
                 sessions=SessionRepository(orm),
             )
             yield work
+            if self._relays and work.sessions.events:
+                payloads = [self._encoder.encode(event) for event in work.sessions.events]
+                notify(orm, EVENTS_CHANNEL, payloads)
         for event in work.sessions.events:
             self.events.publish(event)
+
+    def relay_events(
+        self, *, ready_seconds: float = 10.0, backoff: Backoff | None = None
+    ) -> NotificationListener | None:
+        """On PostgreSQL, start publishing here the events other processes write (a server's
+        subscribers hear every server); None on SQLite, which one process has to itself.
+        Waits up to ``ready_seconds`` for the listener to be listening; stop it when done."""
+        if not self._relays:
+            return None
+        listener = NotificationListener(
+            self.database.url, EVENTS_CHANNEL, self._republish, backoff=backoff or Backoff()
+        )
+        if not listener.start(ready_seconds=ready_seconds):
+            log.warning("events of other server processes are not heard yet; still trying")
+        return listener
+
+    def _republish(self, payload: str) -> None:
+        """Another process's event to this one's subscribers; this app's own were published
+        when they committed, so they are skipped, never heard twice."""
+        relayed = decode_event(payload)
+        if relayed is not None and relayed.origin != self.origin:
+            self.events.publish(relayed.event)
 
     def runner(
         self,

@@ -6,13 +6,9 @@ test's ``app`` and a reader thread parses the stream, each wait bounded by a tim
 
 from __future__ import annotations
 
-import json
-import queue
-import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
@@ -24,80 +20,10 @@ from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_T
 from codemyspec.scope import Scope
 from codemyspec.sessions import SessionAttrs, SessionStatus, SessionUpdate
 from tests.support.api_callers import Caller, api_in_thread, make_caller, post
+from tests.support.event_streams import WAIT_SECONDS, EventStream
 from tests.support.postgres import on_both_databases
 
 pytestmark = on_both_databases
-
-WAIT_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class Message:
-    """One server-sent event as a client sees it."""
-
-    event: str
-    id: int
-    data: dict[str, Any]
-
-
-def parse_messages(lines: Iterable[str]) -> Iterator[Message]:
-    """SSE wire lines to messages; comment lines (the pings) carry none."""
-    fields: dict[str, str] = {}
-    for line in lines:
-        if not line:
-            if "data" in fields:
-                yield Message(
-                    fields.get("event", "message"), int(fields["id"]), json.loads(fields["data"])
-                )
-            fields = {}
-        elif not line.startswith(":"):
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            fields[name] = (
-                f"{fields[name]}\n{value}" if name == "data" and name in fields else value
-            )
-
-
-class EventStream:
-    """Reads one event stream in a thread, so a test waits with a timeout instead of hanging."""
-
-    def __init__(self, url: str, headers: dict[str, str], *, stop_after: int | None = None):
-        self._url = url
-        self._headers = headers
-        self._stop_after = stop_after
-        self._received: queue.Queue[Message | None] = queue.Queue()  # None: the stream ended
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        try:
-            with httpx.stream(
-                "GET", self._url, headers=self._headers, timeout=WAIT_SECONDS
-            ) as response:
-                response.raise_for_status()
-                for count, message in enumerate(parse_messages(response.iter_lines()), 1):
-                    self._received.put(message)
-                    if count == self._stop_after:
-                        return  # leaving the block closes the connection: a client going away
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            self._received.put(None)
-
-    def next(self) -> Message | None:
-        """The next message, or None once the stream has ended."""
-        return self._received.get(timeout=WAIT_SECONDS)
-
-    def rest(self) -> list[Message]:
-        """Every message until the server ends the stream."""
-        messages: list[Message] = []
-        while (message := self.next()) is not None:
-            messages.append(message)
-        self._thread.join(timeout=WAIT_SECONDS)
-        assert not self._thread.is_alive(), "the stream did not end"
-        assert self.error is None, repr(self.error)
-        return messages
 
 
 @pytest.fixture

@@ -6,7 +6,11 @@ single call into the same engine the command line uses.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from codemyspec import __version__
 from codemyspec.api import context_sessions, design_docs, events, runners
@@ -35,7 +39,18 @@ from codemyspec.sessions import Interaction, Session, SessionStatus
 
 def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The HTTP API over ``app``'s engine; OpenAPI at ``/openapi.json``."""
-    api = FastAPI(title="codemyspec", version=__version__)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # On PostgreSQL, the events other server processes write reach this one's streams.
+        listener = await run_in_threadpool(app.relay_events)
+        try:
+            yield
+        finally:
+            if listener is not None:
+                await run_in_threadpool(listener.stop)
+
+    api = FastAPI(title="codemyspec", version=__version__, lifespan=lifespan)
     api.router.route_class = CheckedRoute
     api.state.codemyspec = app
     api.add_middleware(BodyLimit, limit=max_body_bytes)

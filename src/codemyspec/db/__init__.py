@@ -13,16 +13,20 @@ from codemyspec.db.models import (
     SessionRow,
     UserRow,
 )
+from codemyspec.db.notifications import LISTENER_NAME, Backoff, NotificationListener, notify
 
 __all__ = [
     "DATABASE_URL_ENV",
+    "LISTENER_NAME",
     "AccountRow",
     "ApiTokenRow",
+    "Backoff",
     "Base",
     "ComponentRow",
     "Database",
     "InteractionRow",
     "MembershipRow",
+    "NotificationListener",
     "ProjectRow",
     "SessionRow",
     "UserRow",
@@ -30,5 +34,6 @@ __all__ = [
     "database_url",
     "is_unique_violation",
     "migrate",
+    "notify",
     "refused_writes",
 ]

@@ -26,6 +26,7 @@ from codemyspec.sessions.models import (
 )
 from codemyspec.sessions.ports import SessionsPort
 from codemyspec.sessions.registry import OrchestratorRegistry
+from codemyspec.sessions.relay import EVENTS_CHANNEL, EventEncoder, RelayedEvent, decode_event
 from codemyspec.sessions.repository import SessionRepository
 from codemyspec.sessions.service import (
     SessionsEngine,
@@ -47,6 +48,7 @@ from codemyspec.sessions.workflow import (
 )
 
 __all__ = [
+    "EVENTS_CHANNEL",
     "AgentCommand",
     "ChildToSpawn",
     "Command",
@@ -54,6 +56,7 @@ __all__ = [
     "CommitCommand",
     "ComponentReader",
     "EventBus",
+    "EventEncoder",
     "EventKind",
     "ExecutionMode",
     "ExecutionStrategy",
@@ -61,6 +64,7 @@ __all__ = [
     "Orchestrator",
     "OrchestratorRegistry",
     "PrepareWorkspaceCommand",
+    "RelayedEvent",
     "Result",
     "ResultData",
     "ResultStatus",
@@ -83,6 +87,7 @@ __all__ = [
     "UnitOfWorkFactory",
     "Work",
     "WorkflowState",
+    "decode_event",
     "finished_with",
     "last_completed",
     "last_route",
