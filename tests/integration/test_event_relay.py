@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from codemyspec.bootstrap import App, bootstrap
+from codemyspec.component_coding_sessions import SESSION_TYPE as COMPONENT_SESSION_TYPE
 from codemyspec.context_coding_sessions import SESSION_TYPE
 from codemyspec.db import LISTENER_NAME, Backoff, NotificationListener
 from codemyspec.scope import Scope
@@ -108,6 +109,25 @@ def test_a_write_on_one_app_is_heard_once_on_the_other_in_order(
         assert [e.session_id for e in mine[2:]] == [marker.id]
     finally:
         own.stop()
+
+
+def test_many_events_of_one_transaction_arrive_in_the_order_written(
+    writer: App, reader: tuple[App, NotificationListener], scope: Scope
+) -> None:
+    on_reader = Heard(reader[0])
+    context = make_context(writer, scope, children=[(f"Part{n}", None) for n in range(30)])
+    parent = make_context_session(writer, scope, context)
+    spawned = [
+        SessionAttrs(type=COMPONENT_SESSION_TYPE, component_id=child.id, session_id=parent.id)
+        for child in context.children
+    ]
+    with writer.unit_of_work() as uow:
+        children = uow.sessions.create_all(scope, spawned)
+
+    heard = [on_reader.next() for _ in range(31)]
+
+    assert [e.session_id for e in heard] == [parent.id, *children]
+    assert {e.parent_session_id for e in heard[1:]} == {parent.id}
 
 
 def test_a_rolled_back_write_notifies_nobody(

@@ -9,6 +9,9 @@ A stream sends, each with an increasing ``id``:
 - ``session_finished`` after the session's own ``session_updated`` to a terminal status,
   and then the stream ends (it also ends after ``session_deleted`` of the session, or right
   after the snapshot of a session that is already terminal).
+
+On PostgreSQL the events written by other server processes arrive too (``App.relay_events``,
+started with the API), and go through the same account filter as this process's own.
 """
 
 from __future__ import annotations
