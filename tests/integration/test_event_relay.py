@@ -3,6 +3,7 @@ NOTIFY on commit only, each heard once, and a listener that survives losing its 
 
 from __future__ import annotations
 
+import logging
 import queue
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ from codemyspec.sessions import (
 )
 from tests.support.factories import make_account, make_context, make_context_session, make_project
 from tests.support.postgres import PostgresServer
+from tests.support.served import free_port
 
 WAIT_SECONDS = 20.0
 FAST = Backoff(first=0.05, most=0.5)
@@ -165,8 +167,13 @@ def _wait_for(condition_name: str, check: Callable[[], object]) -> None:
 
 
 def test_the_listener_reconnects_when_its_connection_is_killed_and_hears_later_events(
-    url: str, writer: App, reader: tuple[App, NotificationListener], scope: Scope
+    url: str,
+    writer: App,
+    reader: tuple[App, NotificationListener],
+    scope: Scope,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.WARNING)
     on_reader = Heard(reader[0])
     (before,) = _listener_pids(url)
     with writer.database.engine.begin() as connection:
@@ -177,6 +184,22 @@ def test_the_listener_reconnects_when_its_connection_is_killed_and_hears_later_e
     session = make_context_session(writer, scope, make_context(writer, scope))
 
     assert on_reader.next().session_id == session.id
+    assert "event listener lost PostgreSQL (" in caplog.text
+    assert "); reconnecting in " in caplog.text
+
+
+def test_a_listener_that_cannot_reach_postgresql_says_so_and_keeps_trying(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/codemyspec"
+    listener = NotificationListener(nowhere, "codemyspec_events", print, backoff=FAST)
+
+    assert listener.start(ready_seconds=0.2) is False
+    listener.stop()
+
+    assert "event listener lost PostgreSQL (" in caplog.text
+    assert "Connection refused" in caplog.text
 
 
 def test_a_stray_notification_on_the_channel_is_skipped(

@@ -28,9 +28,17 @@ _NOTIFY = text(
     " FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS sent(payload, number)"
     " ORDER BY number"
 )
-# Keepalives: a database host that vanishes without closing the socket is noticed in about
-# a minute instead of never (the listener only reads, so nothing else would notice).
-_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10}
+# A database host that vanishes without closing the socket is noticed in about a minute
+# (keepalives) instead of never, as the listener only reads; a connection attempt to a host
+# that does not answer gives up after ten seconds and is tried again.
+_CONNECTION = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+}
+STOP_SECONDS = 15.0
+"""How long ``stop`` waits for the thread (a connection attempt under way) before leaving it."""
 
 
 def notify(orm: Session, channel: str, payloads: list[str]) -> None:
@@ -77,9 +85,10 @@ class NotificationListener:
         return self.listening.wait(ready_seconds)
 
     def stop(self) -> None:
+        """Stop listening; a daemon thread still connecting is left to end with the process."""
         self._stopping.set()
         if self._thread.is_alive():
-            self._thread.join()
+            self._thread.join(STOP_SECONDS)
 
     def _run(self) -> None:
         delay = self._backoff.first
@@ -103,7 +112,7 @@ class NotificationListener:
         from psycopg import sql
         from psycopg.conninfo import make_conninfo
 
-        conninfo = make_conninfo(self._conninfo, application_name=LISTENER_NAME, **_KEEPALIVES)
+        conninfo = make_conninfo(self._conninfo, application_name=LISTENER_NAME, **_CONNECTION)
         with psycopg.connect(conninfo, autocommit=True) as connection:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
             self.listening.set()
