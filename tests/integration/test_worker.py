@@ -126,6 +126,26 @@ def test_a_cancel_on_the_server_stops_the_workers_agent(
     assert "interrupted" in worker.session_logs()
 
 
+def test_a_sigkilled_worker_takes_its_session_process_and_agent_with_it(
+    server: str, token: str, redis: RedisServer, project: CliProject, worker: WorkerProcess
+) -> None:
+    project.set_script("Tax", {"hang": 120})
+    session_id = start_context_session(project, server)
+    dispatch_drive(redis.url, session_id)
+    wait_until(lambda: bool(calls(project, "Tax")), f"Tax's agent started:\n{worker.output}")
+    assert processes_in(worker.workdir / "runs") != []
+
+    worker.proc.kill()  # the worker process only: its session processes have their own groups
+
+    worker.proc.wait()
+    wait_until(
+        lambda: processes_in(worker.workdir / "runs") == [],
+        "the session process and its agent ended with their worker",
+        timeout=30,
+    )
+    assert session(server, token, session_id)["status"] == "active", "nothing recorded as ended"
+
+
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
