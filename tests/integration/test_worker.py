@@ -16,7 +16,7 @@ from tests.support.cli_project import BRANCH, CliProject, make_cli_project
 from tests.support.cli_runs import calls, flat, invoke, use
 from tests.support.git_repos import git
 from tests.support.redis_server import RedisServer, running_redis
-from tests.support.sample_project import code_path
+from tests.support.sample_project import BILLING, code_path
 from tests.support.served import make_token, served
 from tests.support.workers import (
     WorkerProcess,
@@ -101,6 +101,29 @@ def test_a_worker_drives_a_dispatched_session_to_one_pushed_commit_in_a_clone_it
     assert len(list((worker.workdir / "mirrors").glob("*.git"))) == 1, "the mirror is kept"
     holders = {c["state"]["branch_tip"]["holder"] for c in detail["child_sessions"]}
     assert all(h.startswith("w1:") for h in holders), holders
+
+
+def test_a_second_delivery_while_the_first_runs_finds_the_claim_and_runs_nothing(
+    tmp_path: Path, server: str, token: str, redis: RedisServer, project: CliProject
+) -> None:
+    (tmp_path / "workers").mkdir()
+    two_slots = WorkerProcess(
+        server, redis.url, tmp_path / "workers" / "w2", "w2", {}, "--concurrency", "2"
+    )
+    try:
+        project.set_script("Money", {"delay": 5, "write": BILLING["Money"][0]})
+        session_id = start_context_session(project, server)
+
+        dispatch_drive(redis.url, session_id)
+        dispatch_drive(redis.url, session_id)  # as Redis redelivering a long task would
+
+        two_slots.wait_for(f"session {session_id} is held by another runner")
+        two_slots.wait_for(f"session {session_id}: drive ended with exit status 0")
+    finally:
+        two_slots.stop()
+    assert session(server, token, session_id)["status"] == "complete"
+    assert [len(calls(project, n)) for n in TWO] == [1, 1], "each agent ran once"
+    assert list((two_slots.workdir / "runs").iterdir()) == []
 
 
 def test_a_cancel_on_the_server_stops_the_workers_agent(

@@ -31,12 +31,18 @@ class WorkerProcess:
     """One ``codemyspec worker`` in its own folder and process group, output to a log."""
 
     def __init__(
-        self, server: str, broker: str, workdir: Path, name: str, env: dict[str, str]
+        self,
+        server: str,
+        broker: str,
+        workdir: Path,
+        name: str,
+        env: dict[str, str],
+        *more: str,
     ) -> None:
         self.workdir = workdir
         self.log_path = workdir.with_suffix(".log")
         argv = [*CLI, "worker", "--server", server, "--broker", broker, "--queues", "python"]
-        argv += ["--workdir", str(workdir)]
+        argv += ["--workdir", str(workdir), *more]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 argv,
