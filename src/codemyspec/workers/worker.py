@@ -6,6 +6,14 @@ SIGKILLed worker takes its session processes with it (``PR_SET_PDEATHSIG``, see
 ``session_process``), and they take their agents; its messages were not acknowledged, so
 Redis gives them to another worker after the visibility timeout, and the server sends the
 session again as soon as its claim lapses, whichever comes first. The claim is the fence.
+
+Task length, visibility timeout and lease: a task lasts as long as its session (often far
+longer than any sane visibility timeout), so Redis may deliver a message again while its
+first delivery still runs; that delivery finds the session claimed (a lease renewed every
+third of ``[runner] lease_seconds``) and ends without running anything. So the visibility
+timeout (default an hour) only bounds how long a message of a dead worker waits in Redis
+when the server's re-dispatch does not come first; the lease (a minute) is what decides
+when a dead worker's session may be taken over.
 """
 
 from __future__ import annotations
