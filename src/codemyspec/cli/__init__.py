@@ -9,5 +9,6 @@ from codemyspec.collector import loading
 
 with loading():
     from codemyspec.cli.app import app, main
+    from codemyspec.cli.headless import drive_headless
 
-__all__ = ["app", "main"]
+__all__ = ["app", "drive_headless", "main"]

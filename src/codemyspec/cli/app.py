@@ -11,6 +11,7 @@ from codemyspec.cli import (
     server_commands,
     session_commands,
     setup_commands,
+    worker_command,
 )
 from codemyspec.cli.exiting import exit_now
 from codemyspec.cli.reported import reported
@@ -31,6 +32,7 @@ for _command in (
     run_commands.join,
     demo_command.demo,
     server_commands.serve,
+    worker_command.worker,
 ):
     app.command()(reported(_command))
 

@@ -56,6 +56,7 @@ class ServerSettings(BaseModel):
 
     url: str | None = None
     wait_seconds: float = Field(default=300.0, ge=0)
+    broker: str | None = None
 
 
 class Settings(BaseModel):

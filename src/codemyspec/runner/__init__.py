@@ -1,6 +1,7 @@
 """The runner: executes the commands steps describe, where the code lives."""
 
 from codemyspec.runner.children import dependency_graph
+from codemyspec.runner.claims import RUNNER_NAME_ENV
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.driver import Observer, Runner
 from codemyspec.runner.executor import CommandExecutor
@@ -12,6 +13,7 @@ from codemyspec.runner.worktrees import GitWorktrees
 
 __all__ = [
     "DEFAULT_PROGRAM_TIMEOUT",
+    "RUNNER_NAME_ENV",
     "CommandExecutor",
     "GitWorktrees",
     "Observer",

@@ -1,0 +1,124 @@
+"""The worker's two tasks, each naming one context session: drive it, or join it.
+
+A task reads the session from the server, makes a fresh clone of its project's remote,
+runs the session there in a session process and removes the clone. It never raises for
+work that failed (that is recorded on the session) nor for broken machinery (logged with
+the session id): the message is acknowledged either way, and the server sends the session
+again while it still wants workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from codemyspec.context_coding_sessions import ContextState, branch_name
+from codemyspec.remote import RemoteSessions, ServerClient
+from codemyspec.scope import Scope
+from codemyspec.sessions import Session, SessionStatus
+from codemyspec.workers.broker import DRIVE_TASK, JOIN_TASK
+from codemyspec.workers.checkouts import CheckoutError, run_folder
+from codemyspec.workers.options import WorkerOptions
+from codemyspec.workers.session_process import CLAIMED_EXIT
+from codemyspec.workers.settling import SETTLING_EXITS, settle
+from codemyspec.workers.supervision import start_session_process, watch
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+log = logging.getLogger(__name__)
+
+DRIVE = "drive"
+JOIN = "join"
+#: The account comes from the token: the server scopes every read by it.
+TOKEN_SCOPE = Scope(account_id=0)
+
+
+def register_tasks(app: Celery, options: WorkerOptions, stopping: threading.Event) -> None:
+    """``drive_session`` and ``join_session`` on ``app``, run with ``options``; ``stopping``
+    set (the worker shutting down) stops the session processes cleanly."""
+
+    def drive_session(session_id: int) -> None:
+        run_task(options, DRIVE, session_id, stopping)
+
+    def join_session(session_id: int) -> None:
+        run_task(options, JOIN, session_id, stopping)
+
+    app.task(name=DRIVE_TASK)(drive_session)
+    app.task(name=JOIN_TASK)(join_session)
+
+
+def run_task(options: WorkerOptions, how: str, session_id: int, stopping: threading.Event) -> None:
+    """One delivery of a task; whatever goes wrong is logged with the session id."""
+    client = ServerClient(options.server, options.token, wait_seconds=options.grace_seconds)
+    sessions = RemoteSessions(client)
+    try:
+        run_session(sessions, options, how, session_id, stopping)
+    except Exception:
+        log.exception("session %s: %s failed", session_id, how)
+    finally:
+        client.close()
+
+
+def run_session(
+    sessions: RemoteSessions,
+    options: WorkerOptions,
+    how: str,
+    session_id: int,
+    stopping: threading.Event,
+) -> int | None:
+    """Clone, run, clean up; the session process's exit status (None when not run)."""
+    session = sessions.get_session(TOKEN_SCOPE, session_id)
+    if session.status.is_terminal:
+        log.info("session %s is %s: nothing to %s", session_id, session.status.value, how)
+        return None
+    url = session.project.code_repo if session.project else None
+    if not url:
+        log.error("session %s: its project has no remote (code_repo) to clone", session_id)
+        return None
+    try:
+        with run_folder(options, session_id, url, _branch(session), _base(session)) as folder:
+            proc, log_path = start_session_process(options, how, session_id, folder)
+            log.info("session %s: %s in %s (log %s)", session_id, how, folder, log_path)
+            code = watch(
+                proc,
+                cancelled=lambda: _cancelled(sessions, session_id),
+                stopping=stopping,
+                poll_seconds=options.poll_seconds,
+                grace_seconds=options.grace_seconds,
+            )
+    except CheckoutError as exc:
+        log.error("session %s: no clone to run it in: %s", session_id, exc)
+        return None
+    log.info("session %s: %s ended with exit status %s", session_id, how, code)
+    if code == CLAIMED_EXIT:
+        log.info("session %s is held by another runner: this delivery ends here", session_id)
+    elif how == DRIVE and code in SETTLING_EXITS and not stopping.is_set():
+        settle(sessions, session_id)
+    return code
+
+
+def _cancelled(sessions: RemoteSessions, session_id: int) -> bool:
+    """Whether the session was cancelled on the server; unknown (unreachable) counts as no."""
+    try:
+        status = sessions.get_session(TOKEN_SCOPE, session_id).status
+    except Exception as exc:  # the next poll asks again
+        log.warning("session %s: could not read it from the server: %s", session_id, exc)
+        return False
+    return status is SessionStatus.CANCELLED
+
+
+def _branch(session: Session) -> str | None:
+    """The parent's branch: recorded once Initialize ran, else the one it will use."""
+    recorded = ContextState.of(session).branch_name
+    if recorded or session.component is None:
+        return recorded
+    return branch_name(session)
+
+
+def _base(session: Session) -> str | None:
+    """The commit ``implement --detach`` recorded as the base; None: origin's default HEAD."""
+    # To read ContextState.of(session).base_commit once the server side records it.
+    base = session.state.get("base_commit")
+    return base if isinstance(base, str) and base else None
