@@ -16,18 +16,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("sessions") as batch_op:
-        batch_op.add_column(
-            sa.Column("detached", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column("queue", sa.String(100), nullable=True))
-        batch_op.add_column(sa.Column("queued_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMNs: a batch would rebuild the table on SQLite, and dropping the old
+    # one there cascades to the interactions and child sessions.
+    op.add_column(
+        "sessions", sa.Column("detached", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("sessions", sa.Column("queue", sa.String(100), nullable=True))
+    op.add_column("sessions", sa.Column("queued_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("sessions", sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sessions") as batch_op:
-        batch_op.drop_column("dispatched_at")
-        batch_op.drop_column("queued_at")
-        batch_op.drop_column("queue")
-        batch_op.drop_column("detached")
+    for column in ("dispatched_at", "queued_at", "queue", "detached"):
+        op.drop_column("sessions", column)
