@@ -5,6 +5,7 @@
 """
 
 from codemyspec.service_layer.context_sessions import (
+    QUEUE_NAME,
     ContextPlan,
     ContextStart,
     is_context_root,
@@ -28,6 +29,7 @@ __all__ = [
     "DEFAULT_MAX_JOINS",
     "DEFAULT_SWEEP_SECONDS",
     "NO_BROKER",
+    "QUEUE_NAME",
     "ROUTES",
     "ContextPlan",
     "ContextStart",
