@@ -7,6 +7,9 @@ a test moves it, not after real sleeps.
 
 from __future__ import annotations
 
+import gc
+import json
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -14,11 +17,12 @@ import pytest
 from codemyspec.bootstrap import App, bootstrap
 from codemyspec.errors import ValidationError
 from codemyspec.scope import Scope
-from codemyspec.service_layer import ContextStart, Dispatch, DispatchSignal
+from codemyspec.service_layer import ContextStart, Dispatch, DispatchLoop, DispatchSignal
 from codemyspec.sessions import Session, SessionStatus, SessionUpdate
 from tests.support.clocks import FakeClock
 from tests.support.factories import make_account, make_context, make_project
 from tests.support.postgres import on_both_databases
+from tests.support.redis_server import running_redis
 
 pytestmark = on_both_databases
 
@@ -282,3 +286,35 @@ def test_a_server_without_a_broker_refuses_to_detach_and_to_queue_again(
         plain.close()
 
     assert (kept.status, kept.queued_at) == (SessionStatus.CANCELLED, None), "nothing changed"
+
+
+def test_the_loop_sends_through_redis_and_a_broker_away_leaves_the_session_due(
+    app: App, shop: Scope, clock: FakeClock, signal: DispatchSignal
+) -> None:
+    from codemyspec.workers import DRIVE_TASK, JOIN_TASK, Dispatcher, celery_app
+
+    with running_redis() as redis_server:
+        sender = Dispatcher(celery_app(redis_server.url))
+        loop = DispatchLoop(app.sessions, sender, signal, redispatch_seconds=REDISPATCH)
+        session = app.sessions.start_context_session(shop, detached())
+        # The connection Redis dropped is left to the garbage collector by kombu; collected
+        # here, its unclosed socket's warning is not this test's.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                redis_server.stop()
+                while_away = loop.sweep()
+                redis_server.start()
+                back = loop.sweep()
+            finally:
+                sender.close()
+                del loop, sender
+                gc.collect()
+        tasks = [
+            json.loads(raw)["headers"]["task"]
+            for raw in redis_server.client().lrange("python", 0, -1)
+        ]
+
+    assert while_away == []
+    assert [d.session_id for d in back] == [session.id]
+    assert sorted(tasks) == sorted([DRIVE_TASK, *[JOIN_TASK] * 2])
