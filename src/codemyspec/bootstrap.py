@@ -23,7 +23,7 @@ from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Project, ProjectRepository
 from codemyspec.runner import CommandExecutor, GitWorktrees, Observer, Runner, RunnerConfig
-from codemyspec.service_layer import SessionsService
+from codemyspec.service_layer import DispatchSignal, SessionsService
 from codemyspec.sessions import (
     EVENTS_CHANNEL,
     EventBus,
@@ -52,7 +52,12 @@ class App:
     """A database with its engine, registry and event bus, ready for entrypoints."""
 
     def __init__(
-        self, database: Database, shell: Shell | None = None, clock: Clock = utcnow
+        self,
+        database: Database,
+        shell: Shell | None = None,
+        clock: Clock = utcnow,
+        *,
+        dispatch: DispatchSignal | None = None,
     ) -> None:
         self.database = database
         self.shell: Shell = shell or default_shell()
@@ -67,7 +72,9 @@ class App:
                 COMPONENT_SESSION_TYPE: component_orchestrator,
             }
         )
-        self.sessions = SessionsService(self.unit_of_work, self.registry, clock=clock)
+        self.sessions = SessionsService(
+            self.unit_of_work, self.registry, clock=clock, dispatch=dispatch
+        )
 
     @contextmanager
     def unit_of_work(self, *, read_only: bool = False) -> Iterator[UnitOfWork]:
@@ -157,9 +164,16 @@ def _default_agents(project: Project) -> dict[str, Agent]:
     return {ClaudeCodeAgent.name: ClaudeCodeAgent(bash_allowed=tests)}
 
 
-def bootstrap(database_url: str, *, shell: Shell | None = None, clock: Clock = utcnow) -> App:
+def bootstrap(
+    database_url: str,
+    *,
+    shell: Shell | None = None,
+    clock: Clock = utcnow,
+    dispatch: DispatchSignal | None = None,
+) -> App:
     """Open (and migrate) the database at ``database_url`` and wire everything to it.
 
-    ``clock`` dates session claims; tests pass one they can move.
+    ``clock`` dates session claims; tests pass one they can move. ``dispatch`` is the
+    server's dispatcher (a broker is configured): detached sessions are possible then.
     """
-    return App(Database(database_url), shell=shell, clock=clock)
+    return App(Database(database_url), shell=shell, clock=clock, dispatch=dispatch)

@@ -157,6 +157,7 @@ FOREIGN_ATTEMPTS: list[tuple[str, str, Any]] = [
     ("get", "/api/sessions/{session_id}/tree", None),
     ("post", "/api/sessions/{session_id}/resume", None),
     ("post", "/api/sessions/{session_id}/retry", None),
+    ("post", "/api/sessions/{session_id}/settle", None),
     ("get", "/api/session-trees?project_id={project_id}", None),
     ("get", "/api/context-sessions/plan?context=Billing&project_id={project_id}", None),
     ("post", "/api/context-sessions?project_id={project_id}", {"context": "Billing"}),

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,9 +28,10 @@ class Served:
     """``codemyspec serve`` in its own process on one port: killed and started again at will,
     as a server restarts (same port, same database)."""
 
-    def __init__(self, database_url: str, log_path: Path) -> None:
+    def __init__(self, database_url: str, log_path: Path, args: Sequence[str] = ()) -> None:
         self.database_url = database_url
         self.log_path = log_path
+        self.args = list(args)  # more of serve's options (``--broker URL``, ...)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -40,7 +41,7 @@ class Served:
         argv = [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [*argv, "--database-url", self.database_url],
+                [*argv, "--database-url", self.database_url, *self.args],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ},
@@ -75,12 +76,15 @@ class Served:
 
 
 @contextmanager
-def served(database_url: str, log_path: Path, *, timeout: float = 30) -> Iterator[str]:
+def served(
+    database_url: str, log_path: Path, *, timeout: float = 30, args: Sequence[str] = ()
+) -> Iterator[str]:
     """``codemyspec serve`` on a free loopback port until the block ends; yields its base URL.
 
     Its output goes to ``log_path``; the end of it is in the error if it does not start.
+    ``args`` are more of its options.
     """
-    server = Served(database_url, log_path)
+    server = Served(database_url, log_path, args)
     server.start(timeout)
     try:
         yield server.url

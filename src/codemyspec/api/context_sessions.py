@@ -1,7 +1,8 @@
-"""The use cases over HTTP: start, resume and retry a context session, and session trees.
+"""The use cases over HTTP: start, resume, retry and settle a context session, and trees.
 
 ``POST /api/context-sessions`` is what ``implement`` does on the server: the context by
-name, its components, no unfinished session for it (a 422 naming the one to resume).
+name, its components, no unfinished session for it (a 422 naming the one to resume);
+with ``detach`` the server's workers run it (a 422 when the server has no broker).
 """
 
 from __future__ import annotations
@@ -72,6 +73,18 @@ def retry_session(
 ) -> Session:
     """Reopen the context session with new attempts of its failed and cancelled children."""
     return app.sessions.retry_session(narrowed(scope, project_id, app), session_id)
+
+
+@router.post(
+    "/api/sessions/{session_id}/settle",
+    response_model=Session,
+    responses=error_responses(401, 404, 422),
+)
+def settle_session(
+    session_id: SessionId, scope: CallerScope, app: AppDep, project_id: ProjectFilter = None
+) -> Session:
+    """A worker's drive of the detached session ended on its own: no longer queued."""
+    return app.sessions.settle_session(narrowed(scope, project_id, app), session_id)
 
 
 @router.get(

@@ -6,14 +6,17 @@ runner to a session another machine drives there.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
 
-from codemyspec.cli.local import open_here
+from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.remote import ServerOption, open_remote, remote_or_local
-from codemyspec.cli.running import Drive, drive
+from codemyspec.cli.running import Drive, drive, implement_detached
 from codemyspec.cli.running import implement as implement_context
+from codemyspec.errors import ConfigurationError, ValidationError
+from codemyspec.service_layer import QUEUE_NAME
 
 ConcurrencyOption = Annotated[
     int | None, typer.Option(help="components at once (0 = all; default from settings)")
@@ -37,9 +40,28 @@ def implement(
         ),
     ] = False,
     server: ServerOption = None,
+    detach: Annotated[
+        bool,
+        typer.Option(
+            "--detach",
+            help="with --server: the server's workers run it; print its id and return at once",
+        ),
+    ] = False,
+    queue: Annotated[
+        str | None,
+        typer.Option(help="with --detach: the workers' queue (default: the project's language)"),
+    ] = None,
 ) -> None:
     """Implement every component of CONTEXT from its design docs, in one commit."""
     local = open_here()
+    if detach or queue is not None:
+        if concurrency is not None:
+            raise ValidationError(
+                "--concurrency is not for --detach: each worker has its own "
+                "(`codemyspec worker --concurrency N`)"
+            )
+        _detached(local, context, server, queue, agent, max_fix_rounds, no_push, fresh, detach)
+        return
     with remote_or_local(local, server) as remote:
         driven = implement_context(
             local,
@@ -53,6 +75,55 @@ def implement(
         )
     if driven.exit_code:
         raise typer.Exit(driven.exit_code)
+
+
+def _detached(
+    local: Local,
+    context: str,
+    server: str | None,
+    queue: str | None,
+    agent: str | None,
+    max_fix_rounds: int | None,
+    no_push: bool,
+    fresh: bool,
+    detach: bool,
+) -> None:
+    """``implement --detach``: checked and queued on the server; nothing runs here."""
+    if not detach:
+        raise ValidationError("--queue is for a detached run: add --detach")
+    if queue is not None and not re.match(QUEUE_NAME, queue):
+        raise ValidationError(
+            f"--queue {queue!r}: a queue's name is letters, digits, '.', '_' and '-' "
+            "(e.g. python, elixir)"
+        )
+    if no_push:
+        raise ValidationError(
+            "--no-push cannot be used with --detach: the workers share their branches "
+            "through origin and push the result"
+        )
+    if not (server or local.settings.server.url):
+        raise ConfigurationError(
+            "--detach needs a server: pass --server URL or set url under [server] in "
+            "codemyspec.toml (its workers run the session)"
+        )
+    remote = open_remote(local, server)
+    try:
+        session = implement_detached(
+            local,
+            context,
+            remote,
+            queue=queue,
+            agent=agent,
+            max_fix_rounds=max_fix_rounds,
+            fresh=fresh,
+        )
+    finally:
+        remote.close()
+    url = remote.sessions.client.url
+    typer.echo(
+        f"session {session.id} queued on {session.queue}; follow it: "
+        f"codemyspec sessions show {session.id} --server {url}"
+    )
 
 
 def join(

@@ -18,6 +18,7 @@ from rich.live import Live
 
 from codemyspec.agents import Agent, ClaudeCodeAgent, CommandAgent
 from codemyspec.cli.branch_checks import check_branch_keeps_commits, check_not_implemented_yet
+from codemyspec.cli.detaching import check_head_on_origin
 from codemyspec.cli.git import Git
 from codemyspec.cli.local import Local
 from codemyspec.cli.progress import LogLines, ProgressBoard, ServerWaits, session_label
@@ -181,6 +182,73 @@ def implement(
     """
     if concurrency is not None and concurrency < 0:
         raise ValidationError(f"--concurrency must be 0 (all) or more, not {concurrency}")
+    agents = agents if agents is not None else configured_agents(local.settings)
+    session = start(
+        local,
+        context,
+        agent=agent,
+        max_fix_rounds=max_fix_rounds,
+        push=push,
+        agents=agents,
+        remote=remote,
+        fresh=fresh,
+    )
+    return drive(
+        local,
+        session.id,
+        Drive.RUN,
+        agents=agents,
+        concurrency=concurrency,
+        console=console,
+        remote=remote,
+    )
+
+
+@dataclass(frozen=True)
+class Detach:
+    """A detached start: the queue the workers take it from (None: the project's language)."""
+
+    queue: str | None = None
+
+
+def implement_detached(
+    local: Local,
+    context: str,
+    remote: Remote,
+    *,
+    queue: str | None = None,
+    agent: str | None = None,
+    max_fix_rounds: int | None = None,
+    fresh: bool = False,
+) -> Session:
+    """Check and create a context session the server's workers run from HEAD (on origin);
+    returns at once."""
+    return start(
+        local,
+        context,
+        agent=agent,
+        max_fix_rounds=max_fix_rounds,
+        push=True,
+        remote=remote,
+        fresh=fresh,
+        detach=Detach(queue=queue),
+    )
+
+
+def start(
+    local: Local,
+    context: str,
+    *,
+    agent: str | None = None,
+    max_fix_rounds: int | None = None,
+    push: bool = True,
+    agents: dict[str, Agent] | None = None,
+    remote: Remote | None = None,
+    fresh: bool = False,
+    detach: Detach | None = None,
+) -> Session:
+    """Every check a run needs (context, components, git, remote, agent, pre-flight), then
+    the session, created; a detached one also needs HEAD on origin."""
     if max_fix_rounds is not None and max_fix_rounds < 0:
         raise ValidationError(f"--max-fix-rounds must be 0 or more, not {max_fix_rounds}")
     if remote is not None and not push:
@@ -190,13 +258,17 @@ def implement(
     agents = agents if agents is not None else configured_agents(local.settings)
     agent_name = agent or local.settings.agent.default
     check_agent(agent_name, agents)
-    start_loading(agents[agent_name])
+    if detach is None:  # a detached run's agents run on the workers
+        start_loading(agents[agent_name])
     engine, scope = target(local, remote)
     server = remote.sessions.client.url if remote else None
+    origin = None
     if remote is not None:  # before the docs go to the server
         from codemyspec.design_docs import design_doc_files  # its parser: only to upload
 
         check_repository(local.git, push=push)
+        if detach is not None:
+            origin = check_head_on_origin(local.git)
         remote.catalog.sync(remote.project.id, design_doc_files(remote.project, local.root))
     plan = engine.plan_context_session(scope, context)
     found, children = plan.context, plan.components
@@ -218,7 +290,7 @@ def implement(
     )
     checked.raise_for_problems(found.module_name)
     rounds = local.settings.runner.max_fix_rounds if max_fix_rounds is None else max_fix_rounds
-    session = engine.start_context_session(
+    return engine.start_context_session(
         scope,
         ContextStart(
             context=found.module_name,
@@ -229,16 +301,11 @@ def implement(
             write_context_module=write_context,
             baseline=checked.baseline,
             red_proven=checked.red_proven,
+            detach=detach is not None,
+            queue=detach.queue if detach else None,
+            base_commit=origin.base_commit if origin else None,
+            code_repo=origin.url if origin else None,
         ),
-    )
-    return drive(
-        local,
-        session.id,
-        Drive.RUN,
-        agents=agents,
-        concurrency=concurrency,
-        console=console,
-        remote=remote,
     )
 
 

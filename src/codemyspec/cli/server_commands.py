@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,8 +14,16 @@ from rich.console import Console
 from codemyspec.accounts import AccountRepository
 from codemyspec.bootstrap import App, bootstrap
 from codemyspec.cli.reported import reported
+from codemyspec.cli.settings import ProjectSettings, Settings, find_root, load_settings
 from codemyspec.db import database_url
-from codemyspec.errors import NotFoundError
+from codemyspec.errors import ConfigurationError, NotFoundError
+from codemyspec.service_layer import (
+    DEFAULT_MAX_JOINS,
+    DEFAULT_SWEEP_SECONDS,
+    DispatchLoop,
+    DispatchSignal,
+)
+from codemyspec.workers import BROKER_URL_ENV
 
 SERVER_DATABASE = "codemyspec-server.db"
 admin_app = typer.Typer(
@@ -50,14 +59,66 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on", min=1, max=65535)] = 8000,
     url: DatabaseUrl = None,
+    broker: Annotated[
+        str | None,
+        typer.Option(
+            help="the workers' Celery broker, redis://... (default: $CODEMYSPEC_BROKER_URL, "
+            "else [server] broker); without one, nothing runs detached"
+        ),
+    ] = None,
+    sweep_seconds: Annotated[
+        float, typer.Option(help="how often detached sessions are sent to the workers", min=0.01)
+    ] = DEFAULT_SWEEP_SECONDS,
+    redispatch_seconds: Annotated[
+        float | None,
+        typer.Option(
+            help="resend a detached session nobody holds after this (default: [server] "
+            "redispatch_seconds, else 2 x [runner] lease_seconds, at least 30)",
+            min=0.01,
+        ),
+    ] = None,
+    max_joins: Annotated[
+        int, typer.Option(help="workers sent to help one session's driver, at most", min=0)
+    ] = DEFAULT_MAX_JOINS,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /openapi.json); migrations run on start."""
+    """Serve the HTTP API (OpenAPI at /openapi.json); migrations run on start. With a
+    broker, a dispatcher sends detached sessions to the workers."""
     import uvicorn
 
     from codemyspec.api import create_api
 
-    api = create_api(server_app(url))
-    uvicorn.run(api, host=host, port=port, log_level="info")
+    settings = settings_here()
+    broker = broker or os.environ.get(BROKER_URL_ENV) or settings.server.broker
+    signal = DispatchSignal() if broker else None
+    app = bootstrap(url or database_url(Path.cwd() / SERVER_DATABASE), dispatch=signal)
+    loop = None
+    if broker and signal is not None:
+        from codemyspec.workers import Dispatcher, celery_app
+
+        loop = DispatchLoop(
+            app.sessions,
+            Dispatcher(celery_app(broker)),
+            signal,
+            sweep_seconds=sweep_seconds,
+            redispatch_seconds=redispatch_seconds or settings.redispatch_seconds,
+            max_joins=max_joins,
+        )
+        loop.start()
+    try:
+        uvicorn.run(create_api(app), host=host, port=port, log_level="info")
+    finally:
+        if loop is not None:
+            loop.stop()
+
+
+def settings_here() -> Settings:
+    """The ``codemyspec.toml`` at or above the current folder, if any; else the defaults (a
+    server usually runs outside any repository)."""
+    try:
+        root = find_root(Path.cwd())
+    except ConfigurationError:
+        return Settings(project=ProjectSettings(name="server", package="server"))
+    return load_settings(root)
 
 
 @admin_app.command("create-user")

@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -162,6 +163,7 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
         f"{record.status.value} · agent {record.agent or '-'} · branch {branch}",
         highlight=False,
     )
+    _print_lines(run_by_lines(record))
     if error := SessionState.of(record).error:
         console.print(f"error: {error}", highlight=False, markup=False)
     _print_lines(baseline_lines(record))
@@ -176,12 +178,31 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
         label = f"{session_label(child)} · session {child.id} · {child.status.value}"
         if child.attempt > 1:
             label += f" · attempt {child.attempt}"
+        if child.claimed_by and not child.status.is_terminal:
+            label += f" · run by {child.claimed_by}"
         if last_tests:
             label += f" · tests {last_tests}"
         _print_lines([f"  {label}"])
         if error := SessionState.of(child).error:
             _print_lines([f"    error: {str(error).splitlines()[0]}"])
         _print_lines(timeline(child, indent="    "))
+
+
+def run_by_lines(session: Session) -> list[str]:
+    """Who runs the session: detached on its queue (queued or not), and its claim's holder."""
+    lines = []
+    if session.detached:
+        waiting = "queued for a worker" if session.queued_at else "not queued"
+        sent = f", last sent {_clock(session.dispatched_at)}" if session.dispatched_at else ""
+        lines.append(f"detached on {session.queue} · {waiting}{sent}")
+    if session.claimed_by and not session.status.is_terminal:
+        until = f" (lease until {_clock(session.claim_expires_at)})"
+        lines.append(f"run by {session.claimed_by}{until if session.claim_expires_at else ''}")
+    return lines
+
+
+def _clock(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else "-"
 
 
 def _print_lines(lines: list[str]) -> None:
@@ -191,12 +212,31 @@ def _print_lines(lines: list[str]) -> None:
 
 def _steer(session_id: int, how: Drive, as_json: bool, server: str | None) -> None:
     with opened(server) as here:
+        if here.remote is not None and here.engine.get_session(here.scope, session_id).detached:
+            _requeue(here, session_id, how, as_json)
+            return
         out = Console(stderr=True) if as_json else console
         driven = drive(here.local, session_id, how, console=out, remote=here.remote)
         if as_json and not driven.server_gone:
             _echo_json(full_record(here, session_id).model_dump(mode="json"))
     if driven.exit_code:
         raise typer.Exit(driven.exit_code)
+
+
+def _requeue(here: Here, session_id: int, how: Drive, as_json: bool) -> None:
+    """A detached session is resumed or retried on the server; its workers run it."""
+    steer = here.engine.retry_session if how is Drive.RETRY else here.engine.resume_session
+    session = steer(here.scope, session_id)
+    if as_json:
+        _echo_json(full_record(here, session_id).model_dump(mode="json"))
+        return
+    url = here.remote.sessions.client.url if here.remote else ""
+    console.print(
+        f"session {session_id} queued again on {session.queue} ({how.value}); follow it: "
+        f"codemyspec sessions show {session_id} --server {url}",
+        highlight=False,
+        markup=False,
+    )
 
 
 @sessions_app.command()
@@ -222,6 +262,15 @@ def cancel(session_id: SessionId, as_json: JsonOption = False, server: ServerOpt
         record = full_record(here, session_id)
     if as_json:
         _echo_json(record.model_dump(mode="json"))
+        return
+    if record.detached:
+        url = here.remote.sessions.client.url if here.remote else ""
+        console.print(
+            f"session {session_id} cancelled; its workers stop its agents. "
+            f"`codemyspec sessions resume {session_id} --server {url}` would queue it again.",
+            highlight=False,
+            markup=False,
+        )
         return
     console.print(
         f"session {session_id} cancelled; a running `implement` stops at its next step. "

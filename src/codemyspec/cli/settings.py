@@ -16,6 +16,7 @@ from codemyspec.projects import Language, Layout
 CONFIG_FILE = "codemyspec.toml"
 STATE_DIR = ".codemyspec"
 DATABASE_FILE = "codemyspec.db"
+MIN_REDISPATCH_SECONDS = 30.0
 
 
 class ProjectSettings(BaseModel):
@@ -56,7 +57,11 @@ class ServerSettings(BaseModel):
 
     url: str | None = None
     wait_seconds: float = Field(default=300.0, ge=0)
+    #: The Celery broker (``redis://...``) of detached runs; ``$CODEMYSPEC_BROKER_URL`` wins.
     broker: str | None = None
+    #: How long the server waits before sending a detached session nobody holds again
+    #: (default: twice ``[runner] lease_seconds``, at least 30).
+    redispatch_seconds: float | None = Field(default=None, gt=0)
 
 
 class Settings(BaseModel):
@@ -69,6 +74,14 @@ class Settings(BaseModel):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @property
+    def redispatch_seconds(self) -> float:
+        """``[server] redispatch_seconds``, else twice the lease (at least 30 s): a lease
+        lapses only after a missed renewal or two, and a worker needs time to claim."""
+        if self.server.redispatch_seconds is not None:
+            return self.server.redispatch_seconds
+        return max(2 * self.runner.lease_seconds, MIN_REDISPATCH_SECONDS)
 
 
 def find_root(start: Path) -> Path:
@@ -119,6 +132,12 @@ def render_settings(settings: Settings) -> str:
     )
     test = f"test_command = {_toml(p.test_command)}" if p.test_command else said.test_command
     commands = "\n".join(f"{_toml(name)} = {_toml(argv)}" for name, argv in a.commands.items())
+    broker = f"broker = {_toml(s.broker)}" if s.broker else '# broker = "redis://localhost:6379/0"'
+    redispatch = (
+        f"redispatch_seconds = {s.redispatch_seconds:g}"
+        if s.redispatch_seconds
+        else "# redispatch_seconds = 120"
+    )
     return f"""\
 # codemyspec settings (the README explains each one)
 
@@ -155,4 +174,7 @@ poll_seconds = {r.poll_seconds:g}        # how often a runner looks at children 
 # .codemyspec/token, never from this file).
 {f"url = {_toml(s.url)}" if s.url else '# url = "https://codemyspec.example.com"'}
 wait_seconds = {s.wait_seconds:g}   # a run waits this long for a server that stops answering
+# Detached runs (`implement --detach`), where `codemyspec serve` and the workers run:
+{broker}   # or $CODEMYSPEC_BROKER_URL
+{redispatch}   # resend a detached session nobody holds after this
 """

@@ -24,6 +24,8 @@ class ContextState(SessionState):
     baseline: dict[str, str] = Field(default_factory=dict)
     #: The test files pre-flight proved red without their code, by sha256 (see preflight).
     red_proven: dict[str, str] = Field(default_factory=dict)
+    #: A detached run's starting point: the commit (on origin) its workers check out.
+    base_commit: str | None = None
     initialized_at: datetime | None = None
     finalized_at: datetime | None = None
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -159,6 +160,12 @@ class SessionRow(Timestamped, Base):
     # The runner running this session, and until when its lease holds (see runner.claims).
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claim_expires_at: Mapped[datetime | None]
+    # Detached: the server's workers run it (see service_layer.dispatching); it is queued
+    # while it wants a worker, and was last sent to its queue at dispatched_at.
+    detached: Mapped[bool] = mapped_column(default=False, server_default=false())
+    queue: Mapped[str | None] = mapped_column(String(100))
+    queued_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]
 
     component: Mapped[ComponentRow | None] = relationship(lazy="raise")
     project: Mapped[ProjectRow | None] = relationship(lazy="raise")

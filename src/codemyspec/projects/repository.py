@@ -68,6 +68,14 @@ class ProjectRepository:
             self._orm.flush()
         return Project.model_validate(row)
 
+    def set_code_repo(self, scope: Scope, project_id: int, code_repo: str) -> Project:
+        """The project's remote (what the server's workers clone), as its runner named it."""
+        row = self._row(scope, project_id)
+        with refused_writes(f"update project {project_id}"):
+            row.code_repo = code_repo
+            self._orm.flush()
+        return Project.model_validate(row)
+
     def delete(self, scope: Scope, project_id: int) -> None:
         row = self._row(scope, project_id)
         with refused_writes(f"delete project {project_id}"):

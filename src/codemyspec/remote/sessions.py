@@ -197,3 +197,12 @@ class RemoteSessions(SessionsApi):
             *_path("retry_session", session_id=session_id), params=_params(scope)
         )
         return _read(_session, data, "a session")
+
+    def settle_session(self, scope: Scope, session_id: int) -> Session:
+        data = self.client.call(
+            *_path("settle_session", session_id=session_id), params=_params(scope)
+        )
+        return _read(_session, data, "a session")
+
+    #: What a worker calls when its drive ended on its own (the operation's short name).
+    settle = settle_session

@@ -5,21 +5,39 @@
 """
 
 from codemyspec.service_layer.context_sessions import (
+    QUEUE_NAME,
     ContextPlan,
     ContextStart,
     is_context_root,
     pick_context,
     unfinished_error,
 )
+from codemyspec.service_layer.dispatching import (
+    DEFAULT_MAX_JOINS,
+    DEFAULT_SWEEP_SECONDS,
+    NO_BROKER,
+    Dispatch,
+    DispatchLoop,
+    DispatchSignal,
+    Sender,
+)
 from codemyspec.service_layer.operations import CANCELLED_BY_USER, ROUTES, Route, SessionsApi
 from codemyspec.service_layer.service import SessionsService
 
 __all__ = [
     "CANCELLED_BY_USER",
+    "DEFAULT_MAX_JOINS",
+    "DEFAULT_SWEEP_SECONDS",
+    "NO_BROKER",
+    "QUEUE_NAME",
     "ROUTES",
     "ContextPlan",
     "ContextStart",
+    "Dispatch",
+    "DispatchLoop",
+    "DispatchSignal",
     "Route",
+    "Sender",
     "SessionsApi",
     "SessionsService",
     "is_context_root",

@@ -18,6 +18,9 @@ from codemyspec.errors import NotFoundError, ValidationError
 from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
 
 UNFINISHED = (SessionStatus.ACTIVE, SessionStatus.FAILED)
+#: A queue's name: what ``codemyspec worker --queues`` lists (``python``, ``elixir``, ...).
+QUEUE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+COMMIT_SHA = r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$"
 
 
 class ContextPlan(BaseModel):
@@ -53,6 +56,12 @@ class ContextStart(BaseModel):
     baseline: dict[str, str] = Field(default_factory=dict)
     #: Pre-flight's proof that a test file fails without its code: its sha256 (by path).
     red_proven: dict[str, str] = Field(default_factory=dict)
+    #: ``implement --detach``: the server's workers run it, on ``queue`` (by default the
+    #: project's language), from ``base_commit`` of the project's remote ``code_repo``.
+    detach: bool = False
+    queue: str | None = Field(default=None, pattern=QUEUE_NAME)
+    base_commit: str | None = Field(default=None, pattern=COMMIT_SHA)
+    code_repo: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
 def pick_context(components: list[Component], name: str) -> ContextPlan:
@@ -105,5 +114,6 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             WRITE_CONTEXT_MODULE_KEY: start.write_context_module,
             "baseline": start.baseline,
             "red_proven": start.red_proven,
+            "base_commit": start.base_commit,
         },
     )

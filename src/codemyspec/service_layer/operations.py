@@ -55,6 +55,12 @@ class SessionsApi(SessionsPort, Protocol):
         """Every root session, newest first, with its interactions and its children."""
         ...
 
+    def settle_session(self, scope: Scope, session_id: int) -> Session:
+        """A worker's report that a detached session's drive ended on its own (complete,
+        failed, waiting for a person): it is no longer queued for workers. Refuses a session
+        that is not detached."""
+        ...
+
 
 @dataclass(frozen=True)
 class Route:
@@ -83,4 +89,5 @@ ROUTES: dict[str, Route] = {
     "retry_session": Route("POST", "/api/sessions/{session_id}/retry"),
     "session_tree": Route("GET", "/api/sessions/{session_id}/tree"),
     "session_trees": Route("GET", "/api/session-trees"),
+    "settle_session": Route("POST", "/api/sessions/{session_id}/settle"),
 }

@@ -15,6 +15,7 @@ from codemyspec.commands import (
     SpawnSessionsCommand,
     parse_command,
 )
+from codemyspec.sessions.dispatch_queue import DispatchQueue, DueSession
 from codemyspec.sessions.events import EventBus, EventKind, SessionEvent
 from codemyspec.sessions.models import (
     ExecutionMode,
@@ -55,6 +56,8 @@ __all__ = [
     "CommandKind",
     "CommitCommand",
     "ComponentReader",
+    "DispatchQueue",
+    "DueSession",
     "EventBus",
     "EventEncoder",
     "EventKind",

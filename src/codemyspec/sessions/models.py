@@ -74,6 +74,12 @@ class Session(BaseModel):
     attempt: int = 1
     claimed_by: str | None = None
     claim_expires_at: datetime | None = None
+    #: Run by the server's workers on ``queue``; queued (since ``queued_at``) while it
+    #: wants one, last sent to the queue at ``dispatched_at``.
+    detached: bool = False
+    queue: str | None = None
+    queued_at: datetime | None = None
+    dispatched_at: datetime | None = None
     inserted_at: datetime
     updated_at: datetime
     component: Component | None = None

@@ -32,6 +32,7 @@ from codemyspec.errors import (
 )
 from codemyspec.projects import Project, ProjectRepository
 from codemyspec.scope import Scope
+from codemyspec.sessions.dispatch_queue import DispatchQueue
 from codemyspec.sessions.events import EventKind, SessionEvent
 from codemyspec.sessions.loading import load_session, scope_params
 from codemyspec.sessions.models import (
@@ -101,6 +102,10 @@ def _session(
         attempt=row.attempt,
         claimed_by=row.claimed_by,
         claim_expires_at=row.claim_expires_at,
+        detached=row.detached,
+        queue=row.queue,
+        queued_at=row.queued_at,
+        dispatched_at=row.dispatched_at,
         inserted_at=row.inserted_at,
         updated_at=row.updated_at,
         component=Component.model_validate(row.component) if row.component else None,
@@ -405,6 +410,34 @@ class SessionRepository:
             released = self._execute(release_update(scope.project_id is not None), params)
         if released.rowcount != 1:
             self._check_exists(scope, session_id)
+
+    def detach(self, scope: Scope, session_id: int, queue: str, now: datetime) -> Session:
+        """Mark the session as run by the server's workers on ``queue``, queued from ``now``."""
+        return self._set_dispatch(
+            scope, session_id, detached=True, queue=queue, queued_at=now, dispatched_at=None
+        )
+
+    def requeue(self, scope: Scope, session_id: int, now: datetime) -> Session:
+        """Queue a detached session again (resumed, retried): sent at the next sweep."""
+        return self._set_dispatch(scope, session_id, queued_at=now, dispatched_at=None)
+
+    def unqueue(self, scope: Scope, session_id: int) -> Session:
+        """The session wants no worker now (settled by one, or cancelled)."""
+        return self._set_dispatch(scope, session_id, queued_at=None)
+
+    def _set_dispatch(self, scope: Scope, session_id: int, **values: object) -> Session:
+        row = self._row(scope, session_id)
+        with refused_writes(f"update session {session_id}"):
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            self._orm.flush()
+        self._emit(EventKind.SESSION_UPDATED, row)
+        return self.get(scope, session_id)
+
+    def dispatch_queue(self) -> DispatchQueue:
+        """The server dispatcher's view of detached sessions, across accounts (see there)."""
+        return DispatchQueue(self._orm)
 
     def delete(self, scope: Scope, session_id: int) -> None:
         row = self._row(scope, session_id)

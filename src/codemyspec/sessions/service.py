@@ -24,6 +24,7 @@ from codemyspec.errors import (
     SessionNotActiveError,
     StepError,
 )
+from codemyspec.projects import ProjectRepository
 from codemyspec.scope import Scope
 from codemyspec.sessions.models import (
     ExecutionMode,
@@ -48,6 +49,9 @@ class Work(Protocol):
 
     @property
     def components(self) -> ComponentRepository: ...
+
+    @property
+    def projects(self) -> ProjectRepository: ...
 
 
 class UnitOfWorkFactory(Protocol):
@@ -112,17 +116,20 @@ class SessionsEngine:
     ) -> Session:
         """Abandon a session: it and its unfinished children become cancelled, atomically."""
         with self._unit_of_work() as work:
-            session = work.sessions.get(scope, session_id)
-            if session.status is SessionStatus.COMPLETE:
-                raise SessionCompleteError(
-                    f"session {session_id} is complete; there is nothing to cancel"
-                )
-            cancelled = SessionUpdate(status=SessionStatus.CANCELLED, state={"error": reason})
-            unfinished = [c for c in session.child_sessions if not c.status.is_terminal]
-            work.sessions.update_all(scope, unfinished, cancelled)
-            if session.status is not SessionStatus.CANCELLED:
-                work.sessions.update(scope, session, cancelled)
-            return work.sessions.get(scope, session_id)
+            return self._cancel(work, scope, session_id, reason)
+
+    def _cancel(self, work: Work, scope: Scope, session_id: int, reason: str) -> Session:
+        session = work.sessions.get(scope, session_id)
+        if session.status is SessionStatus.COMPLETE:
+            raise SessionCompleteError(
+                f"session {session_id} is complete; there is nothing to cancel"
+            )
+        cancelled = SessionUpdate(status=SessionStatus.CANCELLED, state={"error": reason})
+        unfinished = [c for c in session.child_sessions if not c.status.is_terminal]
+        work.sessions.update_all(scope, unfinished, cancelled)
+        if session.status is not SessionStatus.CANCELLED:
+            work.sessions.update(scope, session, cancelled)
+        return work.sessions.get(scope, session_id)
 
     def claim_session(
         self,
