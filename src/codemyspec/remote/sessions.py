@@ -203,6 +203,3 @@ class RemoteSessions(SessionsApi):
             *_path("settle_session", session_id=session_id), params=_params(scope)
         )
         return _read(_session, data, "a session")
-
-    #: What a worker calls when its drive ended on its own (the operation's short name).
-    settle = settle_session

@@ -11,17 +11,19 @@ import logging
 
 from codemyspec.errors import CodeMySpecError
 from codemyspec.remote import RemoteSessions
+from codemyspec.scope import Scope
 
 log = logging.getLogger(__name__)
 
 #: ``Driven.exit_code`` of a drive that ended on its own: complete (0), or anything else (1).
 SETTLING_EXITS = frozenset({0, 1})
+#: The account comes from the token: the server scopes every read by it.
+TOKEN_SCOPE = Scope(account_id=0)
 
 
 def settle(sessions: RemoteSessions, session_id: int) -> None:
     """``POST /api/sessions/{id}/settle``; a server that refuses it is logged, not fatal."""
-    # One call to switch to RemoteSessions.settle once the server side has it.
     try:
-        sessions.client.call("POST", f"/api/sessions/{session_id}/settle")
+        sessions.settle_session(TOKEN_SCOPE, session_id)
     except CodeMySpecError as exc:
         log.warning("session %s: the server did not take the settle: %s", session_id, exc)

@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING
 
 from codemyspec.context_coding_sessions import ContextState, branch_name
 from codemyspec.remote import RemoteSessions, ServerClient
-from codemyspec.scope import Scope
 from codemyspec.sessions import Session, SessionStatus
 from codemyspec.workers.broker import DRIVE_TASK, JOIN_TASK
 from codemyspec.workers.checkouts import CheckoutError, run_folder
 from codemyspec.workers.options import WorkerOptions
 from codemyspec.workers.session_process import CLAIMED_EXIT
-from codemyspec.workers.settling import SETTLING_EXITS, settle
+from codemyspec.workers.settling import SETTLING_EXITS, TOKEN_SCOPE, settle
 from codemyspec.workers.supervision import start_session_process, watch
 
 if TYPE_CHECKING:
@@ -31,8 +30,6 @@ log = logging.getLogger(__name__)
 
 DRIVE = "drive"
 JOIN = "join"
-#: The account comes from the token: the server scopes every read by it.
-TOKEN_SCOPE = Scope(account_id=0)
 
 
 def register_tasks(app: Celery, options: WorkerOptions, stopping: threading.Event) -> None:
@@ -119,6 +116,4 @@ def _branch(session: Session) -> str | None:
 
 def _base(session: Session) -> str | None:
     """The commit ``implement --detach`` recorded as the base; None: origin's default HEAD."""
-    # To read ContextState.of(session).base_commit once the server side records it.
-    base = session.state.get("base_commit")
-    return base if isinstance(base, str) and base else None
+    return ContextState.of(session).base_commit
