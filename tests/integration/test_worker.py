@@ -21,6 +21,7 @@ from tests.support.served import make_token, served
 from tests.support.workers import (
     WorkerProcess,
     dispatch_drive,
+    dispatch_join,
     get,
     processes_in,
     start_context_session,
@@ -229,3 +230,22 @@ def test_worker_refuses_a_server_that_does_not_take_its_token(
 
     assert refused.exit_code == 1
     assert "token" in flat(refused.output)
+
+
+def test_a_join_that_comes_before_its_drive_does_not_keep_the_only_slot_from_it(
+    server: str, token: str, redis: RedisServer, project: CliProject, worker: WorkerProcess
+) -> None:
+    """A join waiting for its parent's children would hold the slot its drive needs: it
+    comes back later instead, and the drive gets the slot."""
+    session_id = start_context_session(project, server)
+
+    dispatch_join(redis.url, session_id)  # first in line, on a worker of one slot
+    dispatch_drive(redis.url, session_id)
+
+    wait_until(
+        lambda: session(server, token, session_id)["status"] != "active",
+        f"session {session_id} ended",
+    )
+    assert session(server, token, session_id)["status"] == "complete", worker.session_logs()
+    assert f"session {session_id} has no children to join yet: later" in worker.output
+    assert all(len(calls(project, n)) == 1 for n in TWO)

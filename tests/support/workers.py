@@ -103,6 +103,14 @@ def dispatch_drive(broker: str, session_id: int, queue: str = "python") -> None:
         dispatcher.close()
 
 
+def dispatch_join(broker: str, session_id: int, queue: str = "python") -> None:
+    dispatcher = Dispatcher(celery_app(broker))
+    try:
+        dispatcher.join(session_id, queue=queue, count=1)
+    finally:
+        dispatcher.close()
+
+
 def get(server: str, token: str, path: str) -> Any:
     response = httpx.get(f"{server}{path}", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.text

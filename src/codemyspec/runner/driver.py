@@ -216,6 +216,14 @@ class Runner:
             and not (Path(self.executor.root) / str(worktree)).is_dir()
         )
 
+    def _published(self, parent: Session) -> bool:
+        """Whether origin has the parent's branch yet (its driver pushes it as the spawn
+        starts, a moment after the spawn is handed out)."""
+        branch = ContextState.of(parent).branch_name
+        return not self.config.share_branches or not branch or bool(
+            self.executor.git.remote_tip(branch)[0]
+        )
+
     def _fresh_attempt(self, scope: Scope, child: Session) -> Session:
         """Start the child over from its first step, keeping what its parent gave it."""
         return self.engine.restart_session(scope, child.id, ComponentState.of(child).given())
@@ -270,14 +278,16 @@ class Runner:
     def join(self, scope: Scope, session_id: int) -> Session:
         """Help the runner driving ``session_id``: take its children until none is left.
 
-        Waits for the parent to reach its spawn step; never runs the parent's own steps.
+        Waits for the parent to reach its spawn step and for its driver to push the parent's
+        branch, which the children start from; never runs the parent's own steps.
         """
         while not self.cancel.is_set():
             parent = self.engine.get_session(scope, session_id)
             if parent.status.is_terminal:
                 return parent
             pending = parent.pending_interaction()
-            if pending and pending.command.command is CommandKind.SPAWN_SESSIONS:
+            spawning = pending and pending.command.command is CommandKind.SPAWN_SESSIONS
+            if pending and spawning and self._published(parent):
                 self.children.run(scope, parent, child_ids(pending.command), self.cancel.is_set)
                 return self.engine.get_session(scope, session_id)
             time.sleep(self.config.poll_seconds)

@@ -37,8 +37,9 @@ class DueSession(BaseModel):
 
 def _due(now: datetime, redispatch_before: datetime) -> list[ColumnElement[bool]]:
     """Queued, active, detached roots never sent since queued; or sent before
-    ``redispatch_before`` and now held by nobody (a claim free or its lease lapsed)."""
-    unheld = or_(SessionRow.claimed_by.is_(None), SessionRow.claim_expires_at < now)
+    ``redispatch_before`` and now held by nobody: its last lease ran out. A released claim
+    keeps its expiry, so a worker that just let go has until then to settle it."""
+    unheld = or_(SessionRow.claim_expires_at.is_(None), SessionRow.claim_expires_at < now)
     return [
         SessionRow.detached.is_(True),
         SessionRow.queued_at.is_not(None),

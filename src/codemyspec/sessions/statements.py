@@ -148,9 +148,10 @@ def claim_update(in_project: bool, take_over: bool) -> Update:
 
 @cache
 def release_update(in_project: bool) -> Update:
-    """Give up ``:holder``'s claim on the session in scope; another's claim stays."""
+    """Give up ``:holder``'s claim on the session in scope; another's claim stays. The
+    expiry stays too: the dispatcher waits out the last lease (``dispatch_queue``)."""
     return (
         update(SESSIONS)
         .where(*_in_scope(in_project), SESSIONS.c.claimed_by == bindparam("holder"))
-        .values(claimed_by=None, claim_expires_at=None)
+        .values(claimed_by=None)
     )

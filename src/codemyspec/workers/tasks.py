@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from enum import Enum
 from typing import TYPE_CHECKING
 
+from codemyspec.commands import CommandKind
 from codemyspec.context_coding_sessions import ContextState, branch_name
 from codemyspec.remote import RemoteSessions, ServerClient
 from codemyspec.sessions import Session, SessionStatus
@@ -24,7 +26,7 @@ from codemyspec.workers.settling import SETTLING_EXITS, TOKEN_SCOPE, settle
 from codemyspec.workers.supervision import start_session_process, watch
 
 if TYPE_CHECKING:
-    from celery import Celery
+    from celery import Celery, Task
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +41,48 @@ def register_tasks(app: Celery, options: WorkerOptions, stopping: threading.Even
     def drive_session(session_id: int) -> None:
         run_task(options, DRIVE, session_id, stopping)
 
-    def join_session(session_id: int) -> None:
-        run_task(options, JOIN, session_id, stopping)
+    def join_session(task: Task[[int], None], session_id: int) -> None:
+        if run_task(options, JOIN, session_id, stopping) is Outcome.TOO_EARLY:
+            raise task.retry(countdown=options.poll_seconds, max_retries=None)
 
     app.task(name=DRIVE_TASK)(drive_session)
-    app.task(name=JOIN_TASK)(join_session)
+    app.task(name=JOIN_TASK, bind=True)(join_session)
 
 
-def run_task(options: WorkerOptions, how: str, session_id: int, stopping: threading.Event) -> None:
+class Outcome(Enum):
+    """How a delivery ended, for the task to decide whether it comes back."""
+
+    DONE = "done"
+    #: A join before its parent reached the spawn: it comes back later instead of holding
+    #: a slot, so waiting joins never keep the drive they wait for from a slot.
+    TOO_EARLY = "too early"
+
+
+def run_task(
+    options: WorkerOptions, how: str, session_id: int, stopping: threading.Event
+) -> Outcome:
     """One delivery of a task; whatever goes wrong is logged with the session id."""
     client = ServerClient(options.server, options.token, wait_seconds=options.grace_seconds)
     sessions = RemoteSessions(client)
     try:
+        if how == JOIN and not _spawning(sessions.get_session(TOKEN_SCOPE, session_id)):
+            log.info("session %s has no children to join yet: later", session_id)
+            return Outcome.TOO_EARLY
         run_session(sessions, options, how, session_id, stopping)
     except Exception:
         log.exception("session %s: %s failed", session_id, how)
     finally:
         client.close()
+    return Outcome.DONE
+
+
+def _spawning(session: Session) -> bool:
+    """Whether the session runs its children now, or wants no more work (ended, or settled
+    for a person: a join then has nothing to wait for, and ends)."""
+    pending = session.pending_interaction()
+    spawning = pending is not None and pending.command.command is CommandKind.SPAWN_SESSIONS
+    settled = session.detached and session.queued_at is None
+    return spawning or session.status.is_terminal or settled
 
 
 def run_session(
