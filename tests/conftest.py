@@ -14,6 +14,8 @@ from codemyspec.sessions import SessionEvent
 from tests.support.factories import make_account, make_project
 from tests.support.git_repos import GIT_IDENTITY, GitProject, make_git_project
 from tests.support.postgres import BACKENDS, PostgresServer, running_postgres
+from tests.support.redis_server import RedisServer, running_redis
+from tests.support.served import make_token
 
 
 @pytest.fixture(autouse=True)
@@ -98,3 +100,18 @@ def scope(app: App, account_scope: Scope, git_project: GitProject) -> Scope:
         app, account_scope, git_project.root, code_repo=str(git_project.remote)
     )
     return project_scope
+
+
+@pytest.fixture
+def token(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An API token of a member of account acme, in the environment as a user sets it."""
+    made = make_token(database_url, "acme", "alice@acme.test")
+    monkeypatch.setenv("CODEMYSPEC_TOKEN", made)
+    return made
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server (Debian's) of the test's own: the workers' broker."""
+    with running_redis() as started:
+        yield started

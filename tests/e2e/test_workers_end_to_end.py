@@ -11,6 +11,7 @@ import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
@@ -20,13 +21,16 @@ from codemyspec_testing import Reply, ScriptedModel, by_prompt, write
 from tests.support.cli_project import BRANCH, CliProject, make_cli_project
 from tests.support.cli_runs import flat, invoke, use
 from tests.support.git_repos import git
-from tests.support.postgres import PostgresServer
-from tests.support.redis_server import RedisServer, running_redis
+from tests.support.redis_server import RedisServer
 from tests.support.sample_project import BILLING, code_path
-from tests.support.served import make_token, served
+from tests.support.served import served
 from tests.support.workers import WorkerProcess, get, processes_in, wait_until
 
-pytestmark = pytest.mark.slow
+# On PostgreSQL, as a team's server runs.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True),
+]
 
 SIX = ["Money", "Ledger", "Statement", "Fee", "Discount", "Tax"]  # Money → Ledger → Statement
 LATENCY = 1.0
@@ -50,28 +54,13 @@ def script(names: list[str], slow: dict[str, float] | None = None) -> dict[str, 
 
 
 @pytest.fixture
-def database(postgres_server: PostgresServer) -> str:
-    return postgres_server.database_url()
-
-
-@pytest.fixture
-def token(database: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    made = make_token(database, "acme", "alice@acme.test")
-    monkeypatch.setenv("CODEMYSPEC_TOKEN", made)
-    return made
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as started:
-        yield started
-
-
-@pytest.fixture
-def server(database: str, token: str, tmp_path: Path, redis: RedisServer) -> Iterator[str]:
+def server(
+    database_url: str, token: str, tmp_path: Path, redis_server: RedisServer
+) -> Iterator[str]:
     """Sweeps often, and sends a session nobody holds again after a lease or so."""
-    args = ["--broker", redis.url, "--sweep-seconds", "0.2", "--redispatch-seconds", str(LEASE)]
-    with served(database, tmp_path / "server.log", args=args) as base:
+    args = ["--broker", redis_server.url, "--sweep-seconds", "0.2"]
+    args += ["--redispatch-seconds", str(LEASE)]
+    with served(database_url, tmp_path / "server.log", args=args) as base:
         yield base
 
 
@@ -85,9 +74,13 @@ def project_of(tmp_path: Path, names: list[str], monkeypatch: pytest.MonkeyPatch
 
 
 class Pool:
-    """Two workers of two slots each, on loopback, each with its own folder and HOME."""
+    """The scripted model, and two workers of two slots each using it, on loopback, each
+    with its own folder and HOME."""
 
-    def __init__(self, tmp_path: Path, server: str, redis: RedisServer, model: ScriptedModel):
+    def __init__(
+        self, tmp_path: Path, server: str, redis: RedisServer, scripts: dict[str, list[Any]]
+    ) -> None:
+        self.model = ScriptedModel(by_prompt(scripts)).start()
         (tmp_path / "workers").mkdir()
         self.workers = {
             name: WorkerProcess(
@@ -95,7 +88,7 @@ class Pool:
                 redis.url,
                 tmp_path / "workers" / name,
                 name,
-                model.env(tmp_path / f"home-{name}"),
+                self.model.env(tmp_path / f"home-{name}"),
                 "--concurrency",
                 "2",
             )
@@ -105,9 +98,18 @@ class Pool:
     def logs(self) -> str:
         return "\n".join(f"== {n}\n{w.output}\n{w.session_logs()}" for n, w in self.workers.items())
 
-    def stop(self) -> None:
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         for worker in self.workers.values():
             worker.stop()
+        self.model.__exit__(kind, error, tb)  # what went wrong on the model's side is raised
 
 
 def detach(server: str) -> int:
@@ -147,6 +149,15 @@ def runner_of(child: dict[str, Any]) -> str:
     return str(child["state"]["branch_tip"]["holder"]).split(":", 1)[0]
 
 
+def complete_once_each(done: dict[str, Any], names: list[str], pool: Pool) -> list[Any]:
+    """The session complete, with one complete child per component (no duplicates)."""
+    assert done["status"] == "complete", pool.logs()
+    children: list[Any] = done["child_sessions"]
+    assert sorted(c["component"]["name"] for c in children) == sorted(names), "no duplicates"
+    assert {c["status"] for c in children} == {"complete"}
+    return children
+
+
 def assert_one_commit_with(project: CliProject, names: list[str]) -> None:
     origin = project.git.remote
     parents = git("rev-list", "--parents", "-n", "1", BRANCH, cwd=origin).split()
@@ -163,24 +174,18 @@ def test_a_detached_context_of_six_spreads_over_two_workers_into_one_pushed_comm
     tmp_path: Path,
     server: str,
     token: str,
-    redis: RedisServer,
+    redis_server: RedisServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     project = project_of(tmp_path, SIX, monkeypatch)
-    with ScriptedModel(by_prompt(script(SIX))) as model:
-        pool = Pool(tmp_path, server, redis, model)
-        try:
-            session_id = detach(server)
-            done = wait_until_ended(server, token, session_id, pool)
-            settled = lambda: tree(server, token, session_id)["queued_at"] is None  # noqa: E731
-            wait_until(settled, "the worker that drove it settled it")
-        finally:
-            pool.stop()
+    with Pool(tmp_path, server, redis_server, script(SIX)) as pool:
+        model = pool.model
+        session_id = detach(server)
+        done = wait_until_ended(server, token, session_id, pool)
+        settled = lambda: tree(server, token, session_id)["queued_at"] is None  # noqa: E731
+        wait_until(settled, "the worker that drove it settled it")
 
-    assert done["status"] == "complete", pool.logs()
-    children = done["child_sessions"]
-    assert sorted(c["component"]["name"] for c in children) == sorted(SIX), "no duplicates"
-    assert {c["status"] for c in children} == {"complete"}
+    children = complete_once_each(done, SIX, pool)
     assert {runner_of(c) for c in children} == {"w1", "w2"}, "both workers ran children"
     assert all(len(conversations(model, n)) == 1 for n in SIX), "each agent ran once"
     workdirs = {n: str(w.workdir) for n, w in pool.workers.items()}
@@ -195,38 +200,32 @@ def test_the_driving_worker_killed_mid_child_loses_nothing_and_repeats_no_finish
     tmp_path: Path,
     server: str,
     token: str,
-    redis: RedisServer,
+    redis_server: RedisServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The worker that drives the parent dies (SIGKILL of its process group, as a machine
     that disappears) while one of its children's agents runs: the other worker finishes."""
     project = project_of(tmp_path, SIX, monkeypatch)
     slow = {name: 4.0 for name in SIX if name != "Money"}  # long enough to be cut off
-    with ScriptedModel(by_prompt(script(SIX, slow=slow))) as model:
-        pool = Pool(tmp_path, server, redis, model)
-        try:
-            session_id = detach(server)
+    with Pool(tmp_path, server, redis_server, script(SIX, slow=slow)) as pool:
+        model = pool.model
+        session_id = detach(server)
 
-            def driver_mid_child() -> bool:
-                found = tree(server, token, session_id)
-                driver = str(found["claimed_by"] or "").split(":", 1)[0]
-                return driver in pool.workers and bool(running_on(model, pool, driver, found))
+        def driver_mid_child() -> bool:
+            found = tree(server, token, session_id)
+            driver = str(found["claimed_by"] or "").split(":", 1)[0]
+            return driver in pool.workers and bool(running_on(model, pool, driver, found))
 
-            wait_until(driver_mid_child, "the driving worker's runner has an agent running")
-            before = tree(server, token, session_id)
-            victim = str(before["claimed_by"]).split(":", 1)[0]
-            cut_off = running_on(model, pool, victim, before)
-            finished_before = completed(before)
-            os.killpg(pool.workers[victim].proc.pid, signal.SIGKILL)  # the machine is gone
-            pool.workers[victim].proc.wait()
-            done = wait_until_ended(server, token, session_id, pool)
-        finally:
-            pool.stop()
+        wait_until(driver_mid_child, "the driving worker's runner has an agent running")
+        before = tree(server, token, session_id)
+        victim = str(before["claimed_by"]).split(":", 1)[0]
+        cut_off = running_on(model, pool, victim, before)
+        finished_before = completed(before)
+        os.killpg(pool.workers[victim].proc.pid, signal.SIGKILL)  # the machine is gone
+        pool.workers[victim].proc.wait()
+        done = wait_until_ended(server, token, session_id, pool)
 
-    assert done["status"] == "complete", pool.logs()
-    children = done["child_sessions"]
-    assert sorted(c["component"]["name"] for c in children) == sorted(SIX), "no duplicates"
-    assert {c["status"] for c in children} == {"complete"}
+    children = complete_once_each(done, SIX, pool)
     survivor = ({"w1", "w2"} - {victim}).pop()
     for child in children:
         name = child["component"]["name"]
@@ -263,23 +262,19 @@ def test_a_redis_restarted_mid_run_is_survived(
     tmp_path: Path,
     server: str,
     token: str,
-    redis: RedisServer,
+    redis_server: RedisServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     names = ["Money", "Ledger", "Fee"]
     project = project_of(tmp_path, names, monkeypatch)
-    with ScriptedModel(by_prompt(script(names, slow={"Money": 3.0}))) as model:
-        pool = Pool(tmp_path, server, redis, model)
-        try:
-            session_id = detach(server)
-            wait_until(lambda: bool(conversations(model, "Money")), f"an agent\n{pool.logs()}")
-            redis.restart()
-            done = wait_until_ended(server, token, session_id, pool)
-        finally:
-            pool.stop()
+    with Pool(tmp_path, server, redis_server, script(names, slow={"Money": 3.0})) as pool:
+        model = pool.model
+        session_id = detach(server)
+        wait_until(lambda: bool(conversations(model, "Money")), f"an agent\n{pool.logs()}")
+        redis_server.restart()
+        done = wait_until_ended(server, token, session_id, pool)
 
-    assert done["status"] == "complete", pool.logs()
-    assert sorted(c["component"]["name"] for c in done["child_sessions"]) == sorted(names)
+    complete_once_each(done, names, pool)
     assert all(len(conversations(model, n)) == 1 for n in names), "no agent ran twice"
     assert_one_commit_with(project, names)
 
@@ -288,31 +283,28 @@ def test_cancelling_a_detached_session_stops_the_workers_agents(
     tmp_path: Path,
     server: str,
     token: str,
-    redis: RedisServer,
+    redis_server: RedisServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     names = ["Money", "Fee"]
     project_of(tmp_path, names, monkeypatch)
     slow = {name: 30.0 for name in names}  # the agents would run on for a minute
-    with ScriptedModel(by_prompt(script(names, slow=slow))) as model:
-        pool = Pool(tmp_path, server, redis, model)
-        try:
-            session_id = detach(server)
-            wait_until(
-                lambda: all(conversations(model, n) for n in names),
-                f"both agents asked the model\n{pool.logs()}",
-            )
-            cancelled = invoke("sessions", "cancel", str(session_id), "--server", server)
-            assert cancelled.exit_code == 0, cancelled.output
-            workdirs = [w.workdir for w in pool.workers.values()]
-            wait_until(
-                lambda: not any(processes_in(folder) for folder in workdirs),
-                f"the session processes and agents ended\n{pool.logs()}",
-            )
-            asked = len(model.conversation_requests)
-            done = tree(server, token, session_id)
-        finally:
-            pool.stop()
+    with Pool(tmp_path, server, redis_server, script(names, slow=slow)) as pool:
+        model = pool.model
+        session_id = detach(server)
+        wait_until(
+            lambda: all(conversations(model, n) for n in names),
+            f"both agents asked the model\n{pool.logs()}",
+        )
+        cancelled = invoke("sessions", "cancel", str(session_id), "--server", server)
+        assert cancelled.exit_code == 0, cancelled.output
+        workdirs = [w.workdir for w in pool.workers.values()]
+        wait_until(
+            lambda: not any(processes_in(folder) for folder in workdirs),
+            f"the session processes and agents ended\n{pool.logs()}",
+        )
+        asked = len(model.conversation_requests)
+        done = tree(server, token, session_id)
 
     assert done["status"] == "cancelled"
     assert {c["status"] for c in done["child_sessions"]} == {"cancelled"}

@@ -21,25 +21,12 @@ from tests.support.cli_project import CliProject, make_cli_project
 from tests.support.cli_runs import NAMES, flat, invoke, use
 from tests.support.git_repos import git
 from tests.support.postgres import on_both_databases
-from tests.support.redis_server import RedisServer, running_redis
-from tests.support.served import make_token, served
+from tests.support.redis_server import RedisServer
+from tests.support.served import served
 
 pytestmark = pytest.mark.slow
 
 QUEUE_TIMEOUT = 60.0
-
-
-@pytest.fixture
-def token(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    made = make_token(database_url, "acme", "alice@acme.test")
-    monkeypatch.setenv("CODEMYSPEC_TOKEN", made)
-    return made
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
 
 
 @pytest.fixture

@@ -32,16 +32,9 @@ from tests.support.cli_runs import (
 from tests.support.git_repos import git
 from tests.support.postgres import on_both_databases
 from tests.support.sample_project import BILLING, code_path
-from tests.support.served import Served, make_token, served
+from tests.support.served import Served, served
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def token(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    made = make_token(database_url, "acme", "alice@acme.test")
-    monkeypatch.setenv("CODEMYSPEC_TOKEN", made)
-    return made
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ import pytest
 from tests.support.cli_project import BRANCH, CliProject, make_cli_project
 from tests.support.cli_runs import calls, flat, invoke, use
 from tests.support.git_repos import git
-from tests.support.redis_server import RedisServer, running_redis
+from tests.support.redis_server import RedisServer
 from tests.support.sample_project import BILLING, code_path
-from tests.support.served import make_token, served
+from tests.support.served import served
 from tests.support.workers import (
     WorkerProcess,
     dispatch_drive,
@@ -33,22 +33,9 @@ TWO = ["Money", "Tax"]
 
 
 @pytest.fixture
-def token(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    made = make_token(database_url, "acme", "alice@acme.test")
-    monkeypatch.setenv("CODEMYSPEC_TOKEN", made)
-    return made
-
-
-@pytest.fixture
 def server(database_url: str, token: str, tmp_path: Path) -> Iterator[str]:
     with served(database_url, tmp_path / "server.log") as base:
         yield base
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as started:
-        yield started
 
 
 @pytest.fixture
@@ -60,11 +47,11 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliProject:
 
 @pytest.fixture
 def worker(
-    tmp_path: Path, server: str, redis: RedisServer, project: CliProject
+    tmp_path: Path, server: str, redis_server: RedisServer, project: CliProject
 ) -> Iterator[WorkerProcess]:
     folder = tmp_path / "workers" / "w1"
     folder.parent.mkdir()
-    started = WorkerProcess(server, redis.url, folder, "w1", env={})
+    started = WorkerProcess(server, redis_server.url, folder, "w1", env={})
     yield started
     started.stop()
 
@@ -75,11 +62,11 @@ def session(server: str, token: str, session_id: int) -> dict[str, object]:
 
 
 def test_a_worker_drives_a_dispatched_session_to_one_pushed_commit_in_a_clone_it_removes(
-    server: str, token: str, redis: RedisServer, project: CliProject, worker: WorkerProcess
+    server: str, token: str, redis_server: RedisServer, project: CliProject, worker: WorkerProcess
 ) -> None:
     session_id = start_context_session(project, server)
 
-    dispatch_drive(redis.url, session_id)
+    dispatch_drive(redis_server.url, session_id)
 
     wait_until(
         lambda: session(server, token, session_id)["status"] != "active",
@@ -105,18 +92,18 @@ def test_a_worker_drives_a_dispatched_session_to_one_pushed_commit_in_a_clone_it
 
 
 def test_a_second_delivery_while_the_first_runs_finds_the_claim_and_runs_nothing(
-    tmp_path: Path, server: str, token: str, redis: RedisServer, project: CliProject
+    tmp_path: Path, server: str, token: str, redis_server: RedisServer, project: CliProject
 ) -> None:
     (tmp_path / "workers").mkdir()
     two_slots = WorkerProcess(
-        server, redis.url, tmp_path / "workers" / "w2", "w2", {}, "--concurrency", "2"
+        server, redis_server.url, tmp_path / "workers" / "w2", "w2", {}, "--concurrency", "2"
     )
     try:
         project.set_script("Money", {"delay": 5, "write": BILLING["Money"][0]})
         session_id = start_context_session(project, server)
 
-        dispatch_drive(redis.url, session_id)
-        dispatch_drive(redis.url, session_id)  # as Redis redelivering a long task would
+        dispatch_drive(redis_server.url, session_id)
+        dispatch_drive(redis_server.url, session_id)  # as Redis redelivering a long task would
 
         two_slots.wait_for(f"session {session_id} is held by another runner")
         two_slots.wait_for(f"session {session_id}: drive ended with exit status 0")
@@ -128,11 +115,11 @@ def test_a_second_delivery_while_the_first_runs_finds_the_claim_and_runs_nothing
 
 
 def test_a_cancel_on_the_server_stops_the_workers_agent(
-    server: str, token: str, redis: RedisServer, project: CliProject, worker: WorkerProcess
+    server: str, token: str, redis_server: RedisServer, project: CliProject, worker: WorkerProcess
 ) -> None:
     project.set_script("Tax", {"hang": 120})
     session_id = start_context_session(project, server)
-    dispatch_drive(redis.url, session_id)
+    dispatch_drive(redis_server.url, session_id)
     wait_until(lambda: bool(calls(project, "Tax")), f"Tax's agent started:\n{worker.output}")
 
     cancelled = httpx.post(
@@ -151,11 +138,11 @@ def test_a_cancel_on_the_server_stops_the_workers_agent(
 
 
 def test_a_sigkilled_worker_takes_its_session_process_and_agent_with_it(
-    server: str, token: str, redis: RedisServer, project: CliProject, worker: WorkerProcess
+    server: str, token: str, redis_server: RedisServer, project: CliProject, worker: WorkerProcess
 ) -> None:
     project.set_script("Tax", {"hang": 120})
     session_id = start_context_session(project, server)
-    dispatch_drive(redis.url, session_id)
+    dispatch_drive(redis_server.url, session_id)
     wait_until(lambda: bool(calls(project, "Tax")), f"Tax's agent started:\n{worker.output}")
     assert processes_in(worker.workdir / "runs") != []
 
@@ -233,14 +220,14 @@ def test_worker_refuses_a_server_that_does_not_take_its_token(
 
 
 def test_a_join_that_comes_before_its_drive_does_not_keep_the_only_slot_from_it(
-    server: str, token: str, redis: RedisServer, project: CliProject, worker: WorkerProcess
+    server: str, token: str, redis_server: RedisServer, project: CliProject, worker: WorkerProcess
 ) -> None:
     """A join waiting for its parent's children would hold the slot its drive needs: it
     comes back later instead, and the drive gets the slot."""
     session_id = start_context_session(project, server)
 
-    dispatch_join(redis.url, session_id)  # first in line, on a worker of one slot
-    dispatch_drive(redis.url, session_id)
+    dispatch_join(redis_server.url, session_id)  # first in line, on a worker of one slot
+    dispatch_drive(redis_server.url, session_id)
 
     wait_until(
         lambda: session(server, token, session_id)["status"] != "active",
