@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from codemyspec.agents import Agent, AgentRequest
@@ -25,8 +26,11 @@ from codemyspec.runner.red_check import proven_red, unproven_reason, without_cod
 from codemyspec.runner.shell_commands import execute_shell_command, run_programs
 from codemyspec.runner.worktree_changes import worktree_changes
 from codemyspec.runner.worktrees import GitWorktrees
-from codemyspec.shell import Shell
+from codemyspec.shell import Completed, Shell
 from codemyspec.test_reports import relative_to
+
+#: What git says when origin has no branch of that name (yet).
+MISSING_REMOTE_REF = "couldn't find remote ref"
 
 
 class CommandExecutor:
@@ -169,13 +173,25 @@ class CommandExecutor:
     def _fetch_shared(self, base: str, merges: list[str]) -> Result | None:
         """Another runner may have made these: the base if it is missing, merges always."""
         for branch, only_if_missing in [(base, True), *((m, False) for m in merges)]:
-            fetched = self.git.fetch(branch, only_if_missing=only_if_missing)
+            fetched = self._fetch_when_pushed(branch, only_if_missing)
             if fetched is not None and not fetched.ok:
                 return Result.error(
                     f"could not fetch {branch} from origin: {fetched.failure_reason()}",
                     stderr=fetched.stderr,
                 )
         return None
+
+    def _fetch_when_pushed(self, branch: str, only_if_missing: bool) -> Completed | None:
+        """Fetch ``branch``, waiting up to a lease while origin does not have it yet: the
+        runner that finished a dependency pushes its branch a moment after recording it
+        complete (and one that died before pushing has lost its lease by then)."""
+        deadline = time.monotonic() + self.config.lease_seconds
+        while True:
+            fetched = self.git.fetch(branch, only_if_missing=only_if_missing)
+            missing = fetched is not None and MISSING_REMOTE_REF in fetched.stderr
+            if not missing or time.monotonic() >= deadline:
+                return fetched
+            time.sleep(self.config.poll_seconds)
 
     def workspace_facts(self, components: list[tuple[str, str]]) -> WorkspaceFacts:
         """For each (code, test) pair: do both exist in the main tree, and how do the tests run
