@@ -234,5 +234,5 @@ def test_a_join_that_comes_before_its_drive_does_not_keep_the_only_slot_from_it(
         f"session {session_id} ended",
     )
     assert session(server, token, session_id)["status"] == "complete", worker.session_logs()
-    assert f"session {session_id} has no children to join yet: later" in worker.output
+    assert f"session {session_id} has no children to join yet: sent again" in worker.output
     assert all(len(calls(project, n)) == 1 for n in TWO)

@@ -43,7 +43,12 @@ def register_tasks(app: Celery, options: WorkerOptions, stopping: threading.Even
 
     def join_session(task: Task[[int], None], session_id: int) -> None:
         if run_task(options, JOIN, session_id, stopping) is Outcome.TOO_EARLY:
-            raise task.retry(countdown=options.poll_seconds, max_retries=None)
+            # Back to the end of its queue a moment later, for whichever worker has a free
+            # slot then: a retry with a countdown would stay reserved by this worker, busy
+            # or not, and its joins would pile up here while another worker sits idle.
+            stopping.wait(options.poll_seconds)
+            queue = (task.request.delivery_info or {}).get("routing_key")
+            app.send_task(JOIN_TASK, args=[session_id], queue=queue)
 
     app.task(name=DRIVE_TASK)(drive_session)
     app.task(name=JOIN_TASK, bind=True)(join_session)
@@ -53,8 +58,8 @@ class Outcome(Enum):
     """How a delivery ended, for the task to decide whether it comes back."""
 
     DONE = "done"
-    #: A join before its parent reached the spawn: it comes back later instead of holding
-    #: a slot, so waiting joins never keep the drive they wait for from a slot.
+    #: A join before its parent reached the spawn: it is sent again instead of holding a
+    #: slot, so waiting joins never keep the drive they wait for from a slot.
     TOO_EARLY = "too early"
 
 
@@ -66,7 +71,7 @@ def run_task(
     sessions = RemoteSessions(client)
     try:
         if how == JOIN and not _spawning(sessions.get_session(TOKEN_SCOPE, session_id)):
-            log.info("session %s has no children to join yet: later", session_id)
+            log.info("session %s has no children to join yet: sent again", session_id)
             return Outcome.TOO_EARLY
         run_session(sessions, options, how, session_id, stopping)
     except Exception:
