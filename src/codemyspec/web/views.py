@@ -12,7 +12,7 @@ from codemyspec.graphs import find_cycle
 from codemyspec.runner import dependency_graph
 from codemyspec.sessions import Session, SessionState, SessionStatus
 from codemyspec.test_reports import SuiteReport
-from codemyspec.web.steering import Action, Steering
+from codemyspec.web.steering import Action, Steering, stopped
 from codemyspec.web.timeline import Entry, seconds, step_label, timeline
 
 
@@ -74,6 +74,7 @@ class SessionView:
     started_at: datetime
     branch: str
     error: str
+    outcome: str
     detached: str
     parent_id: int | None
     waves: list[Wave]
@@ -96,7 +97,11 @@ def cost(usage: dict[str, float]) -> str:
     if not usage:
         return "-"
     tokens = usage.get("input_tokens", 0.0) + usage.get("output_tokens", 0.0)
-    return f"${usage.get('cost_usd', 0.0):.2f} · {tokens:,.0f} tokens"
+    turns = usage.get("turns", 0.0)
+    return (
+        f"${usage.get('cost_usd', 0.0):.2f} · {tokens:,.0f} tokens · "
+        f"{turns:.0f} turn{'' if turns == 1 else 's'}"
+    )
 
 
 def elapsed(session: Session, now: datetime) -> str:
@@ -177,8 +182,7 @@ def cli_command(action: Action, session_id: int, server: str | None) -> str:
 
 def next_steps(session: Session, server: str | None) -> list[str]:
     """What a person can do about a run that stopped, as ``implement`` prints it."""
-    stopped = (SessionStatus.FAILED, SessionStatus.CANCELLED)
-    if session.status not in stopped:
+    if not stopped(session):
         return []
     steps = [
         "Retry runs the failed and cancelled components again from scratch, then validates "
@@ -188,7 +192,9 @@ def next_steps(session: Session, server: str | None) -> list[str]:
         "Or fix it by hand: the completed components are in the working tree, uncommitted.",
     ]
     for child in session.child_sessions:
-        if child.status in stopped and (kept := ComponentState.of(child).worktree):
+        if child.status in (SessionStatus.FAILED, SessionStatus.CANCELLED) and (
+            kept := ComponentState.of(child).worktree
+        ):
             steps.append(f"{session_name(child)} is kept for inspection in {kept}.")
     return steps
 
@@ -199,8 +205,19 @@ def actions(session: Session, steering: Steering, server: str | None) -> list[Ac
     return [
         ActionView(a, steering.offers(session, a), cli_command(a, session.id, server))
         for a in Action
-        if session.status in a.applies
+        if a.applies(session)
     ]
+
+
+def outcome(session: Session) -> str:
+    """How the run stands, in words: what the status alone does not say."""
+    if session.status is SessionStatus.COMPLETE:
+        return "implemented"
+    if session.status is SessionStatus.ACTIVE and stopped(session):
+        return f"not implemented: {current_step(session)} failed; waiting for you"
+    if session.status is SessionStatus.ACTIVE:
+        return f"running {current_step(session)}"
+    return f"not implemented ({session.status.value})"
 
 
 def detached_line(session: Session) -> str:
@@ -227,6 +244,7 @@ def session_view(
         started_at=session.inserted_at,
         branch=state.branch_name or "",
         error=str(state.error or ""),
+        outcome=outcome(session),
         detached=detached_line(session),
         parent_id=session.session_id,
         waves=waves(session, now),
