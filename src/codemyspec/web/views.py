@@ -182,14 +182,15 @@ def cli_command(action: Action, session_id: int, server: str | None) -> str:
 
 def next_steps(session: Session, server: str | None) -> list[str]:
     """What a person can do about a run that stopped, as ``implement`` prints it."""
-    if not stopped(session):
-        return []
+    if not stopped(session) or session.session_id is not None:
+        return []  # a component session is taken up through its context session
     steps = [
         "Retry runs the failed and cancelled components again from scratch, then validates "
         f"the whole context (`{cli_command(Action.RETRY, session.id, server)}`).",
         "Resume continues from where it stopped, after an interruption or a fix outside "
         f"codemyspec (`{cli_command(Action.RESUME, session.id, server)}`).",
-        "Or fix it by hand: the completed components are in the working tree, uncommitted.",
+        "Or fix it by hand where the code is: the completed components are in that working "
+        "tree, uncommitted.",
     ]
     for child in session.child_sessions:
         if child.status in (SessionStatus.FAILED, SessionStatus.CANCELLED) and (
