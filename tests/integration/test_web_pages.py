@@ -104,6 +104,23 @@ def test_a_wrong_token_does_not_sign_in_and_says_why(
     assert client.get("/sessions").url.path == "/sign-in"
 
 
+def test_another_site_cannot_post_the_sign_in_form(client: TestClient, alice: Caller) -> None:
+    forged = client.post(
+        "/sign-in",
+        data={"token": token_of(alice)},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+
+    assert forged.status_code == 403
+    assert "posted from another site (https://evil.example)" in by_id(forged.text, "main").text
+    assert "set-cookie" not in forged.headers
+    same_site = client.post(
+        "/sign-in", data={"token": token_of(alice)}, headers={"Origin": "http://testserver"}
+    )
+    assert same_site.url.path == "/sessions"
+
+
 def test_a_token_revoked_after_sign_in_signs_out_at_once(
     app: App, client: TestClient, alice: Caller
 ) -> None:
