@@ -15,7 +15,8 @@ from codemyspec.web.rendering import PageRoute, page
 from codemyspec.web.settings import dashboard_of, server_of
 from codemyspec.web.signin import app_of
 from codemyspec.web.steering import Action, steer
-from codemyspec.web.views import cli_command, session_name
+from codemyspec.web.tree import session_name
+from codemyspec.web.views import cli_command
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
