@@ -108,6 +108,8 @@ def outcome(session: Session) -> str:
         return "implemented"
     if session.status is SessionStatus.ACTIVE and stopped(session):
         return f"not implemented: {current_step(session)} failed; waiting for you"
+    if session.status is SessionStatus.ACTIVE and not session.interactions:
+        return "waiting for a runner to start it"
     if session.status is SessionStatus.ACTIVE:
         return f"running {current_step(session)}"
     return f"not implemented ({session.status.value})"
