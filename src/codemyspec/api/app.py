@@ -35,10 +35,14 @@ from codemyspec.components import Component, ComponentAttrs
 from codemyspec.errors import ValidationError
 from codemyspec.projects import Project, ProjectAttrs
 from codemyspec.sessions import Interaction, Session, SessionStatus
+from codemyspec.web import Dashboard, ServerSteering, mount_dashboard
 
 
-def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The HTTP API over ``app``'s engine; OpenAPI at ``/openapi.json``."""
+def create_api(
+    app: App, *, max_body_bytes: int = MAX_BODY_BYTES, dashboard: Dashboard | None = None
+) -> FastAPI:
+    """The HTTP API over ``app``'s engine; OpenAPI at ``/openapi.json``; the dashboard's
+    pages at ``/`` (steered by the service layer unless ``dashboard`` says otherwise)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +63,7 @@ def create_api(app: App, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     api.include_router(design_docs.router)
     api.include_router(runners.router)
     api.include_router(context_sessions.router)
+    mount_dashboard(api, dashboard or Dashboard(ServerSteering(app.sessions)))
 
     @api.get(
         "/api/projects",

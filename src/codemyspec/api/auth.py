@@ -1,4 +1,8 @@
-"""The bearer token → ``Scope`` dependency every route takes."""
+"""The bearer token → ``Scope`` dependency every route takes.
+
+A GET may carry the token in the dashboard's sign-in cookie instead (what the session
+page's event stream sends); a write never does, so no other site can make one.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from codemyspec.bootstrap import App
 from codemyspec.errors import AuthenticationError
 from codemyspec.scope import Scope
+from codemyspec.web import SESSION_COOKIE
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `codemyspec admin create-token`")
 
@@ -24,10 +29,15 @@ def token_scope(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Scope:
     """The caller's scope; no token, an unknown one or a revoked one is a 401."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    token = credentials.credentials if credentials is not None else None
+    if credentials is not None and credentials.scheme.lower() != "bearer":
+        token = None
+    if token is None and request.method == "GET":
+        token = request.cookies.get(SESSION_COOKIE)
+    if not token:
         raise AuthenticationError("a bearer token is required")
     with app_of(request).unit_of_work(read_only=True) as uow:
-        return uow.accounts.authenticate(credentials.credentials)
+        return uow.accounts.authenticate(token)
 
 
 CallerScope = Annotated[Scope, Depends(token_scope)]

@@ -220,8 +220,10 @@ class Runner:
         """Whether origin has the parent's branch yet (its driver pushes it as the spawn
         starts, a moment after the spawn is handed out)."""
         branch = ContextState.of(parent).branch_name
-        return not self.config.share_branches or not branch or bool(
-            self.executor.git.remote_tip(branch)[0]
+        return (
+            not self.config.share_branches
+            or not branch
+            or bool(self.executor.git.remote_tip(branch)[0])
         )
 
     def _fresh_attempt(self, scope: Scope, child: Session) -> Session:
