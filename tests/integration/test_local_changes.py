@@ -115,9 +115,7 @@ def test_sessions_as_they_were_when_it_started_are_not_announced(
     finally:
         changes.stop()
 
-    assert [e.session_id for e in heard.events if e.kind is EventKind.SESSION_CREATED] == [
-        later.id
-    ]
+    assert [e.session_id for e in heard.events if e.kind is EventKind.SESSION_CREATED] == [later.id]
     assert before.id not in {e.session_id for e in heard.events}
 
 
