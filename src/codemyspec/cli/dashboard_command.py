@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import signal
 import socket
 import threading
 import webbrowser
 from collections.abc import Iterator
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -49,40 +51,55 @@ def dashboard(
     ] = False,
 ) -> None:
     """Watch and steer this repository's sessions in a browser (127.0.0.1 only)."""
+    local = open_here()
+    try:
+        with _listen(port) as listening, _dashboard_token(local) as token:
+            _serve(local, listening, token, browse=not no_open)
+    finally:
+        local.app.close()
+    console.print("dashboard stopped; its sign-in link and cookie no longer work", highlight=False)
+
+
+def _serve(local: Local, listening: socket.socket, token: str, *, browse: bool) -> None:
+    """The pages on ``listening`` until Ctrl-C (or SIGTERM); then the runs it started stop."""
     import uvicorn
 
     from codemyspec.api import create_api
     from codemyspec.web import Dashboard, LocalChanges, LocalSteering, OneTimeToken
 
-    local = open_here()
-    listening = _listen(port)
     steering = LocalSteering(local.app.sessions, local.app.events, _drive_here(local))
     changes = LocalChanges(local.app, local.scope, local.root / STATE_DIR / DATABASE_FILE)
-    with _dashboard_token(local) as token:
-        one_time = OneTimeToken(token)
-        api = create_api(
-            local.app, dashboard=Dashboard(steering=steering, one_time=one_time, remote=False)
-        )
-        url = f"http://{HOST}:{listening.getsockname()[1]}/?token={one_time.secret}"
-        console.print(
-            f"codemyspec dashboard of {local.project.name} ({local.root}); Ctrl-C stops it.\n"
-            "Open this link (it signs in once):",
-            highlight=False,
-        )
-        typer.echo(url)
-        if not no_open:
-            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-        changes.start()
-        # An open event stream would keep a graceful shutdown waiting: it gets 3 s.
-        config = uvicorn.Config(api, log_level="warning", timeout_graceful_shutdown=3)
-        server = uvicorn.Server(config)
-        try:
-            server.run(sockets=[listening])
-        finally:
-            changes.stop()
-            steering.stop()
-            listening.close()
-    local.app.close()
+    one_time = OneTimeToken(token)
+    api = create_api(
+        local.app, dashboard=Dashboard(steering=steering, one_time=one_time, remote=False)
+    )
+    url = f"http://{HOST}:{listening.getsockname()[1]}/?token={one_time.secret}"
+    console.print(
+        f"codemyspec dashboard of {local.project.name} ({local.root}); Ctrl-C stops it.\n"
+        "Open this link (it signs in once):",
+        highlight=False,
+    )
+    typer.echo(url)
+    if browse:
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    # An open event stream would keep a graceful shutdown waiting: it gets 3 s.
+    server = uvicorn.Server(uvicorn.Config(api, log_level="warning", timeout_graceful_shutdown=3))
+    # uvicorn stops on the signal, then raises it again once its own handlers are gone:
+    # SIGTERM then ends up here as Ctrl-C does, not as the end of the process.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    changes.start()
+    try:
+        server.run(sockets=[listening])
+    except KeyboardInterrupt:
+        pass  # the way a dashboard is stopped
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        changes.stop()
+        steering.stop()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _listen(port: int | None) -> socket.socket:
