@@ -111,30 +111,36 @@ class LocalChanges:
         self.poll_seconds = poll_seconds
         self._seen: dict[int, Seen] = {}
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="local-changes", daemon=True)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Read the sessions as they are (nothing is published for them), then watch."""
+        # The file's version first: a commit made during the first reading is read again.
+        connection = sqlite3.connect(self.database, check_same_thread=False)
+        version = _data_version(connection)
         self._seen = {s.id: seen(s) for s in self._read()}
+        self._thread = threading.Thread(
+            target=self._watch, args=(connection, version), name="local-changes", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._thread.is_alive():
+        if self._thread is not None:
             self._thread.join(10)
 
-    def _watch(self) -> None:
-        with closing(sqlite3.connect(self.database)) as connection:
-            version = _data_version(connection)
+    def _watch(self, connection: sqlite3.Connection, version: int) -> None:
+        with closing(connection):
             while not self._stopping.wait(self.poll_seconds):
                 now = _data_version(connection)
                 if now == version:
                     continue
-                version = now
                 try:
                     self.publish_changes()
-                except Exception:  # a busy or broken read: the next change reads again
+                except Exception:  # a broken read: the next poll reads again
                     log.exception("could not read the sessions' changes")
+                    continue
+                version = now
 
     def publish_changes(self) -> None:
         """Read the sessions again and publish what changed since the last reading."""
