@@ -35,7 +35,7 @@ from codemyspec.components import Component, ComponentAttrs
 from codemyspec.errors import ValidationError
 from codemyspec.projects import Project, ProjectAttrs
 from codemyspec.sessions import Interaction, Session, SessionStatus
-from codemyspec.web import Dashboard, ServerSteering, mount_dashboard
+from codemyspec.web import Dashboard, mount_dashboard
 
 
 def create_api(
@@ -63,7 +63,7 @@ def create_api(
     api.include_router(design_docs.router)
     api.include_router(runners.router)
     api.include_router(context_sessions.router)
-    mount_dashboard(api, dashboard or Dashboard(ServerSteering(app.sessions)))
+    mount_dashboard(api, dashboard)
 
     @api.get(
         "/api/projects",

@@ -13,8 +13,9 @@ from codemyspec.web.settings import Dashboard
 STATIC = Path(__file__).parent / "static"
 
 
-def mount_dashboard(api: FastAPI, dashboard: Dashboard) -> None:
-    """The pages on ``api`` (which holds the ``App`` in ``state.codemyspec``)."""
+def mount_dashboard(api: FastAPI, dashboard: Dashboard | None = None) -> None:
+    """The pages on ``api`` (which holds the ``App`` in ``state.codemyspec``); without a
+    ``dashboard``, steered by the service layer as under ``codemyspec serve``."""
     api.state.dashboard = dashboard
     api.include_router(signin_pages.router)
     api.include_router(pages.router)  # before steering's, whose ``{action}`` would take /live

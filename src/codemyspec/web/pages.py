@@ -20,7 +20,8 @@ from codemyspec.sessions import Session
 from codemyspec.web.rendering import PageRoute, page
 from codemyspec.web.settings import dashboard_of, server_of
 from codemyspec.web.signin import Visitor, app_of, visitor
-from codemyspec.web.views import cost, current_step, session_name, session_view
+from codemyspec.web.tree import cost, current_step, session_name
+from codemyspec.web.views import session_view
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from codemyspec.bootstrap import App
 from codemyspec.web.signin import OneTimeToken
-from codemyspec.web.steering import Steering
+from codemyspec.web.steering import ServerSteering, Steering
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,11 @@ class Dashboard:
 
 
 def dashboard_of(request: Request) -> Dashboard:
-    dashboard: Dashboard = request.app.state.dashboard
+    """The app's own, else ``codemyspec serve``'s: the service layer steers."""
+    dashboard: Dashboard | None = request.app.state.dashboard
+    if dashboard is None:
+        app: App = request.app.state.codemyspec
+        return Dashboard(ServerSteering(app.sessions))
     return dashboard
 
 

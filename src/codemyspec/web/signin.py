@@ -59,6 +59,15 @@ class Visitor:
             )
 
 
+def check_origin(request: Request) -> None:
+    """A form another site posts (its ``Origin`` is not this server's) is refused: the
+    sign-in form has no CSRF token yet, so this is what keeps another site from signing a
+    person in under the other site's token."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+        raise CsrfRefusedError(f"this form was posted from another site ({origin})")
+
+
 def app_of(request: Request) -> App:
     app: App = request.app.state.codemyspec
     return app

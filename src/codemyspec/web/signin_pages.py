@@ -14,6 +14,7 @@ from codemyspec.web.signin import (
     SIGN_IN_PATH,
     app_of,
     authenticate,
+    check_origin,
     clear_session_cookie,
     set_session_cookie,
     visitor,
@@ -56,6 +57,7 @@ def sign_in_form(request: Request, signed_out: bool = False) -> Response:
 @router.post(SIGN_IN_PATH)
 def sign_in(request: Request, token: Annotated[str, Form()] = "") -> Response:
     """A token the accounts accept signs in; any other shows why, and sets nothing."""
+    check_origin(request)
     token = token.strip()
     if not token:
         return page(

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from codemyspec.scope import Scope
 from codemyspec.service_layer import SessionsApi
-from codemyspec.sessions import Session, SessionStatus
+from codemyspec.sessions import ResultStatus, Session, SessionStatus
 
 
 class Action(StrEnum):
@@ -23,12 +23,26 @@ class Action(StrEnum):
     RESUME = "resume"
     CANCEL = "cancel"
 
-    @property
-    def applies(self) -> tuple[SessionStatus, ...]:
-        """The statuses of a session this action makes sense for."""
+    def applies(self, session: Session) -> bool:
+        """Cancel stops a session that is active; retry and resume take up a stopped one."""
         if self is Action.CANCEL:
-            return (SessionStatus.ACTIVE,)
-        return (SessionStatus.FAILED, SessionStatus.CANCELLED)
+            return session.status is SessionStatus.ACTIVE
+        return stopped(session)
+
+
+def stopped(session: Session) -> bool:
+    """Failed or cancelled, or active with nothing more to run until someone decides: its
+    newest step failed and no other was asked for (what a runner leaves after a failed
+    validation, or a step that failed twice)."""
+    if session.status in (SessionStatus.FAILED, SessionStatus.CANCELLED):
+        return True
+    newest = session.interactions[0] if session.interactions else None
+    return (
+        session.status is SessionStatus.ACTIVE
+        and newest is not None
+        and newest.result is not None
+        and newest.result.status is ResultStatus.ERROR
+    )
 
 
 class Steering(Protocol):

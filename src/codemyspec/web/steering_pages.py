@@ -9,13 +9,14 @@ from fastapi.responses import RedirectResponse
 
 from codemyspec.errors import ValidationError
 from codemyspec.scope import Scope
-from codemyspec.sessions import Session
+from codemyspec.sessions import Session, SessionStatus
 from codemyspec.web.pages import SessionId, SignedIn
 from codemyspec.web.rendering import PageRoute, page
 from codemyspec.web.settings import dashboard_of, server_of
 from codemyspec.web.signin import app_of
 from codemyspec.web.steering import Action, steer
-from codemyspec.web.views import cli_command, session_name
+from codemyspec.web.tree import session_name
+from codemyspec.web.views import cli_command
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -28,9 +29,10 @@ def _steerable(request: Request, scope: Scope, session_id: int, action: Action) 
             f"session {session_id} is a component of session {session.session_id}: "
             f"{action.value} that one"
         )
-    if session.status not in action.applies:
+    if not action.applies(session):
+        doing = "running" if session.status is SessionStatus.ACTIVE else session.status.value
         raise ValidationError(
-            f"session {session_id} is {session.status.value}: there is nothing to {action.value}"
+            f"session {session_id} is {doing}: there is nothing to {action.value}"
         )
     return session
 

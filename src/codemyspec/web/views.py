@@ -1,47 +1,17 @@
-"""A context session as its page shows it: a header, its children in dependency waves, each
-child's timeline, and the validation report with what to do next. Pure: no I/O."""
+"""A session as its page shows it: a header, its children (``tree``), its own timeline, and
+the validation report with what to do next. Pure: no I/O."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from codemyspec.component_coding_sessions import ComponentState, fix_rounds_done, total_agent_usage
-from codemyspec.context_coding_sessions import SpawnChecked, ValidationReport, child_work
-from codemyspec.graphs import find_cycle
-from codemyspec.runner import dependency_graph
+from codemyspec.component_coding_sessions import ComponentState, total_agent_usage
+from codemyspec.context_coding_sessions import SpawnChecked, ValidationReport
 from codemyspec.sessions import Session, SessionState, SessionStatus
-from codemyspec.test_reports import SuiteReport
-from codemyspec.web.steering import Action, Steering
-from codemyspec.web.timeline import Entry, seconds, step_label, timeline
-
-
-@dataclass(frozen=True, slots=True)
-class ChildView:
-    """One component session: a row of its wave, and its timeline."""
-
-    id: int
-    name: str
-    dom_id: str
-    step: str
-    status: str
-    attempt: int
-    fix_rounds: int
-    tests: str
-    passed: int | None
-    failed: int | None
-    files: tuple[str, ...]
-    cost: str
-    time: str
-    run_by: str
-    error: str
-    timeline: list[Entry]
-
-
-@dataclass(frozen=True, slots=True)
-class Wave:
-    number: int
-    children: list[ChildView]
+from codemyspec.web.steering import Action, Steering, stopped
+from codemyspec.web.timeline import Entry, timeline
+from codemyspec.web.tree import Wave, cost, current_step, elapsed, session_name, waves
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +44,7 @@ class SessionView:
     started_at: datetime
     branch: str
     error: str
+    outcome: str
     detached: str
     parent_id: int | None
     waves: list[Wave]
@@ -81,80 +52,6 @@ class SessionView:
     report: Report | None
     next_steps: list[str]
     actions: list[ActionView]
-
-
-def session_name(session: Session) -> str:
-    return session.component.module_name if session.component else f"session {session.id}"
-
-
-def dom_id(session: Session) -> str:
-    """``child-Billing-Money``: the element id the browser tests find a child by."""
-    return "child-" + session_name(session).replace(".", "-").replace(" ", "-")
-
-
-def cost(usage: dict[str, float]) -> str:
-    if not usage:
-        return "-"
-    tokens = usage.get("input_tokens", 0.0) + usage.get("output_tokens", 0.0)
-    return f"${usage.get('cost_usd', 0.0):.2f} · {tokens:,.0f} tokens"
-
-
-def elapsed(session: Session, now: datetime) -> str:
-    """From its first command to its last result (to now while it runs)."""
-    if not session.interactions:
-        return "-"
-    started = session.interactions[-1].started_at
-    last = session.interactions[0].completed_at
-    ended = now if not session.status.is_terminal or last is None else last
-    return seconds(started, ended)
-
-
-def current_step(session: Session) -> str:
-    return step_label(session.interactions[0]) if session.interactions else "waiting"
-
-
-def child_view(parent: Session, child: Session, now: datetime) -> ChildView:
-    state = ComponentState.of(child)
-    run = SuiteReport.model_validate(state.last_test_run) if state.last_test_run else None
-    work = child_work(parent, child)
-    held = child.claimed_by if child.claimed_by and not child.status.is_terminal else ""
-    return ChildView(
-        id=child.id,
-        name=session_name(child),
-        dom_id=dom_id(child),
-        step=current_step(child),
-        status=child.status.value,
-        attempt=child.attempt,
-        fix_rounds=fix_rounds_done(child),
-        tests=run.summary() if run else "not run yet",
-        passed=run.passed_count if run else None,
-        failed=run.failures + run.errors if run else None,
-        files=(*work.present, *(f"{path} (deleted)" for path in work.deleted)),
-        cost=cost(state.agent_usage),
-        time=elapsed(child, now),
-        run_by=held,
-        error=str(state.error or ""),
-        timeline=timeline(child.interactions),
-    )
-
-
-def waves(parent: Session, now: datetime) -> list[Wave]:
-    """The children in the order the runner starts them: a wave after the ones it needs."""
-    children = parent.child_sessions
-    graph = dependency_graph(children)
-    if find_cycle({k: sorted(v) for k, v in graph.items()}) is not None:
-        graph = {k: set() for k in graph}  # the run refuses it; show them side by side
-    level: dict[int, int] = {}
-
-    def depth(node: int) -> int:
-        if node not in level:
-            level[node] = 1 + max((depth(d) for d in graph[node]), default=0)
-        return level[node]
-
-    numbers = sorted({depth(c.id) for c in children})
-    return [
-        Wave(n, [child_view(parent, c, now) for c in children if level[c.id] == n]) for n in numbers
-    ]
 
 
 def report_of(session: Session) -> Report | None:
@@ -177,18 +74,20 @@ def cli_command(action: Action, session_id: int, server: str | None) -> str:
 
 def next_steps(session: Session, server: str | None) -> list[str]:
     """What a person can do about a run that stopped, as ``implement`` prints it."""
-    stopped = (SessionStatus.FAILED, SessionStatus.CANCELLED)
-    if session.status not in stopped:
-        return []
+    if not stopped(session) or session.session_id is not None:
+        return []  # a component session is taken up through its context session
     steps = [
         "Retry runs the failed and cancelled components again from scratch, then validates "
         f"the whole context (`{cli_command(Action.RETRY, session.id, server)}`).",
         "Resume continues from where it stopped, after an interruption or a fix outside "
         f"codemyspec (`{cli_command(Action.RESUME, session.id, server)}`).",
-        "Or fix it by hand: the completed components are in the working tree, uncommitted.",
+        "Or fix it by hand where the code is: the completed components are in that working "
+        "tree, uncommitted.",
     ]
     for child in session.child_sessions:
-        if child.status in stopped and (kept := ComponentState.of(child).worktree):
+        if child.status in (SessionStatus.FAILED, SessionStatus.CANCELLED) and (
+            kept := ComponentState.of(child).worktree
+        ):
             steps.append(f"{session_name(child)} is kept for inspection in {kept}.")
     return steps
 
@@ -199,8 +98,21 @@ def actions(session: Session, steering: Steering, server: str | None) -> list[Ac
     return [
         ActionView(a, steering.offers(session, a), cli_command(a, session.id, server))
         for a in Action
-        if session.status in a.applies
+        if a.applies(session)
     ]
+
+
+def outcome(session: Session) -> str:
+    """How the run stands, in words: what the status alone does not say."""
+    if session.status is SessionStatus.COMPLETE:
+        return "implemented"
+    if session.status is SessionStatus.ACTIVE and stopped(session):
+        return f"not implemented: {current_step(session)} failed; waiting for you"
+    if session.status is SessionStatus.ACTIVE and not session.interactions:
+        return "waiting for a runner to start it"
+    if session.status is SessionStatus.ACTIVE:
+        return f"running {current_step(session)}"
+    return f"not implemented ({session.status.value})"
 
 
 def detached_line(session: Session) -> str:
@@ -227,6 +139,7 @@ def session_view(
         started_at=session.inserted_at,
         branch=state.branch_name or "",
         error=str(state.error or ""),
+        outcome=outcome(session),
         detached=detached_line(session),
         parent_id=session.session_id,
         waves=waves(session, now),
