@@ -125,6 +125,7 @@ def _bound(port: int) -> socket.socket | None:
         if exc.errno == errno.EADDRINUSE:
             return None
         raise ConfigurationError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from exc
+    listening.listen()  # a visit of the printed link waits in the backlog until uvicorn runs
     return listening
 
 
