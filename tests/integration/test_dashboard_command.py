@@ -6,6 +6,8 @@ plays the browser. The browser itself is in ``tests/e2e/test_dashboard_browser.p
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,10 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from codemyspec.bootstrap import bootstrap
+from codemyspec.errors import AuthenticationError
 from codemyspec.web import SESSION_COOKIE, csrf_token
 from tests.support.cli_project import CliProject
 from tests.support.cli_runs import Implementing, flat, invoke, record
-from tests.support.dashboards import dashboard
+from tests.support.dashboards import Dashboarding, dashboard
 from tests.support.sample_project import BILLING
 
 pytestmark = pytest.mark.slow
@@ -149,3 +153,22 @@ def test_a_run_in_another_terminal_is_refused_a_retry_naming_its_runner(
     assert refused.status_code == 409
     assert "session 1 is being run by" in refused.text
     assert "resume it once that run has ended" in refused.text
+
+
+def test_sigterm_stops_it_as_ctrl_c_does_and_revokes_its_token(project: CliProject) -> None:
+    shown = Dashboarding(project)
+    try:
+        token = httpx.get(shown.link, timeout=30).cookies[SESSION_COOKIE]
+        os.killpg(shown.run.proc.pid, signal.SIGTERM)
+        code = shown.run.finish(timeout=60)
+    finally:
+        shown.run.kill()
+
+    assert code == 0, shown.output
+    assert "dashboard stopped; its sign-in link and cookie no longer work" in flat(shown.output)
+    app = bootstrap(f"sqlite:///{project.root / '.codemyspec' / 'codemyspec.db'}")
+    try:
+        with pytest.raises(AuthenticationError, match="token revoked"), app.unit_of_work() as uow:
+            uow.accounts.authenticate(token)
+    finally:
+        app.close()
