@@ -163,8 +163,12 @@ def test_the_sessions_page_lists_the_account_s_root_sessions_newest_first(
     found = elements(page)
     rows = [i for i in found if i.startswith("session-")]
     assert rows == [f"session-{second.id}", f"session-{first.id}"], "and none of mallory's"
-    assert found[f"session-{first.id}"].text.startswith(f"{first.id} Billing cancelled")
-    assert found[f"session-{second.id}"].text.startswith(f"{second.id} Billing active")
+    assert found[f"session-{first.id}"].text.startswith(
+        f"{first.id} Billing cancelled not implemented (cancelled)"
+    )
+    assert found[f"session-{second.id}"].text.startswith(
+        f"{second.id} Billing active waiting for a runner to start it"
+    )
     assert [found["project-1"].text, found["project-2"].text] == ["warehouse", "shop"]
 
 

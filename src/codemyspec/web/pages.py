@@ -20,8 +20,8 @@ from codemyspec.sessions import Session
 from codemyspec.web.rendering import PageRoute, page
 from codemyspec.web.settings import dashboard_of, server_of
 from codemyspec.web.signin import Visitor, app_of, visitor
-from codemyspec.web.tree import cost, current_step, session_name
-from codemyspec.web.views import session_view
+from codemyspec.web.tree import cost, session_name
+from codemyspec.web.views import outcome, session_view
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -36,7 +36,7 @@ class Row:
     id: int
     name: str
     status: str
-    step: str
+    outcome: str
     children: str
     cost: str
     started_at: str
@@ -48,7 +48,7 @@ def _row(session: Session) -> Row:
         id=session.id,
         name=session_name(session),
         status=session.status.value,
-        step=current_step(session),
+        outcome=outcome(session),
         children=", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "-",
         cost=cost(total_agent_usage(session.child_sessions)),
         started_at=session.inserted_at.strftime("%Y-%m-%d %H:%M UTC"),

@@ -27,6 +27,7 @@ class ChildView:
     attempt: int
     fix_rounds: int
     tests: str
+    cause: str
     passed: int | None
     failed: int | None
     files: tuple[str, ...]
@@ -41,6 +42,11 @@ class ChildView:
 class Wave:
     number: int
     children: list[ChildView]
+
+
+def first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def session_name(session: Session) -> str:
@@ -91,6 +97,7 @@ def child_view(parent: Session, child: Session, now: datetime) -> ChildView:
         attempt=child.attempt,
         fix_rounds=fix_rounds_done(child),
         tests=run.summary() if run else "not run yet",
+        cause=first_line(run.cause() or "") if run and not run.passed else "",
         passed=run.passed_count if run else None,
         failed=run.failures + run.errors if run else None,
         files=(*work.present, *(f"{path} (deleted)" for path in work.deleted)),

@@ -50,7 +50,7 @@ class SessionView:
     waves: list[Wave]
     timeline: list[Entry]
     report: Report | None
-    next_steps: list[str]
+    next_steps: list[NextStep]
     actions: list[ActionView]
 
 
@@ -72,23 +72,39 @@ def cli_command(action: Action, session_id: int, server: str | None) -> str:
     return f"codemyspec sessions {action.value} {session_id}{where}"
 
 
-def next_steps(session: Session, server: str | None) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """Something a person can do, and the command that does it where there is one."""
+
+    text: str
+    command: str = ""
+
+
+def next_steps(session: Session, server: str | None) -> list[NextStep]:
     """What a person can do about a run that stopped, as ``implement`` prints it."""
     if not stopped(session) or session.session_id is not None:
         return []  # a component session is taken up through its context session
     steps = [
-        "Retry runs the failed and cancelled components again from scratch, then validates "
-        f"the whole context (`{cli_command(Action.RETRY, session.id, server)}`).",
-        "Resume continues from where it stopped, after an interruption or a fix outside "
-        f"codemyspec (`{cli_command(Action.RESUME, session.id, server)}`).",
-        "Or fix it by hand where the code is: the completed components are in that working "
-        "tree, uncommitted.",
+        NextStep(
+            "Retry runs the failed and cancelled components again from scratch, then "
+            "validates the whole context:",
+            cli_command(Action.RETRY, session.id, server),
+        ),
+        NextStep(
+            "Resume continues from where it stopped, after an interruption or a fix outside "
+            "codemyspec:",
+            cli_command(Action.RESUME, session.id, server),
+        ),
+        NextStep(
+            "Or fix it by hand where the code is: the completed components are in that "
+            "working tree, uncommitted."
+        ),
     ]
     for child in session.child_sessions:
         if child.status in (SessionStatus.FAILED, SessionStatus.CANCELLED) and (
             kept := ComponentState.of(child).worktree
         ):
-            steps.append(f"{session_name(child)} is kept for inspection in {kept}.")
+            steps.append(NextStep(f"{session_name(child)} is kept for inspection in {kept}."))
     return steps
 
 
