@@ -65,7 +65,7 @@ def screenshot(page: Page, folder: Path, name: str) -> Path:
 def test_a_run_in_progress_updates_the_session_page_in_place(
     project: CliProject, implementing: list[Implementing], page: Page, tmp_path: Path
 ) -> None:
-    project.set_script("Tax", {"write": BILLING["Tax"][0], "delay": 8})
+    project.set_script("Tax", {"write": BILLING["Tax"][0], "delay": 12})
     with dashboard(project) as shown:
         run = Implementing(project, "Billing")
         implementing.append(run)
