@@ -10,7 +10,7 @@ import os
 import signal
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -172,3 +172,15 @@ def test_sigterm_stops_it_as_ctrl_c_does_and_revokes_its_token(project: CliProje
             uow.accounts.authenticate(token)
     finally:
         app.close()
+
+
+def test_without_port_a_taken_default_port_gives_way_to_a_free_one(project: CliProject) -> None:
+    with socket.socket() as taken:
+        with suppress(OSError):  # held by something else already: taken all the same
+            taken.bind(("127.0.0.1", 8765))
+            taken.listen()
+        with dashboard(project) as shown:
+            listed = httpx.get(shown.link, timeout=30)
+
+    assert not shown.url.endswith(":8765")
+    assert listed.status_code == 303

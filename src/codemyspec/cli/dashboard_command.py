@@ -118,6 +118,8 @@ def _listen(port: int | None) -> socket.socket:
 def _bound(port: int) -> socket.socket | None:
     """A socket bound to ``port`` on 127.0.0.1, or None when something else has it."""
     listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A dashboard stopped a moment ago leaves its port in TIME_WAIT; a live one still refuses.
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listening.bind((HOST, port))
     except OSError as exc:
