@@ -108,12 +108,6 @@ class LocalSteering:
         if run is not None:
             run.cancel.set()
 
-    def running(self, session_id: int) -> bool:
-        """A retry or resume of the session started here has not ended yet."""
-        with self._lock:
-            run = self._runs.get(session_id)
-        return run is not None and run.thread.is_alive()
-
     def stop(self, timeout: float = 30.0) -> None:
         """Stop every run (each leaves its session as recorded, to resume) and wait for them."""
         with self._lock:
