@@ -176,6 +176,7 @@ def test_sigterm_stops_it_as_ctrl_c_does_and_revokes_its_token(project: CliProje
 
 def test_without_port_a_taken_default_port_gives_way_to_a_free_one(project: CliProject) -> None:
     with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past an earlier TIME_WAIT
         with suppress(OSError):  # held by something else already: taken all the same
             taken.bind(("127.0.0.1", 8765))
             taken.listen()
