@@ -6,6 +6,7 @@ import typer
 
 from codemyspec import __version__
 from codemyspec.cli import (
+    dashboard_command,
     demo_command,
     run_commands,
     server_commands,
@@ -32,6 +33,7 @@ for _command in (
     run_commands.join,
     demo_command.demo,
     server_commands.serve,
+    dashboard_command.dashboard,
     worker_command.worker,
 ):
     app.command()(reported(_command))

@@ -325,8 +325,10 @@ def drive(
     concurrency: int | None = None,
     console: Console | None = None,
     remote: Remote | None = None,
+    cancel: threading.Event | None = None,
 ) -> Driven:
-    """Run, resume, retry or join the session with a live view; Ctrl-C stops it cleanly."""
+    """Run, resume, retry or join the session with a live view; Ctrl-C stops it cleanly, as
+    does setting ``cancel`` (the dashboard's runs, in threads no signal reaches)."""
     console = console or Console()
     engine, scope = target(local, remote)
     session = engine.get_session(scope, session_id)
@@ -339,7 +341,7 @@ def drive(
     agent_name = session.agent or local.settings.agent.default
     check_agent(agent_name, agents)
     start_loading(agents[agent_name])
-    cancel = threading.Event()
+    cancel = cancel if cancel is not None else threading.Event()
     title = f"{session_label(session)} · session {session.id}"
     board = ProgressBoard(title)
     live = console.is_terminal
