@@ -11,6 +11,8 @@ import pytest
 from codemyspec.bootstrap import App, bootstrap
 from codemyspec.scope import Scope
 from codemyspec.sessions import SessionEvent
+from tests.support.cli_project import CliProject, make_cli_project
+from tests.support.cli_runs import NAMES, Implementing, invoke, use
 from tests.support.factories import make_account, make_project
 from tests.support.git_repos import GIT_IDENTITY, GitProject, make_git_project
 from tests.support.postgres import BACKENDS, PostgresServer, running_postgres
@@ -115,3 +117,21 @@ def redis_server() -> Iterator[RedisServer]:
     """A real redis-server (Debian's) of the test's own: the workers' broker."""
     with running_redis() as started:
         yield started
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliProject:
+    """A synced repository with design docs and tests for Money, Ledger (uses Money) and Tax."""
+    made = make_cli_project(tmp_path, NAMES)
+    use(made, monkeypatch)
+    synced = invoke("sync")
+    assert synced.exit_code == 0, synced.output
+    return made
+
+
+@pytest.fixture
+def implementing() -> Iterator[list[Implementing]]:
+    started: list[Implementing] = []
+    yield started
+    for run in started:
+        run.kill()

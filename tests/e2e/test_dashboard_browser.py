@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,8 @@ from playwright.sync_api import Page, expect
 
 from codemyspec.bootstrap import bootstrap
 from tests.support.browser import browser, page
-from tests.support.cli_project import BRANCH, CliProject, make_cli_project
-from tests.support.cli_runs import NAMES, WRONG_TAX, Implementing, invoke, use
+from tests.support.cli_project import BRANCH, CliProject
+from tests.support.cli_runs import WRONG_TAX, Implementing, invoke
 from tests.support.dashboards import dashboard
 from tests.support.factories import make_context, make_context_session, make_project
 from tests.support.sample_project import BILLING
@@ -32,24 +31,6 @@ __all__ = ["browser", "page"]  # the fixtures, used by name
 
 #: Long enough for a run's steps on a loaded 2-core machine; the pages change much sooner.
 RUN_MS = 120_000
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliProject:
-    """A synced repository with design docs and tests for Money, Ledger (uses Money) and Tax."""
-    made = make_cli_project(tmp_path, NAMES)
-    use(made, monkeypatch)
-    synced = invoke("sync")
-    assert synced.exit_code == 0, synced.output
-    return made
-
-
-@pytest.fixture
-def implementing() -> Iterator[list[Implementing]]:
-    started: list[Implementing] = []
-    yield started
-    for run in started:
-        run.kill()
 
 
 def screenshot(page: Page, folder: Path, name: str) -> Path:
