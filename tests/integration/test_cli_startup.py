@@ -11,8 +11,18 @@ from pathlib import Path
 NOT_AT_START = ("codemyspec_testing", "pytest", "_pytest")
 
 #: What the command line loads only for the commands that use it: the HTTP client (server
-#: mode), the design docs' parser (sync), Alembic (a migration), the agent SDK (a run).
-ONLY_WHEN_USED = ("httpx", "markdown_it", "alembic", "claude_agent_sdk")
+#: mode), the design docs' parser (sync), Alembic (a migration), the agent SDK (a run), the
+#: workers' Celery and Redis client (detached runs), the pages' templates (the dashboard).
+ONLY_WHEN_USED = (
+    "httpx",
+    "markdown_it",
+    "alembic",
+    "claude_agent_sdk",
+    "celery",
+    "kombu",
+    "redis",
+    "jinja2",
+)
 
 #: Runs ``codemyspec demo`` in an interpreter where pytest cannot be imported, as after
 #: ``pip install codemyspec`` without the ``demo`` extra.
