@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -396,3 +397,32 @@ def test_without_its_code_a_mix_project_that_does_not_compile_is_red_but_passing
         assert reason == (
             f"{test} passes without {code}: it does not test it (without the code: 1 passed)"
         )
+
+
+@needs_mix
+def test_a_fix_made_in_the_same_second_as_the_last_compile_is_the_code_that_runs(
+    tmp_path: Path, exunit_cache: Path
+) -> None:
+    """Mix compares whole-second mtimes: an edit within the second of its last compile
+    would look compiled, and the old code would run (a fix round failing its own fix)."""
+    project = mix_project(
+        tmp_path,
+        {
+            "lib/shop/tax.ex": "defmodule Shop.Tax do\n  def tax(a), do: div(a, 4)\nend\n",
+            "test/tax_test.exs": exunit_module(
+                "TaxTest", 'test "a fifth", do: assert Shop.Tax.tax(100) == 20'
+            ),
+        },
+        test_command=["mix", "test"],
+    )
+    assert run_mix(project, "test/tax_test.exs").failures == 1  # compiled, with div(a, 4)
+    root = Path(str(project.root))
+    code = root / "lib/shop/tax.ex"
+    code.write_text("defmodule Shop.Tax do\n  def tax(a), do: div(a, 5)\nend\n", encoding="utf-8")
+    (manifest,) = root.glob("_build/test/lib/shop/.mix/compile.elixir")
+    compiled = manifest.stat().st_mtime_ns
+    os.utime(code, ns=(compiled, compiled))  # the fix lands in the compile's own second
+
+    report = run_mix(project, "test/tax_test.exs")
+
+    assert (report.tests, report.failures) == (1, 0), report.summary()

@@ -24,6 +24,7 @@ from codemyspec.environments.exunit_runs import (
     read_exunit_files,
     read_exunit_reports,
 )
+from codemyspec.environments.mix_staleness import reveal_same_second_edits
 from codemyspec.environments.test_commands import (
     DEFAULT_PYTHON_TEST_COMMAND,
 )
@@ -161,6 +162,7 @@ def _run_exunit(
         if isinstance(beam, Completed):
             return TestRun(_unreadable(beam) or formatter_failure(beam))
         env = {**mix_env(project), **exunit_env(beam, reports)}
+        reveal_same_second_edits(tree)
         done = shell.run(exunit_argv(project, test_paths), tree, timeout=timeout, env=env)
         if (unreadable := _unreadable(done)) is not None:
             return TestRun(unreadable)
