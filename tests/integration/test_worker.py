@@ -236,3 +236,28 @@ def test_a_join_that_comes_before_its_drive_does_not_keep_the_only_slot_from_it(
     assert session(server, token, session_id)["status"] == "complete", worker.session_logs()
     assert f"session {session_id} has no children to join yet: sent again" in worker.output
     assert all(len(calls(project, n)) == 1 for n in TWO)
+
+
+def test_a_session_no_worker_can_run_is_cancelled_with_why_after_three_deliveries(
+    server: str, token: str, redis_server: RedisServer, project: CliProject, worker: WorkerProcess
+) -> None:
+    """A drive that cannot start (here: an agent the repository does not configure) is not
+    sent again forever: each failed delivery is recorded, the third cancels the session."""
+    session_id = start_context_session(project, server, agent="nowhere")
+
+    dispatch_drive(redis_server.url, session_id)
+    worker.wait_for(f"session {session_id}: drive ended with exit status 2")
+
+    once = session(server, token, session_id)
+    assert once["status"] == "active", "one failed delivery may be this worker's own"
+    assert once["state"]["failed_deliveries"] == 1
+    assert "unknown agent 'nowhere'" in once["state"]["error"]
+    for _ in range(2):
+        dispatch_drive(redis_server.url, session_id)
+    wait_until(
+        lambda: session(server, token, session_id)["status"] == "cancelled",
+        f"session {session_id} cancelled:\n{worker.output}",
+    )
+    reason = session(server, token, session_id)["state"]["error"]
+    assert reason.startswith("workers could not run it (3 times); the last said: unknown agent")
+    assert not any(calls(project, n) for n in TWO), "no agent ran"

@@ -80,14 +80,16 @@ class WorkerProcess:
                 self.proc.wait()
 
 
-def start_context_session(project: CliProject, server: str, context: str = "Billing") -> int:
+def start_context_session(
+    project: CliProject, server: str, context: str = "Billing", agent: str = "scripted"
+) -> int:
     """Upload the docs and create the context session on the server, as ``implement`` does."""
     local = open_local(project.root)
     remote = open_remote(local, server)
     try:
         remote.catalog.sync(remote.project.id, design_doc_files(remote.project, local.root))
         session = remote.sessions.start_context_session(
-            remote.scope, ContextStart(context=context, agent="scripted")
+            remote.scope, ContextStart(context=context, agent=agent)
         )
     finally:
         remote.close()

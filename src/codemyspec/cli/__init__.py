@@ -10,5 +10,6 @@ from codemyspec.collector import loading
 with loading():
     from codemyspec.cli.app import app, main
     from codemyspec.cli.headless import drive_headless
+    from codemyspec.cli.running import SERVER_GONE_EXIT
 
-__all__ = ["app", "drive_headless", "main"]
+__all__ = ["SERVER_GONE_EXIT", "app", "drive_headless", "main"]

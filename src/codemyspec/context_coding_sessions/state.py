@@ -26,6 +26,8 @@ class ContextState(SessionState):
     red_proven: dict[str, str] = Field(default_factory=dict)
     #: A detached run's starting point: the commit (on origin) its workers check out.
     base_commit: str | None = None
+    #: Deliveries to workers that could not run it at all (see ``workers.settling``).
+    failed_deliveries: int = 0
     initialized_at: datetime | None = None
     finalized_at: datetime | None = None
 

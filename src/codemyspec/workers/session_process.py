@@ -26,6 +26,8 @@ from types import FrameType
 CLAIMED_EXIT = 69
 #: The session could not be run at all (a broken clone, a bad codemyspec.toml, …).
 ERROR_EXIT = 2
+#: How the process says why it could not run the session: the last line so begun.
+ERROR_PREFIX = "error: "
 #: Set by the worker: its pid, so a process whose worker is already gone ends at once.
 WORKER_PID_ENV = "CODEMYSPEC_WORKER_PID"
 PR_SET_PDEATHSIG = 1
@@ -86,8 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     die_with_parent()
     signal.signal(signal.SIGHUP, kill_everything)
-    from codemyspec.cli import drive_headless  # the command line's code path, in this clone
-    from codemyspec.errors import CodeMySpecError, SessionClaimedError
+    from codemyspec.cli import (
+        SERVER_GONE_EXIT,
+        drive_headless,  # the command line's code path, in this clone
+    )
+    from codemyspec.errors import CodeMySpecError, ServerUnavailableError, SessionClaimedError
 
     try:
         return drive_headless(
@@ -96,8 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     except SessionClaimedError as held:
         print(f"session {args.session_id} is held by another runner: {held}", flush=True)
         return CLAIMED_EXIT
+    except ServerUnavailableError as gone:  # not the session's fault: sent again later
+        print(f"session {args.session_id}: {gone}", flush=True)
+        return SERVER_GONE_EXIT
     except CodeMySpecError as exc:
-        print(f"error: session {args.session_id}: {exc}", flush=True)
+        print(f"{ERROR_PREFIX}{exc}", flush=True)
         return ERROR_EXIT
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codemyspec.commands import CommandKind
@@ -21,8 +22,13 @@ from codemyspec.sessions import Session, SessionStatus
 from codemyspec.workers.broker import DRIVE_TASK, JOIN_TASK
 from codemyspec.workers.checkouts import CheckoutError, run_folder
 from codemyspec.workers.options import WorkerOptions
-from codemyspec.workers.session_process import CLAIMED_EXIT
-from codemyspec.workers.settling import SETTLING_EXITS, TOKEN_SCOPE, settle
+from codemyspec.workers.session_process import CLAIMED_EXIT, ERROR_EXIT, ERROR_PREFIX
+from codemyspec.workers.settling import (
+    SETTLING_EXITS,
+    TOKEN_SCOPE,
+    record_failed_delivery,
+    settle,
+)
 from codemyspec.workers.supervision import start_session_process, watch
 
 if TYPE_CHECKING:
@@ -125,7 +131,16 @@ def run_session(
         log.info("session %s is held by another runner: this delivery ends here", session_id)
     elif how == DRIVE and code in SETTLING_EXITS and not stopping.is_set():
         settle(sessions, session_id)
+    elif how == DRIVE and code == ERROR_EXIT:
+        record_failed_delivery(sessions, session_id, _why_not_run(log_path))
     return code
+
+
+def _why_not_run(log_path: Path) -> str:
+    """The session process's own words for why it could not run the session."""
+    lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    said = [line.removeprefix(ERROR_PREFIX) for line in lines if line.startswith(ERROR_PREFIX)]
+    return said[-1] if said else f"its process exited with {ERROR_EXIT} (log {log_path})"
 
 
 def _cancelled(sessions: RemoteSessions, session_id: int) -> bool:
