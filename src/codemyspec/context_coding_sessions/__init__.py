@@ -6,18 +6,18 @@ and ``utils.branch_name``.
 """
 
 from codemyspec.context_coding_sessions import orchestrator, utils
+from codemyspec.context_coding_sessions.pull_request import (
+    PLACEHOLDERS,
+    check_template,
+    pull_request_url,
+    uses_base,
+)
 from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
     Initialize,
     OpenPullRequest,
     SpawnComponentCodingSessions,
-)
-from codemyspec.context_coding_sessions.pull_request import (
-    PLACEHOLDERS,
-    check_template,
-    pull_request_url,
-    uses_base,
 )
 from codemyspec.context_coding_sessions.utils import (
     CHILD_SESSION_TYPE,
