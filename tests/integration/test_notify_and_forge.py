@@ -192,7 +192,7 @@ def test_bad_notify_and_forge_settings_are_named(tmp_path: Path, toml: str, name
     (tmp_path / "codemyspec.toml").write_text(
         f'[project]\nname = "shop"\npackage = "shop"\n\n{toml}\n', encoding="utf-8"
     )
-    with pytest.raises(ConfigurationError, match="codemyspec.toml") as refused:
+    with pytest.raises(ConfigurationError, match=r"codemyspec\.toml") as refused:
         load_settings(tmp_path)
     assert named in str(refused.value)
 
