@@ -28,16 +28,23 @@ def targets(settings: NotifySettings) -> Targets:
 
 
 def start_notifying(
-    settings: NotifySettings, git: Git, session: Session, server: str | None
+    settings: NotifySettings, git: Git, session: Session, server: str | None, console: Console
 ) -> Sending | None:
-    """Start telling the configured targets how the drive ended; None when none wants it."""
-    commit = None
-    branch = ContextState.of(session).branch_name
-    if session.status is SessionStatus.COMPLETE and branch:
-        commit = git.output("rev-parse", branch)
-    url = f"{server.rstrip('/')}/sessions/{session.id}" if server else None
-    notification = notification_for(session, commit=commit, session_url=url)
+    """Start telling the configured targets how the drive ended; None when none wants it
+    (or the record cannot be read for it: said, and the run's outcome stands)."""
     chosen = targets(settings)
+    if not (chosen.webhook or chosen.command):
+        return None
+    try:
+        commit = None
+        branch = ContextState.of(session).branch_name
+        if session.status is SessionStatus.COMPLETE and branch:
+            commit = git.output("rev-parse", branch)
+        url = f"{server.rstrip('/')}/sessions/{session.id}" if server else None
+        notification = notification_for(session, commit=commit, session_url=url)
+    except CodeMySpecError as exc:
+        console.print(f"notification not sent: {exc}", highlight=False, markup=False)
+        return None
     if not chosen.wants(notification.event):
         return None
     return Notifier(chosen, git.root).send(notification)

@@ -392,7 +392,7 @@ def drive(
     notifying = None  # [notify]: where a drive ends; `join` leaves it to the driving runner
     if how is not Drive.JOIN and not driven.interrupted:
         server = remote.sessions.client.url if remote else None
-        notifying = start_notifying(local.settings.notify, local.git, final, server)
+        notifying = start_notifying(local.settings.notify, local.git, final, server, console)
     if how is Drive.JOIN:
         print_joined(driven.session, console, interrupted=driven.interrupted)
     else:
