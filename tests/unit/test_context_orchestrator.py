@@ -7,6 +7,7 @@ import pytest
 from codemyspec.context_coding_sessions import (
     Finalize,
     Initialize,
+    OpenPullRequest,
     SpawnComponentCodingSessions,
     orchestrator,
 )
@@ -27,8 +28,13 @@ SPAWN = SpawnComponentCodingSessions.name
 FINAL = Finalize.name
 
 
-def test_steps_are_initialize_spawn_and_finalize_in_that_order() -> None:
-    assert orchestrator.steps() == [Initialize, SpawnComponentCodingSessions, Finalize]
+def test_steps_are_initialize_spawn_finalize_and_the_pull_request_in_that_order() -> None:
+    assert orchestrator.steps() == [
+        Initialize,
+        SpawnComponentCodingSessions,
+        Finalize,
+        OpenPullRequest,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -147,3 +153,32 @@ def test_routing_never_changes_the_session_it_reads() -> None:
     orchestrator.get_next_interaction(before)
     orchestrator.complete(before)
     assert before.model_dump() == snapshot
+
+
+PR = OpenPullRequest.name
+FORGE = {"pull_request": ["gh", "pr", "create", "--title", "{title}"]}
+
+
+def with_state(finished: Session, **state: object) -> Session:
+    return finished.model_copy(update={"state": state})
+
+
+def test_a_configured_pull_request_follows_a_successful_finalize_then_completes() -> None:
+    finalized = with_state(session((INIT, OK), (SPAWN, OK), (FINAL, OK)), **FORGE)
+    assert orchestrator.get_next_interaction(finalized) is OpenPullRequest
+    assert not orchestrator.complete(finalized)
+    for status in (OK, WARNING):  # a failing forge CLI is a warning: the branch is pushed
+        opened = with_state(session((INIT, OK), (SPAWN, OK), (FINAL, OK), (PR, status)), **FORGE)
+        assert orchestrator.complete(opened)
+        with pytest.raises(SessionCompleteError):
+            orchestrator.get_next_interaction(opened)
+    pending = with_state(session((INIT, OK), (SPAWN, OK), (FINAL, OK), (PR, PENDING)), **FORGE)
+    assert not orchestrator.complete(pending)
+
+
+def test_no_pull_request_follows_without_a_push_or_once_its_url_is_recorded() -> None:
+    finalized = session((INIT, OK), (SPAWN, OK), (FINAL, OK))
+    for state in ({**FORGE, "push": False}, {**FORGE, "pull_request_url": "https://x/pr/1"}):
+        assert orchestrator.complete(with_state(finalized, **state))
+        with pytest.raises(SessionCompleteError):
+            orchestrator.get_next_interaction(with_state(finalized, **state))

@@ -135,8 +135,23 @@ def print_success(git: Git, session: Session, console: Console) -> None:
         )
     if usage := usage_line(session):
         console.print(f"  agents  {usage}", highlight=False, markup=False, soft_wrap=True)
+    for line in pull_request_lines(session):  # [forge]
+        console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     for line in [*file_lines(session), *baseline_lines(session)]:
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+def pull_request_lines(session: Session) -> list[str]:
+    """The pull request ``[forge]`` opened, or why the forge CLI did not."""
+    state = ContextState.of(session)
+    if state.pull_request_url:
+        return [f"pull request  {state.pull_request_url}"]
+    if state.pull_request_error:
+        return [
+            f"pull request  not opened: {state.pull_request_error} (the branch is pushed: "
+            "open it by hand)"
+        ]
+    return []
 
 
 def file_lines(session: Session) -> list[str]:

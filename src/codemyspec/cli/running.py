@@ -21,11 +21,13 @@ from codemyspec.cli.branch_checks import check_branch_keeps_commits, check_not_i
 from codemyspec.cli.detaching import check_head_on_origin
 from codemyspec.cli.git import Git
 from codemyspec.cli.local import Local
+from codemyspec.cli.notifying import finish_notifying, start_notifying
 from codemyspec.cli.progress import LogLines, ProgressBoard, ServerWaits, session_label
 from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, component_files
+from codemyspec.context_coding_sessions import uses_base
 from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError, ServerUnavailableError, ValidationError
 from codemyspec.projects import Project
@@ -290,6 +292,7 @@ def start(
     )
     checked.raise_for_problems(found.module_name)
     rounds = local.settings.runner.max_fix_rounds if max_fix_rounds is None else max_fix_rounds
+    pull_request = local.settings.forge.pull_request if push else None  # [forge]: after a push
     return engine.start_context_session(
         scope,
         ContextStart(
@@ -305,8 +308,23 @@ def start(
             queue=detach.queue if detach else None,
             base_commit=origin.base_commit if origin else None,
             code_repo=origin.url if origin else None,
+            pull_request=pull_request,
+            pull_request_base=pull_request_base(local.git, pull_request),
         ),
     )
+
+
+def pull_request_base(git: Git, pull_request: list[str] | None) -> str | None:
+    """The branch the session starts from: its pull request's ``{base}``."""
+    if not pull_request:
+        return None
+    branch = git.output("rev-parse", "--abbrev-ref", "HEAD")
+    if branch in (None, "HEAD") and uses_base(pull_request):
+        raise ConfigurationError(
+            "[forge] pull_request uses {base}, but HEAD is not on a branch: check out the "
+            "branch the pull request should go into"
+        )
+    return branch if branch != "HEAD" else None
 
 
 def target(local: Local, remote: Remote | None) -> tuple[SessionsApi, Scope]:
@@ -371,6 +389,10 @@ def drive(
         print_server_gone(session_id, how, runner.halted, console, remote.sessions.client.url)
         return Driven(final, interrupted=False, server_gone=True)
     driven = Driven(final, cancel.is_set())
+    notifying = None  # [notify]: where a drive ends; `join` leaves it to the driving runner
+    if how is not Drive.JOIN and not driven.interrupted:
+        server = remote.sessions.client.url if remote else None
+        notifying = start_notifying(local.settings.notify, local.git, final, server, console)
     if how is Drive.JOIN:
         print_joined(driven.session, console, interrupted=driven.interrupted)
     else:
@@ -381,6 +403,9 @@ def drive(
             interrupted=driven.interrupted,
             server=remote.sessions.client.url if remote else None,
         )
+    if notifying is not None:
+        grace = local.settings.notify.grace_seconds
+        finish_notifying(notifying, grace, engine, scope, session_id, console)
     return driven
 
 

@@ -17,9 +17,10 @@ from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.progress import session_label, step_label, tests_summary
 from codemyspec.cli.remote import Remote, ServerOption, remote_or_local
 from codemyspec.cli.reported import reported
-from codemyspec.cli.reports import baseline_lines
+from codemyspec.cli.reports import baseline_lines, pull_request_lines
 from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
+from codemyspec.notify import NotifyState
 from codemyspec.scope import Scope
 from codemyspec.service_layer import SessionsApi
 from codemyspec.sessions import Interaction, Session, SessionState
@@ -166,6 +167,7 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
     _print_lines(run_by_lines(record))
     if error := SessionState.of(record).error:
         console.print(f"error: {error}", highlight=False, markup=False)
+    _print_lines([*pull_request_lines(record), *notification_lines(record)])
     _print_lines(baseline_lines(record))
     _print_lines(timeline(record))
     if not record.child_sessions:
@@ -186,6 +188,15 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
         if error := SessionState.of(child).error:
             _print_lines([f"    error: {str(error).splitlines()[0]}"])
         _print_lines(timeline(child, indent="    "))
+
+
+def notification_lines(session: Session) -> list[str]:
+    """How the ``[notify]`` of its last drive went."""
+    delivered = NotifyState.of(session).notification
+    if delivered is None:
+        return []
+    how = "notified" if delivered.ok else "notification failed"
+    return [f"{how} ({delivered.event.value}, {_clock(delivered.at)}): {delivered.detail}"]
 
 
 def run_by_lines(session: Session) -> list[str]:

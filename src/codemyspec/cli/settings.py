@@ -6,11 +6,13 @@ import json
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.cli.profile_comments import PROFILE_COMMENTS
+from codemyspec.context_coding_sessions import check_template
 from codemyspec.errors import ConfigurationError
+from codemyspec.notify import NotifyEvent
 from codemyspec.projects import Language, Layout
 
 CONFIG_FILE = "codemyspec.toml"
@@ -64,6 +66,44 @@ class ServerSettings(BaseModel):
     redispatch_seconds: float | None = Field(default=None, gt=0)
 
 
+# --- [notify] and [forge] (issue 18, items 3 and 6) ---
+class NotifySettings(BaseModel):
+    """``[notify]``: who hears when a run needs a person or completed; never blocks a run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    webhook: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    command: list[str] | None = Field(default=None, min_length=1)
+    events: list[NotifyEvent] = Field(
+        default_factory=lambda: [NotifyEvent.NEEDS_PERSON, NotifyEvent.COMPLETE]
+    )
+    tries: int = Field(default=3, ge=1, le=10)
+    retry_seconds: float = Field(default=2.0, ge=0)
+    timeout: float = Field(default=10.0, gt=0)
+    #: How long a finished run waits for deliveries still in flight.
+    grace_seconds: float = Field(default=5.0, ge=0)
+
+    @field_validator("command")
+    @classmethod
+    def _runnable(cls, argv: list[str] | None) -> list[str] | None:
+        if argv is not None and not argv[0]:
+            raise ValueError("the command's program (its first element) is empty")
+        return argv
+
+
+class ForgeSettings(BaseModel):
+    """``[forge]``: the forge's own CLI, as an argv template, opens a pull request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pull_request: list[str] | None = None
+
+    @field_validator("pull_request")
+    @classmethod
+    def _known_placeholders(cls, argv: list[str] | None) -> list[str] | None:
+        return None if argv is None else check_template(argv)
+
+
 class Settings(BaseModel):
     """Everything ``codemyspec.toml`` says."""
 
@@ -74,6 +114,8 @@ class Settings(BaseModel):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    forge: ForgeSettings = Field(default_factory=ForgeSettings)
 
     @property
     def redispatch_seconds(self) -> float:
@@ -138,6 +180,7 @@ def render_settings(settings: Settings) -> str:
         if s.redispatch_seconds
         else "# redispatch_seconds = 120"
     )
+    notify_and_forge = _render_notify_and_forge(settings.notify, settings.forge)
     return f"""\
 # codemyspec settings (the README explains each one)
 
@@ -177,4 +220,40 @@ wait_seconds = {s.wait_seconds:g}   # a run waits this long for a server that st
 # Detached runs (`implement --detach`), where `codemyspec serve` and the workers run:
 {broker}   # or $CODEMYSPEC_BROKER_URL
 {redispatch}   # resend a detached session nobody holds after this
+{notify_and_forge}"""
+
+
+def _render_notify_and_forge(n: NotifySettings, f: ForgeSettings) -> str:
+    """``[notify]`` and ``[forge]``, commented examples where nothing is set."""
+    webhook = (
+        f"webhook = {_toml(n.webhook)}"
+        if n.webhook
+        else '# webhook = "https://hooks.example.com/codemyspec"'
+    )
+    command = (
+        f"command = {_toml(n.command)}"
+        if n.command
+        else '# command = ["notify-send", "codemyspec"]   # argv; the JSON comes on stdin'
+    )
+    pull_request = (
+        f"pull_request = {_toml(f.pull_request)}"
+        if f.pull_request
+        else '# pull_request = ["gh", "pr", "create", "--title", "{title}", "--body", "{body}", '
+        '"--head", "{branch}", "--base", "{base}"]'
+    )
+    return f"""
+[notify]
+# Told (one JSON body) when a run needs a person or completes; never blocks the run.
+{webhook}
+{command}
+events = {_toml([e.value for e in n.events])}   # needs_person, complete
+tries = {n.tries}              # attempts per target, backing off retry_seconds, then twice...
+retry_seconds = {n.retry_seconds:g}
+timeout = {n.timeout:g}          # seconds per attempt
+grace_seconds = {n.grace_seconds:g}     # a finished run waits this long for deliveries
+
+[forge]
+# After Finalize pushed: the forge's CLI opens a pull request ({{title}}, {{body}},
+# {{branch}}, {{base}} are filled in; never through a shell). glab: ["glab", "mr", "create", ...]
+{pull_request}
 """

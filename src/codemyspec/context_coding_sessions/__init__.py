@@ -6,10 +6,17 @@ and ``utils.branch_name``.
 """
 
 from codemyspec.context_coding_sessions import orchestrator, utils
+from codemyspec.context_coding_sessions.pull_request import (
+    PLACEHOLDERS,
+    check_template,
+    pull_request_url,
+    uses_base,
+)
 from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
     Initialize,
+    OpenPullRequest,
     SpawnComponentCodingSessions,
 )
 from codemyspec.context_coding_sessions.utils import (
@@ -29,19 +36,24 @@ __all__ = [
     "CHILD_SESSION_TYPE",
     "CONTEXT_MODULE_KEY",
     "FRESH_BRANCH_KEY",
+    "PLACEHOLDERS",
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
     "ChildWork",
     "ContextState",
     "Finalize",
     "Initialize",
+    "OpenPullRequest",
     "SpawnChecked",
     "SpawnComponentCodingSessions",
     "ValidationReport",
     "branch_name",
+    "check_template",
     "child_work",
     "orchestrator",
+    "pull_request_url",
     "seed_branch_name",
     "slugify",
+    "uses_base",
     "utils",
 ]

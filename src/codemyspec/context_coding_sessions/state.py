@@ -30,6 +30,19 @@ class ContextState(SessionState):
     failed_deliveries: int = 0
     initialized_at: datetime | None = None
     finalized_at: datetime | None = None
+    # --- [forge] pull requests (issue 18, item 6) ---
+    #: ``[forge] pull_request``: the forge CLI's argv template OpenPullRequest runs after
+    #: Finalize pushed, and the branch the session started from (its ``{base}``).
+    pull_request: list[str] | None = None
+    pull_request_base: str | None = None
+    #: What OpenPullRequest got: the pull request's URL, or why the forge CLI failed.
+    pull_request_url: str | None = None
+    pull_request_error: str | None = None
+
+    @property
+    def opens_pull_request(self) -> bool:
+        """A pull request follows Finalize: one is configured, pushed, and none recorded."""
+        return bool(self.pull_request) and self.push and self.pull_request_url is None
 
 
 class SpawnChecked(ResultData):

@@ -9,10 +9,14 @@ written) in ``ContextStart``.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from codemyspec.components import Component, ComponentType
-from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY, WRITE_CONTEXT_MODULE_KEY
+from codemyspec.context_coding_sessions import (
+    FRESH_BRANCH_KEY,
+    WRITE_CONTEXT_MODULE_KEY,
+    check_template,
+)
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.errors import NotFoundError, ValidationError
 from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
@@ -62,6 +66,16 @@ class ContextStart(BaseModel):
     queue: str | None = Field(default=None, pattern=QUEUE_NAME)
     base_commit: str | None = Field(default=None, pattern=COMMIT_SHA)
     code_repo: str | None = Field(default=None, min_length=1, max_length=2000)
+    # --- [forge] pull requests (issue 18, item 6) ---
+    #: ``[forge] pull_request``: the forge CLI's argv template run after Finalize pushed,
+    #: and the branch the session starts from (its ``{base}``).
+    pull_request: list[str] | None = Field(default=None, max_length=100)
+    pull_request_base: str | None = Field(default=None, min_length=1, max_length=250)
+
+    @field_validator("pull_request")
+    @classmethod
+    def _known_placeholders(cls, argv: list[str] | None) -> list[str] | None:
+        return None if argv is None else check_template(argv)
 
 
 def pick_context(components: list[Component], name: str) -> ContextPlan:
@@ -115,5 +129,7 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             "baseline": start.baseline,
             "red_proven": start.red_proven,
             "base_commit": start.base_commit,
+            "pull_request": start.pull_request,
+            "pull_request_base": start.pull_request_base,
         },
     )

@@ -79,6 +79,8 @@ class Finalize:
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
         if result.status is ResultStatus.OK:
+            if ContextState.of(session).opens_pull_request:  # OpenPullRequest completes it
+                return StepOutcome(SessionUpdate(), result)
             return StepOutcome(SessionUpdate(status=SessionStatus.COMPLETE), result)
         if result.status is ResultStatus.ERROR:
             error = result.error_message or result.stderr or "finalize failed"
