@@ -6,12 +6,13 @@ import json
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.cli.profile_comments import PROFILE_COMMENTS
-from codemyspec.errors import ConfigurationError
-from codemyspec.projects import Language, Layout
+from codemyspec.context_coding_sessions import PreexistingFailures
+from codemyspec.errors import ConfigurationError, ValidationError
+from codemyspec.projects import Language, Layout, check_relative_path
 
 CONFIG_FILE = "codemyspec.toml"
 STATE_DIR = ".codemyspec"
@@ -64,6 +65,25 @@ class ServerSettings(BaseModel):
     redispatch_seconds: float | None = Field(default=None, gt=0)
 
 
+class ValidationSettings(BaseModel):
+    """``[validation]``: what validation runs beyond the components' tests, and how a test
+    that already failed before the run counts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Test files or folders, relative to the root, run with the context's own tests.
+    tests: list[str] = Field(default_factory=list)
+    preexisting_failures: PreexistingFailures = PreexistingFailures.REPORT
+
+    @field_validator("tests")
+    @classmethod
+    def _inside(cls, paths: list[str]) -> list[str]:
+        try:
+            return [check_relative_path(p, "path") for p in paths]
+        except ValidationError as exc:  # as pydantic's own, so the message names the file
+            raise ValueError(str(exc)) from None
+
+
 class Settings(BaseModel):
     """Everything ``codemyspec.toml`` says."""
 
@@ -74,6 +94,7 @@ class Settings(BaseModel):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
 
     @property
     def redispatch_seconds(self) -> float:
@@ -126,6 +147,7 @@ def _render_layout(layout: Layout | None, language: Language) -> str:
 def render_settings(settings: Settings) -> str:
     """The settings as a commented ``codemyspec.toml``, in the words of its language profile."""
     p, a, r, s = settings.project, settings.agent, settings.runner, settings.server
+    v = settings.validation
     said = PROFILE_COMMENTS[p.language]
     remote = (
         f"remote = {_toml(p.remote)}" if p.remote else '# remote = "git@example.com:you/repo.git"'
@@ -177,4 +199,11 @@ wait_seconds = {s.wait_seconds:g}   # a run waits this long for a server that st
 # Detached runs (`implement --detach`), where `codemyspec serve` and the workers run:
 {broker}   # or $CODEMYSPEC_BROKER_URL
 {redispatch}   # resend a detached session nobody holds after this
+
+[validation]
+# Validation runs every component's tests and the context's own (its test folder's other
+# files), plus these files or folders; a test failing there that failed before the run
+# too is shown as pre-existing, and blocks the run only with "block".
+tests = {_toml(v.tests)}
+preexisting_failures = {_toml(v.preexisting_failures.value)}   # report or block
 """

@@ -6,6 +6,15 @@ and ``utils.branch_name``.
 """
 
 from codemyspec.context_coding_sessions import orchestrator, utils
+from codemyspec.context_coding_sessions.baseline import (
+    BaselineRun,
+    PreexistingFailures,
+    TestFileFailure,
+    ValidationPlan,
+    broken_lines,
+    preexisting_lines,
+    whole_file_error,
+)
 from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
@@ -31,17 +40,24 @@ __all__ = [
     "FRESH_BRANCH_KEY",
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
+    "BaselineRun",
     "ChildWork",
     "ContextState",
     "Finalize",
     "Initialize",
+    "PreexistingFailures",
     "SpawnChecked",
     "SpawnComponentCodingSessions",
+    "TestFileFailure",
+    "ValidationPlan",
     "ValidationReport",
     "branch_name",
+    "broken_lines",
     "child_work",
     "orchestrator",
+    "preexisting_lines",
     "seed_branch_name",
     "slugify",
     "utils",
+    "whole_file_error",
 ]

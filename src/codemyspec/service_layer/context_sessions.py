@@ -12,7 +12,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from codemyspec.components import Component, ComponentType
-from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY, WRITE_CONTEXT_MODULE_KEY
+from codemyspec.context_coding_sessions import (
+    FRESH_BRANCH_KEY,
+    WRITE_CONTEXT_MODULE_KEY,
+    ValidationPlan,
+)
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.errors import NotFoundError, ValidationError
 from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
@@ -56,6 +60,9 @@ class ContextStart(BaseModel):
     baseline: dict[str, str] = Field(default_factory=dict)
     #: Pre-flight's proof that a test file fails without its code: its sha256 (by path).
     red_proven: dict[str, str] = Field(default_factory=dict)
+    #: The context's own and configured tests, their baseline and ``[validation]
+    #: preexisting_failures``: kept in the state, so a server judges them as the runner would.
+    validation_plan: ValidationPlan = Field(default_factory=ValidationPlan)
     #: ``implement --detach``: the server's workers run it, on ``queue`` (by default the
     #: project's language), from ``base_commit`` of the project's remote ``code_repo``.
     detach: bool = False
@@ -114,6 +121,7 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             WRITE_CONTEXT_MODULE_KEY: start.write_context_module,
             "baseline": start.baseline,
             "red_proven": start.red_proven,
+            "validation_plan": start.validation_plan.model_dump(mode="json"),
             "base_commit": start.base_commit,
         },
     )
