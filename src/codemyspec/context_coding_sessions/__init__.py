@@ -12,6 +12,7 @@ from codemyspec.context_coding_sessions.baseline import (
     TestFileFailure,
     ValidationPlan,
     broken_lines,
+    judge_test_file,
     preexisting_lines,
     whole_file_error,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "branch_name",
     "broken_lines",
     "child_work",
+    "judge_test_file",
     "orchestrator",
     "preexisting_lines",
     "seed_branch_name",
