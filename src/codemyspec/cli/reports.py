@@ -19,7 +19,9 @@ from codemyspec.context_coding_sessions import (
     ContextState,
     SpawnChecked,
     ValidationReport,
+    broken_lines,
     child_work,
+    preexisting_lines,
 )
 from codemyspec.sessions import Interaction, Session, SessionStatus
 
@@ -44,6 +46,21 @@ def baseline_lines(session: Session) -> list[str]:
     lines = ["baseline (the existing tests on the tree before this run):"]
     lines += [f"  {test}: {summary}" for test, summary in sorted(baseline.items())]
     return lines
+
+
+def own_tests_lines(session: Session) -> list[str]:
+    """The context's own and configured tests as the last validation found them: each test
+    broken by this run, and each already failing before it (never a component's fault)."""
+    for interaction in session.interactions:  # newest first
+        if interaction.result is None:
+            continue
+        report = SpawnChecked.of(interaction.result).validation
+        if report is not None:
+            return [
+                *broken_lines(report.broken_tests),
+                *preexisting_lines(report.preexisting_failures),
+            ]
+    return []
 
 
 def last_error(session: Session) -> Interaction | None:
@@ -137,7 +154,7 @@ def print_success(git: Git, session: Session, console: Console) -> None:
         console.print(f"  agents  {usage}", highlight=False, markup=False, soft_wrap=True)
     for line in pull_request_lines(session):  # [forge]
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-    for line in [*file_lines(session), *baseline_lines(session)]:
+    for line in [*file_lines(session), *baseline_lines(session), *own_tests_lines(session)]:
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
@@ -187,6 +204,18 @@ def print_validation(report: ValidationReport, console: Console) -> None:
         )
         for case in failing.failed_cases[:5]:
             console.print(f"    {case.test_id}: {case.message}", highlight=False, markup=False)
+    blocking = report.preexisting_failures if report.preexisting_block else []
+    for line in [*broken_lines(report.broken_tests), *preexisting_lines(blocking)]:
+        console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    if blocking:
+        console.print(
+            "  tests failing before this run block it ([validation] preexisting_failures = "
+            '"block", as recorded when the run started): fix them in your working tree, then '
+            "`codemyspec sessions resume` validates again",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def print_next_steps(session: Session, console: Console, ident: str) -> None:

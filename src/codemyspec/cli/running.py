@@ -27,11 +27,11 @@ from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, component_files
-from codemyspec.context_coding_sessions import uses_base
+from codemyspec.context_coding_sessions import ValidationPlan, uses_base
 from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError, ServerUnavailableError, ValidationError
 from codemyspec.projects import Project
-from codemyspec.runner import Runner, RunnerConfig, preflight, stop_on_signals
+from codemyspec.runner import Runner, RunnerConfig, preflight, stop_on_signals, validation_tests
 from codemyspec.scope import Scope
 from codemyspec.service_layer import ContextStart, SessionsApi, is_context_root, unfinished_error
 from codemyspec.sessions import Session, SessionStatus
@@ -283,12 +283,15 @@ def start(
     write_context = not (local.root / component_files(found, local.project).code).is_file()
     writers = [*children, found] if write_context else children
     check_no_untracked_targets(local.git, local.project, writers)
+    validating = local.settings.validation
+    own_tests = validation_tests(local.project, local.root, found, writers, validating.tests)
     checked = preflight(
         local.project,
         local.root,
         local.app.shell,
         writers,
         timeout=runner_config(local.settings).test_timeout,
+        validation_tests=own_tests,
     )
     checked.raise_for_problems(found.module_name)
     rounds = local.settings.runner.max_fix_rounds if max_fix_rounds is None else max_fix_rounds
@@ -304,6 +307,11 @@ def start(
             write_context_module=write_context,
             baseline=checked.baseline,
             red_proven=checked.red_proven,
+            validation_plan=ValidationPlan(
+                tests=own_tests,
+                baseline=checked.validation_baseline,
+                preexisting_failures=validating.preexisting_failures,
+            ),
             detach=detach is not None,
             queue=detach.queue if detach else None,
             base_commit=origin.base_commit if origin else None,

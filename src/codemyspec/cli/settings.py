@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.cli.profile_comments import PROFILE_COMMENTS
-from codemyspec.context_coding_sessions import check_template
-from codemyspec.errors import ConfigurationError
+from codemyspec.context_coding_sessions import PreexistingFailures, check_template
+from codemyspec.errors import ConfigurationError, ValidationError
 from codemyspec.notify import NotifyEvent
-from codemyspec.projects import Language, Layout
+from codemyspec.projects import Language, Layout, check_relative_path
 
 CONFIG_FILE = "codemyspec.toml"
 STATE_DIR = ".codemyspec"
@@ -104,6 +104,25 @@ class ForgeSettings(BaseModel):
         return None if argv is None else check_template(argv)
 
 
+class ValidationSettings(BaseModel):
+    """``[validation]``: what validation runs beyond the components' tests, and how a test
+    that already failed before the run counts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Test files or folders, relative to the root, run with the context's own tests.
+    tests: list[str] = Field(default_factory=list)
+    preexisting_failures: PreexistingFailures = PreexistingFailures.REPORT
+
+    @field_validator("tests")
+    @classmethod
+    def _inside(cls, paths: list[str]) -> list[str]:
+        try:
+            return [check_relative_path(p, "path") for p in paths]
+        except ValidationError as exc:  # as pydantic's own, so the message names the file
+            raise ValueError(str(exc)) from None
+
+
 class Settings(BaseModel):
     """Everything ``codemyspec.toml`` says."""
 
@@ -116,6 +135,7 @@ class Settings(BaseModel):
     server: ServerSettings = Field(default_factory=ServerSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     forge: ForgeSettings = Field(default_factory=ForgeSettings)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
 
     @property
     def redispatch_seconds(self) -> float:
@@ -220,7 +240,18 @@ wait_seconds = {s.wait_seconds:g}   # a run waits this long for a server that st
 # Detached runs (`implement --detach`), where `codemyspec serve` and the workers run:
 {broker}   # or $CODEMYSPEC_BROKER_URL
 {redispatch}   # resend a detached session nobody holds after this
-{notify_and_forge}"""
+{_render_validation(settings.validation)}{notify_and_forge}"""
+
+
+def _render_validation(v: ValidationSettings) -> str:
+    return f"""
+[validation]
+# Validation runs every component's tests and the context's own (its test folder's other
+# files), plus these files or folders; a test failing there that failed before the run
+# too is shown as pre-existing, and blocks the run only with "block".
+tests = {_toml(v.tests)}
+preexisting_failures = {_toml(v.preexisting_failures.value)}   # report or block
+"""
 
 
 def _render_notify_and_forge(n: NotifySettings, f: ForgeSettings) -> str:

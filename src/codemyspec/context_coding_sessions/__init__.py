@@ -6,6 +6,16 @@ and ``utils.branch_name``.
 """
 
 from codemyspec.context_coding_sessions import orchestrator, utils
+from codemyspec.context_coding_sessions.baseline import (
+    BaselineRun,
+    PreexistingFailures,
+    TestFileFailure,
+    ValidationPlan,
+    broken_lines,
+    judge_test_file,
+    preexisting_lines,
+    whole_file_error,
+)
 from codemyspec.context_coding_sessions.pull_request import (
     PLACEHOLDERS,
     check_template,
@@ -39,21 +49,29 @@ __all__ = [
     "PLACEHOLDERS",
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
+    "BaselineRun",
     "ChildWork",
     "ContextState",
     "Finalize",
     "Initialize",
     "OpenPullRequest",
+    "PreexistingFailures",
     "SpawnChecked",
     "SpawnComponentCodingSessions",
+    "TestFileFailure",
+    "ValidationPlan",
     "ValidationReport",
     "branch_name",
+    "broken_lines",
     "check_template",
     "child_work",
+    "judge_test_file",
     "orchestrator",
+    "preexisting_lines",
     "pull_request_url",
     "seed_branch_name",
     "slugify",
     "uses_base",
     "utils",
+    "whole_file_error",
 ]

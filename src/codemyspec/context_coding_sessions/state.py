@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from codemyspec.context_coding_sessions.baseline import ValidationPlan
 from codemyspec.context_coding_sessions.validation import ValidationReport
 from codemyspec.sessions import ResultData, SessionState
 
@@ -24,6 +25,9 @@ class ContextState(SessionState):
     baseline: dict[str, str] = Field(default_factory=dict)
     #: The test files pre-flight proved red without their code, by sha256 (see preflight).
     red_proven: dict[str, str] = Field(default_factory=dict)
+    #: The context's own and configured tests, their baseline, and whether a test already
+    #: failing before the run blocks it (pre-flight and ``[validation]``).
+    validation_plan: ValidationPlan = Field(default_factory=ValidationPlan)
     #: A detached run's starting point: the commit (on origin) its workers check out.
     base_commit: str | None = None
     #: Deliveries to workers that could not run it at all (see ``workers.settling``).

@@ -9,6 +9,14 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from codemyspec.components import component_files
+from codemyspec.context_coding_sessions.baseline import (
+    PreexistingFailures,
+    TestFileFailure,
+    ValidationPlan,
+    broken_lines,
+    judge_test_file,
+    preexisting_lines,
+)
 from codemyspec.environments import WORKSPACE_FACTS_KEY, ReportedWorkspace, WorkspaceFacts
 from codemyspec.errors import ValidationError
 from codemyspec.sessions import Session, SessionState, SessionStatus
@@ -40,12 +48,19 @@ class ValidationReport(BaseModel):
     cancelled: list[ChildProblem] = Field(default_factory=list)
     missing_files: list[str] = Field(default_factory=list)
     failing_tests: list[FailingTests] = Field(default_factory=list)
+    # The context's own and configured tests (see ``baseline``): broken by this run, and
+    # already failing before it (which block only when ``preexisting_block``).
+    broken_tests: list[TestFileFailure] = Field(default_factory=list)
+    preexisting_failures: list[TestFileFailure] = Field(default_factory=list)
+    preexisting_block: bool = False
 
     @property
     def ok(self) -> bool:
         return (
             not (self.running or self.failed or self.cancelled or self.missing_files)
             and not self.failing_tests
+            and not self.broken_tests
+            and not (self.preexisting_block and self.preexisting_failures)
         )
 
     def message(self) -> str:
@@ -67,6 +82,10 @@ class ValidationReport(BaseModel):
             first = failing.failed_cases[0] if failing.failed_cases else None
             detail = f"; first: {first.test_id}: {first.message}" if first else ""
             parts.append(f"Unit tests failing for {failing.component}: {failing.summary}{detail}")
+        parts += broken_lines(self.broken_tests)
+        if self.preexisting_block and self.preexisting_failures:
+            parts += preexisting_lines(self.preexisting_failures)
+            parts.append('they block the run ([validation] preexisting_failures = "block")')
         return "; ".join(parts)
 
 
@@ -92,7 +111,9 @@ def validate_statuses(session: Session) -> ValidationReport:
     return report
 
 
-def validate_children(session: Session, facts: WorkspaceFacts | None) -> ValidationReport:
+def validate_children(
+    session: Session, facts: WorkspaceFacts | None, plan: ValidationPlan | None = None
+) -> ValidationReport:
     """Statuses first; files and tests, as the runner reported them, only once every child
     has finished successfully.
 
@@ -126,4 +147,23 @@ def validate_children(session: Session, facts: WorkspaceFacts | None) -> Validat
                     failed_cases=suite.failed_cases,
                 )
             )
+    if plan is not None:
+        _validate_own_tests(report, workspace, plan)
     return report
+
+
+def _validate_own_tests(
+    report: ValidationReport, workspace: ReportedWorkspace, plan: ValidationPlan
+) -> None:
+    """The context's own and configured tests, each failure broken by this run or already
+    failing before it (pre-flight's baseline); a file the runner did not report is broken."""
+    report.preexisting_block = plan.preexisting_failures is PreexistingFailures.BLOCK
+    for test in plan.tests:
+        if not workspace.exists(test):
+            report.missing_files.append(test)
+            continue
+        broken, preexisting = judge_test_file(
+            test, workspace.run_tests(test), plan.baseline.get(test)
+        )
+        report.broken_tests += [broken] if broken else []
+        report.preexisting_failures += [preexisting] if preexisting else []

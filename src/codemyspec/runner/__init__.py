@@ -9,6 +9,7 @@ from codemyspec.runner.preflight import PreflightReport, preflight
 from codemyspec.runner.project_files import read_project_files
 from codemyspec.runner.shell_commands import DEFAULT_PROGRAM_TIMEOUT, execute_shell_command
 from codemyspec.runner.signals import stop_on_signals
+from codemyspec.runner.validation_tests import validation_tests
 from codemyspec.runner.worktrees import GitWorktrees
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "preflight",
     "read_project_files",
     "stop_on_signals",
+    "validation_tests",
 ]

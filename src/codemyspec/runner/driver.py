@@ -179,7 +179,8 @@ class Runner:
                 return Result.error(f"could not integrate {work.name}: {done.failure_reason()}")
             if work.code is not None and work.test is not None:
                 components.append((work.code, work.test))
-        facts = self.executor.workspace_facts(components)
+        own_tests = ContextState.of(parent).validation_plan.tests
+        facts = self.executor.workspace_facts(components, own_tests)
         data = {
             **result.data,
             "agent_usage": total_agent_usage(parent.child_sessions),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from codemyspec.agents import Agent, AgentRequest
@@ -193,9 +194,12 @@ class CommandExecutor:
                 return fetched
             time.sleep(self.config.poll_seconds)
 
-    def workspace_facts(self, components: list[tuple[str, str]]) -> WorkspaceFacts:
+    def workspace_facts(
+        self, components: list[tuple[str, str]], own_tests: Sequence[str] = ()
+    ) -> WorkspaceFacts:
         """For each (code, test) pair: do both exist in the main tree, and how do the tests run
-        (every pair's test file in one test process, see ``run_each``)."""
+        (every pair's test file in one test process, see ``run_each``); likewise for
+        ``own_tests``, the context's own and configured tests."""
         workspace = LocalWorkspace(
             self.project, self.root, self.shell, timeout=self.config.test_timeout
         )
@@ -203,6 +207,8 @@ class CommandExecutor:
         for code, test in components:
             facts.files |= {code: workspace.exists(code), test: workspace.exists(test)}
         runnable = [test for code, test in components if facts.files[code] and facts.files[test]]
+        facts.files |= {test: workspace.exists(test) for test in own_tests}
+        runnable += [test for test in own_tests if facts.files[test]]
         timeout = self.config.test_timeout
         facts.tests = run_each(self.project, self.root, self.shell, runnable, timeout=timeout)
         return facts

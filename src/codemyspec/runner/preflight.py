@@ -15,14 +15,17 @@ code stops the run; what cannot run (a module not written yet) is the baseline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from codemyspec.components import Component, component_files
+from codemyspec.context_coding_sessions import BaselineRun
 from codemyspec.environments import run_tests
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.runner.project_files import file_digest
+from codemyspec.runner.validation_tests import baseline_runs
 from codemyspec.shell import Shell
 from codemyspec.test_reports import CollectionError, ProbedOutcomes
 
@@ -38,6 +41,8 @@ class PreflightReport:
     #: tests failed). A child whose test file is still this one, and whose agent changed
     #: nothing but the code file, needs no run without the code to show it.
     red_proven: dict[str, str] = field(default_factory=dict)
+    #: How the context's own and the configured tests ran: the ids that failed, by file.
+    validation_baseline: dict[str, BaselineRun] = field(default_factory=dict)
 
     def raise_for_problems(self, context: str) -> None:
         if self.problems:
@@ -93,9 +98,15 @@ def preflight(
     components: list[Component],
     *,
     timeout: float,
+    validation_tests: Sequence[str] = (),
 ) -> PreflightReport:
-    """Check the tests of a context's ``components`` on the tree at ``root``."""
+    """Check the tests of a context's ``components`` on the tree at ``root``, and record
+    how ``validation_tests`` (the context's own and configured tests) run there."""
     report = PreflightReport()
+    if validation_tests:  # their failures are recorded, never refused: the baseline
+        runs = baseline_runs(project, root, shell, validation_tests, timeout=timeout)
+        report.validation_baseline = runs
+        report.baseline |= {test: run.summary for test, run in runs.items()}
     by_test = {str(component_files(c, project).test): c for c in components}
     by_name = {c.module_name: c for c in components}
     code_of = {test: component_files(c, project).code for test, c in by_test.items()}

@@ -15,6 +15,7 @@ from codemyspec.components import Component, ComponentType
 from codemyspec.context_coding_sessions import (
     FRESH_BRANCH_KEY,
     WRITE_CONTEXT_MODULE_KEY,
+    ValidationPlan,
     check_template,
 )
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
@@ -60,6 +61,9 @@ class ContextStart(BaseModel):
     baseline: dict[str, str] = Field(default_factory=dict)
     #: Pre-flight's proof that a test file fails without its code: its sha256 (by path).
     red_proven: dict[str, str] = Field(default_factory=dict)
+    #: The context's own and configured tests, their baseline and ``[validation]
+    #: preexisting_failures``: kept in the state, so a server judges them as the runner would.
+    validation_plan: ValidationPlan = Field(default_factory=ValidationPlan)
     #: ``implement --detach``: the server's workers run it, on ``queue`` (by default the
     #: project's language), from ``base_commit`` of the project's remote ``code_repo``.
     detach: bool = False
@@ -128,6 +132,7 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             WRITE_CONTEXT_MODULE_KEY: start.write_context_module,
             "baseline": start.baseline,
             "red_proven": start.red_proven,
+            "validation_plan": start.validation_plan.model_dump(mode="json"),
             "base_commit": start.base_commit,
             "pull_request": start.pull_request,
             "pull_request_base": start.pull_request_base,
