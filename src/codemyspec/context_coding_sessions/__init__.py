@@ -6,6 +6,8 @@ and ``utils.branch_name``.
 """
 
 from codemyspec.context_coding_sessions import orchestrator, utils
+from codemyspec.context_coding_sessions.culprits import CULPRITS_KEY, Culprit, Repair, node_id
+from codemyspec.context_coding_sessions.repairs import DEFAULT_MAX_FIX_ROUNDS, FIX_STEP_NAME
 from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
@@ -28,18 +30,24 @@ from codemyspec.context_coding_sessions.work import ChildWork, child_work
 __all__ = [
     "CHILD_SESSION_TYPE",
     "CONTEXT_MODULE_KEY",
+    "CULPRITS_KEY",
+    "DEFAULT_MAX_FIX_ROUNDS",
+    "FIX_STEP_NAME",
     "FRESH_BRANCH_KEY",
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
     "ChildWork",
     "ContextState",
+    "Culprit",
     "Finalize",
     "Initialize",
+    "Repair",
     "SpawnChecked",
     "SpawnComponentCodingSessions",
     "ValidationReport",
     "branch_name",
     "child_work",
+    "node_id",
     "orchestrator",
     "seed_branch_name",
     "slugify",

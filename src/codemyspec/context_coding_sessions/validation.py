@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from codemyspec.components import component_files
+from codemyspec.context_coding_sessions.culprits import Culprit
 from codemyspec.environments import WORKSPACE_FACTS_KEY, ReportedWorkspace, WorkspaceFacts
 from codemyspec.errors import ValidationError
 from codemyspec.sessions import Session, SessionState, SessionStatus
@@ -40,6 +41,10 @@ class ValidationReport(BaseModel):
     cancelled: list[ChildProblem] = Field(default_factory=list)
     missing_files: list[str] = Field(default_factory=list)
     failing_tests: list[FailingTests] = Field(default_factory=list)
+    #: Which child's changes break the failing tests (the runner bisected over them), and
+    #: the culprits reopened for a repair round because of it.
+    culprits: list[Culprit] = Field(default_factory=list)
+    repairing: list[str] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,6 +72,9 @@ class ValidationReport(BaseModel):
             first = failing.failed_cases[0] if failing.failed_cases else None
             detail = f"; first: {first.test_id}: {first.message}" if first else ""
             parts.append(f"Unit tests failing for {failing.component}: {failing.summary}{detail}")
+        parts += [culprit.message() for culprit in self.culprits]
+        if self.repairing:
+            parts.append("Repairing (validated again after): " + ", ".join(self.repairing))
         return "; ".join(parts)
 
 
