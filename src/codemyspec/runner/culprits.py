@@ -30,6 +30,11 @@ from codemyspec.test_reports import SuiteReport
 log = logging.getLogger(__name__)
 
 
+def _module(work: ChildWork) -> str:
+    """``Billing.Tax``: the name a culprit finding uses."""
+    return work.child.component.module_name if work.child.component else work.name
+
+
 def _with_dependencies(owner: int, graph: dict[int, set[int]]) -> set[int]:
     found, pending = set(), [owner]
     while pending:
@@ -151,9 +156,9 @@ class _Probe:
 
     def _culprit(self, work: ChildWork, *, alone: bool) -> Culprit:
         return Culprit(
-            component=work.name,
+            component=_module(work),
             session_id=work.child.id,
-            owner=self.owner.name,
+            owner=_module(self.owner),
             test_file=self.test_file,
             breaks=self.breaks,
             failures=self.failures,
