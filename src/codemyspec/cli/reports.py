@@ -172,6 +172,8 @@ def print_validation(report: ValidationReport, console: Console) -> None:
         )
         for case in failing.failed_cases[:5]:
             console.print(f"    {case.test_id}: {case.message}", highlight=False, markup=False)
+    for culprit in report.culprits:  # every child passed alone: which one breaks the whole
+        console.print(f"  {culprit.message()}", highlight=False, markup=False, soft_wrap=True)
 
 
 def print_next_steps(session: Session, console: Console, ident: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError as PydanticValidationError
 
-from codemyspec.commands import Result
+from codemyspec.commands import Result, problems
 from codemyspec.context_coding_sessions.culprits import CULPRITS_KEY, Culprit, Repair
 from codemyspec.context_coding_sessions.state import ContextState
 from codemyspec.context_coding_sessions.validation import ValidationReport
@@ -70,7 +70,7 @@ def reported_culprits(result: Result) -> list[Culprit]:
     try:
         return [Culprit.model_validate(c) for c in result.data.get(CULPRITS_KEY) or []]
     except PydanticValidationError as exc:
-        raise ValidationError(f"result data.{CULPRITS_KEY} is malformed: {exc}") from None
+        raise ValidationError(f"result data.{CULPRITS_KEY} is malformed: {problems(exc)}") from None
 
 
 def judge_culprits(

@@ -68,13 +68,13 @@ class ValidationReport(BaseModel):
                 parts.append(f"Child sessions {label}: {named}")
         if self.missing_files:
             parts.append("Missing files: " + ", ".join(self.missing_files))
+        parts += [culprit.message() for culprit in self.culprits]  # first: what to do
+        if self.repairing:
+            parts.append("Repairing (validated again after): " + ", ".join(self.repairing))
         for failing in self.failing_tests:
             first = failing.failed_cases[0] if failing.failed_cases else None
             detail = f"; first: {first.test_id}: {first.message}" if first else ""
             parts.append(f"Unit tests failing for {failing.component}: {failing.summary}{detail}")
-        parts += [culprit.message() for culprit in self.culprits]
-        if self.repairing:
-            parts.append("Repairing (validated again after): " + ", ".join(self.repairing))
         return "; ".join(parts)
 
 
