@@ -18,7 +18,7 @@ from codemyspec.sessions import ResultStatus, SessionStatus
 from codemyspec_testing import ScriptedModel, by_prompt, edit, read, write
 from tests.e2e.test_claude_code_context import BRANCH, implement, prompt_key, run
 from tests.support.git_repos import git
-from tests.support.sample_project import code_path, make_sample
+from tests.support.sample_project import Sample, code_path, make_sample
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +34,8 @@ ZERO_FEES = (
 BROKEN = "tests/billing/test_fee.py::test_fee"
 
 
-def steps(app: App, sample: object, session_id: int) -> list[tuple[str, str | None]]:
-    session = app.sessions.get_session(sample.scope, session_id)  # type: ignore[attr-defined]
+def steps(app: App, sample: Sample, session_id: int) -> list[tuple[str, str | None]]:
+    session = app.sessions.get_session(sample.scope, session_id)
     return [
         (i.step.rsplit(".", 1)[-1], i.result.status.value if i.result else None)
         for i in reversed(session.interactions)
