@@ -216,6 +216,9 @@ class RunTestsCommand(_CommandBase):
     #: Pre-flight proved this test file red without its code when its sha256 was this: the
     #: same file, with nothing but the code file changed, needs no run without the code.
     red_proven_sha256: str | None = None
+    #: Other components' test files run with it, in the same run: the ones a repair must make
+    #: pass again (this component's changes broke them in the integrated tree).
+    also_test_files: list[str] = Field(default_factory=list)
 
     def describe(self) -> str:
         """A one-line summary for logs and timelines."""

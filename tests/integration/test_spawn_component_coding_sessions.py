@@ -12,15 +12,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlalchemy import text
 
 from codemyspec.bootstrap import App
+from codemyspec.cli.reports import print_validation
 from codemyspec.context_coding_sessions import (
     CHILD_SESSION_TYPE,
+    CULPRITS_KEY,
     SESSION_TYPE,
+    Culprit,
     Finalize,
     Initialize,
+    SpawnChecked,
     SpawnComponentCodingSessions,
+    ValidationReport,
 )
 from codemyspec.errors import NotFoundError, StepError, ValidationError
 from codemyspec.runner import execute_shell_command
@@ -363,6 +369,8 @@ def test_validation_passes_when_children_are_complete_and_files_and_tests_are_go
         "broken_tests": [],
         "preexisting_failures": [],
         "preexisting_block": False,
+        "culprits": [],
+        "repairing": [],
     }
     after = app.sessions.get_session(scope, parent.id)
     assert after.state == before.state
@@ -575,3 +583,90 @@ def test_a_push_failure_reported_to_a_server_is_recorded_as_the_failure_it_is(
     assert stored.data["runner_error"] == failure
     assert stored.data["validation"]["failing_tests"] == []
     assert app.sessions.get_session(scope, parent.id).pending_interaction() is None
+
+
+# --- culprits: every child passed alone, the whole fails ------------------------------------
+
+
+def failing_ledger_with_culprit(
+    app: App, scope: Scope, git_project: GitProject, *, culprits: object = None
+) -> tuple[Session, Interaction, Result]:
+    """Both children complete, Ledger's test failing in the tree, and the runner's finding
+    that Money's changes break it (``culprits`` instead, when given)."""
+    _, parent = start_context(app, scope, git_project)
+    interaction = spawn(app, scope, parent.id)
+    finish_children(app, scope, parent.id)
+    write_component(git_project.root, "billing/money", MONEY, MONEY_TEST)
+    write_component(git_project.root, "billing/ledger", LEDGER, LEDGER_WRONG_TEST)
+    parent = app.sessions.get_session(scope, parent.id)
+    money = next(c for c in parent.child_sessions if c.component and c.component.name == "Money")
+    found = Culprit(
+        component="Billing.Money",
+        session_id=money.id,
+        owner="Billing.Ledger",
+        test_file="tests/billing/test_ledger.py",
+        breaks=["tests/billing/test_ledger.py::test_total"],
+    )
+    reported = with_workspace_facts(app, scope, parent.id)
+    data = {**reported.data, CULPRITS_KEY: culprits or [found.model_dump(mode="json")]}
+    return parent, interaction, reported.model_copy(update={"data": data})
+
+
+def test_the_culprit_alone_is_reopened_for_a_repair_and_spawn_runs_again(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    parent, interaction, result = failing_ledger_with_culprit(app, scope, git_project)
+    ledger = next(c for c in parent.child_sessions if c.component and c.component.name == "Ledger")
+    app.sessions.update_session(scope, ledger.id, SessionUpdate(state={"branch_name": "b--ledger"}))
+
+    stored = report_back(app, scope, interaction, result)
+
+    assert stored.status is ResultStatus.WARNING
+    message = stored.error_message or ""
+    assert "Billing.Money breaks tests/billing/test_ledger.py::test_total" in message
+    assert "Repairing (validated again after): Money" in message
+    children = {
+        c.component.name: c
+        for c in app.sessions.get_session(scope, parent.id).child_sessions
+        if c.component
+    }
+    assert children["Money"].status is SessionStatus.ACTIVE
+    repair = children["Money"].state["repair"]
+    assert repair["test_files"] == ["tests/billing/test_ledger.py"]
+    assert repair["merge_branches"] == ["b--ledger"]
+    assert repair["culprits"][0]["breaks"] == ["tests/billing/test_ledger.py::test_total"]
+    assert children["Ledger"].status is SessionStatus.COMPLETE
+    assert app.sessions.next_command(scope, parent.id).step == SpawnComponentCodingSessions.name
+
+
+def test_a_culprit_without_fix_rounds_left_is_named_in_a_failed_validation(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    parent, interaction, result = failing_ledger_with_culprit(app, scope, git_project)
+    for child in parent.child_sessions:
+        app.sessions.update_session(scope, child.id, SessionUpdate(state={"max_fix_rounds": 0}))
+
+    stored = report_back(app, scope, interaction, result)
+
+    assert stored.status is ResultStatus.ERROR
+    message = stored.error_message or ""
+    assert "Billing.Money breaks tests/billing/test_ledger.py::test_total" in message
+    assert "Repairing" not in message
+    after = app.sessions.get_session(scope, parent.id).child_sessions
+    assert all(c.status is SessionStatus.COMPLETE for c in after)
+    console = Console(record=True, width=200)
+    print_validation(SpawnChecked.of(stored).validation or ValidationReport(), console)
+    shown = console.export_text()
+    assert "  Billing.Money breaks tests/billing/test_ledger.py::test_total\n" in shown
+
+
+def test_a_malformed_culprit_finding_is_refused_with_the_field_it_lacks(
+    app: App, scope: Scope, git_project: GitProject
+) -> None:
+    _, interaction, result = failing_ledger_with_culprit(
+        app, scope, git_project, culprits=[{"component": "Billing.Money"}]
+    )
+
+    refused = r"^result data\.culprits is malformed: session_id: Field required; owner: "
+    with pytest.raises(ValidationError, match=refused):
+        app.sessions.handle_result(scope, interaction.session_id, interaction.id, result)

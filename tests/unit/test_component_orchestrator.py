@@ -9,6 +9,7 @@ from codemyspec.component_coding_sessions import (
     FixTestFailures,
     GenerateImplementation,
     Initialize,
+    PrepareRepair,
     RunTests,
     orchestrator,
 )
@@ -40,6 +41,8 @@ OK, ERROR, WARNING = ResultStatus.OK, ResultStatus.ERROR, ResultStatus.WARNING
         (FixTestFailures, OK, RunTests),
         (FixTestFailures, ERROR, FixTestFailures),
         (Finalize, ERROR, Finalize),
+        (PrepareRepair, OK, FixTestFailures),
+        (PrepareRepair, ERROR, PrepareRepair),
     ],
 )
 def test_the_next_step_follows_the_routing_table(
@@ -62,6 +65,12 @@ def test_finalize_ok_completes_the_session_and_only_it_does() -> None:
     assert not orchestrator.complete(session())
 
 
+def test_a_finished_session_reopened_for_a_repair_prepares_it() -> None:
+    done = session((RunTests.name, OK), (Finalize.name, OK))
+    reopened = done.model_copy(update={"state": {"repair": {"merge_branches": ["b--other"]}}})
+    assert orchestrator.get_next_interaction(reopened) is PrepareRepair
+
+
 def test_an_unknown_step_is_an_invalid_interaction() -> None:
     with pytest.raises(InvalidInteractionError, match="Nope"):
         orchestrator.get_next_interaction(session(("Nope", OK)))
@@ -74,6 +83,7 @@ def test_the_steps_are_in_workflow_order() -> None:
         RunTests,
         FixTestFailures,
         Finalize,
+        PrepareRepair,
     ]
 
 

@@ -216,6 +216,8 @@ def print_validation(report: ValidationReport, console: Console) -> None:
             markup=False,
             soft_wrap=True,
         )
+    for culprit in report.culprits:  # every child passed alone: which one breaks the whole
+        console.print(f"  {culprit.message()}", highlight=False, markup=False, soft_wrap=True)
 
 
 def print_next_steps(session: Session, console: Console, ident: str) -> None:

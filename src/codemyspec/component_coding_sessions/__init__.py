@@ -16,10 +16,10 @@ from codemyspec.component_coding_sessions.steps import (
     FixTestFailures,
     GenerateImplementation,
     Initialize,
+    PrepareRepair,
     RunTests,
 )
 from codemyspec.component_coding_sessions.utils import (
-    DEFAULT_MAX_FIX_ROUNDS,
     SESSION_TYPE,
     WORKTREES_DIR,
     child_branch_name,
@@ -28,6 +28,7 @@ from codemyspec.component_coding_sessions.utils import (
     worktree_path,
     writes_context_module,
 )
+from codemyspec.context_coding_sessions import DEFAULT_MAX_FIX_ROUNDS
 
 __all__ = [
     "BRANCH_TIP_KEY",
@@ -41,6 +42,7 @@ __all__ = [
     "FixTestFailures",
     "GenerateImplementation",
     "Initialize",
+    "PrepareRepair",
     "RanTests",
     "RunTests",
     "WorkspacePrepared",

@@ -5,18 +5,25 @@
     Generate ok          → RunTests;                otherwise → GenerateImplementation
     RunTests ok          → Finalize;                error → FixTestFailures; warning → RunTests
     FixTestFailures ok   → RunTests;                otherwise → FixTestFailures
-    Finalize ok          → session complete;        otherwise → Finalize
+    Finalize ok          → session complete, unless reopened for a repair → PrepareRepair;
+                           otherwise → Finalize
+    PrepareRepair ok     → FixTestFailures (the repair round);  otherwise → PrepareRepair
 
-The fix loop is bounded by RunTests, which fails the session after the last round.
+The fix loop is bounded by RunTests, which fails the session after the last round. A
+completed child is reopened by its parent when its changes break other components' tests
+in the integrated tree (its state's ``repair``, which its next Finalize clears): the same
+fix loop then runs in its worktree brought up to the integrated tree.
 """
 
 from __future__ import annotations
 
+from codemyspec.component_coding_sessions.state import ComponentState
 from codemyspec.component_coding_sessions.steps import (
     Finalize,
     FixTestFailures,
     GenerateImplementation,
     Initialize,
+    PrepareRepair,
     RunTests,
 )
 from codemyspec.errors import InvalidStateError, SessionCompleteError
@@ -29,7 +36,14 @@ from codemyspec.sessions import (
     last_route,
 )
 
-STEPS: tuple[Step, ...] = (Initialize, GenerateImplementation, RunTests, FixTestFailures, Finalize)
+STEPS: tuple[Step, ...] = (
+    Initialize,
+    GenerateImplementation,
+    RunTests,
+    FixTestFailures,
+    Finalize,
+    PrepareRepair,
+)
 
 
 def steps() -> list[Step]:
@@ -61,10 +75,16 @@ def get_next_interaction(session: Session) -> Step:
             return RunTests
         case (FixTestFailures.name, _):
             return FixTestFailures
+        case (Finalize.name, ResultStatus.OK) if ComponentState.of(session).repair is not None:
+            return PrepareRepair
         case (Finalize.name, ResultStatus.OK):
             raise SessionCompleteError(f"session {session.id} is complete")
         case (Finalize.name, _):
             return Finalize
+        case (PrepareRepair.name, ResultStatus.OK):
+            return FixTestFailures
+        case (PrepareRepair.name, _):
+            return PrepareRepair
     raise InvalidStateError(f"no route for {last[0]} with status {last[1]}")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from codemyspec.component_coding_sessions.wording import wording
 from codemyspec.components import Component
+from codemyspec.context_coding_sessions import Repair
 from codemyspec.projects import ComponentPaths, Project, full_module_name
 
 #: Characters of the design doc in the prompt: a dozen pages of prose go in whole.
@@ -202,5 +203,35 @@ def _unproven_prompt(
         "as the design document describes: every test must fail without the implementation "
         "and pass with it.",
         f"The implementation is in: {code_file} (keep it correct).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def repair_prompt(
+    code_file: str, test_file: str, repair: Repair, round_number: int, rounds: int
+) -> str:
+    """The repair round's prompt: this component passed alone, but in the integrated tree
+    (now the working directory) its changes break other components' tests."""
+    lines = [
+        "Your component passed its own tests, but combined with the other components of the "
+        f"context its changes break their tests (fix round {round_number} of {rounds}).",
+        "Found by trying the components' changes one by one: "
+        f"{_clip(repair.findings(), NOTE_LIMIT)}",
+        "",
+        "Failing in the integrated tree (your working directory has all the components now):",
+    ]
+    failures = [case for culprit in repair.culprits for case in culprit.failures]
+    lines += [
+        f"- {_clip(case.test_id, TEST_ID_LIMIT)}: {_clip(case.message, FAILURE_MESSAGE_LIMIT)}"
+        for case in failures[:LISTED_FAILURES]
+    ]
+    broken = [name for culprit in repair.culprits for name in culprit.breaks]
+    lines += [f"- {_clip(name, TEST_ID_LIMIT)}" for name in broken[:LISTED_FAILURES]]
+    files = ", ".join(repair.test_files[:LISTED_OTHERS])
+    lines += [
+        "",
+        f"Change this component's code ({code_file}, or the helper files it added) so that "
+        f"{test_file} and {files} all pass. Do not change any test file of another component, "
+        f"nor {test_file}.",
     ]
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from codemyspec.component_coding_sessions.branch_tips import BranchTip
 from codemyspec.components import FileChange
+from codemyspec.context_coding_sessions import Repair
 from codemyspec.sessions import ResultData, SessionState
 
 
@@ -35,6 +36,10 @@ class ComponentState(SessionState):
     changes: list[FileChange] | None = None
     completed_at: datetime | None = None
     branch_tip: BranchTip | None = None
+    #: Reopened by the parent: its changes break other components' tests in the integrated
+    #: tree (``repair``, until the repair's Finalize), and the repairs done before.
+    repair: Repair | None = None
+    repaired: list[Repair] = Field(default_factory=list)
 
     def given(self) -> dict[str, Any]:
         """What a new attempt keeps: what the parent gave (branch, bound, context module)."""

@@ -6,17 +6,16 @@ from typing import Any
 
 from codemyspec.component_coding_sessions.state import ComponentState, WorkspacePrepared
 from codemyspec.components import Component
-from codemyspec.context_coding_sessions import slugify
+from codemyspec.context_coding_sessions import DEFAULT_MAX_FIX_ROUNDS, FIX_STEP_NAME, slugify
 from codemyspec.errors import StepError
 from codemyspec.projects import Project
 from codemyspec.scope import Scope
 from codemyspec.sessions import ComponentReader, ResultStatus, Session
 
 SESSION_TYPE = "ComponentCodingSessions"
-DEFAULT_MAX_FIX_ROUNDS = 3
 WORKTREES_DIR = ".codemyspec/worktrees"
-FIX_STEP_NAME = "ComponentCodingSessions.Steps.FixTestFailures"
 INITIALIZE_STEP_NAME = "ComponentCodingSessions.Steps.Initialize"
+PREPARE_REPAIR_STEP_NAME = "ComponentCodingSessions.Steps.PrepareRepair"
 
 
 def writes_context_module(session: Session) -> bool:
@@ -71,6 +70,13 @@ def reported_files(session: Session) -> dict[str, str | None]:
         if interaction.step == INITIALIZE_STEP_NAME and result is not None and done:
             return WorkspacePrepared.of(result).files
     return {}
+
+
+def repair_begins(session: Session) -> bool:
+    """Whether the newest completed interaction is the repair's PrepareRepair: the next fix
+    round is the repair's first, whose prompt holds the finding."""
+    last = next((i for i in session.interactions if not i.pending), None)
+    return last is not None and last.step == PREPARE_REPAIR_STEP_NAME
 
 
 def last_test_run(session: Session) -> dict[str, Any] | None:

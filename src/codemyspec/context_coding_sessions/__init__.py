@@ -16,12 +16,14 @@ from codemyspec.context_coding_sessions.baseline import (
     preexisting_lines,
     whole_file_error,
 )
+from codemyspec.context_coding_sessions.culprits import CULPRITS_KEY, Culprit, Repair, node_id
 from codemyspec.context_coding_sessions.pull_request import (
     PLACEHOLDERS,
     check_template,
     pull_request_url,
     uses_base,
 )
+from codemyspec.context_coding_sessions.repairs import DEFAULT_MAX_FIX_ROUNDS, FIX_STEP_NAME
 from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
@@ -45,6 +47,9 @@ from codemyspec.context_coding_sessions.work import ChildWork, child_work
 __all__ = [
     "CHILD_SESSION_TYPE",
     "CONTEXT_MODULE_KEY",
+    "CULPRITS_KEY",
+    "DEFAULT_MAX_FIX_ROUNDS",
+    "FIX_STEP_NAME",
     "FRESH_BRANCH_KEY",
     "PLACEHOLDERS",
     "SESSION_TYPE",
@@ -52,10 +57,12 @@ __all__ = [
     "BaselineRun",
     "ChildWork",
     "ContextState",
+    "Culprit",
     "Finalize",
     "Initialize",
     "OpenPullRequest",
     "PreexistingFailures",
+    "Repair",
     "SpawnChecked",
     "SpawnComponentCodingSessions",
     "TestFileFailure",
@@ -66,6 +73,7 @@ __all__ = [
     "check_template",
     "child_work",
     "judge_test_file",
+    "node_id",
     "orchestrator",
     "preexisting_lines",
     "pull_request_url",

@@ -4,7 +4,9 @@ Routes, on the last completed interaction (pending ones are ignored):
 
     none                 → Initialize
     Initialize ok        → SpawnComponentCodingSessions;  otherwise → Initialize
-    Spawn ok             → Finalize;  otherwise → Spawn (the validation loop)
+    Spawn ok             → Finalize;  otherwise → Spawn (the validation loop; a warning is a
+                           culprit child reopened for a repair: the runner goes on at once,
+                           an error waits for a person)
     Finalize ok          → OpenPullRequest when the state carries ``[forge] pull_request``
                            (pushed, no URL recorded yet), else session complete;
                            otherwise → Finalize

@@ -17,6 +17,7 @@ from codemyspec.context_coding_sessions.baseline import (
     judge_test_file,
     preexisting_lines,
 )
+from codemyspec.context_coding_sessions.culprits import Culprit
 from codemyspec.environments import WORKSPACE_FACTS_KEY, ReportedWorkspace, WorkspaceFacts
 from codemyspec.errors import ValidationError
 from codemyspec.sessions import Session, SessionState, SessionStatus
@@ -53,6 +54,10 @@ class ValidationReport(BaseModel):
     broken_tests: list[TestFileFailure] = Field(default_factory=list)
     preexisting_failures: list[TestFileFailure] = Field(default_factory=list)
     preexisting_block: bool = False
+    #: Which child's changes break the failing tests (the runner bisected over them), and
+    #: the culprits reopened for a repair round because of it.
+    culprits: list[Culprit] = Field(default_factory=list)
+    repairing: list[str] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +83,9 @@ class ValidationReport(BaseModel):
                 parts.append(f"Child sessions {label}: {named}")
         if self.missing_files:
             parts.append("Missing files: " + ", ".join(self.missing_files))
+        parts += [culprit.message() for culprit in self.culprits]  # first: what to do
+        if self.repairing:
+            parts.append("Repairing (validated again after): " + ", ".join(self.repairing))
         for failing in self.failing_tests:
             first = failing.failed_cases[0] if failing.failed_cases else None
             detail = f"; first: {first.test_id}: {first.message}" if first else ""

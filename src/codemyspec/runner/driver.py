@@ -17,7 +17,7 @@ from pathlib import Path
 from codemyspec.commands import Command, CommandKind, Result, ResultStatus, SpawnSessionsCommand
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
 from codemyspec.component_coding_sessions import ComponentState, total_agent_usage
-from codemyspec.context_coding_sessions import ContextState
+from codemyspec.context_coding_sessions import CULPRITS_KEY, ContextState
 from codemyspec.environments import WORKSPACE_FACTS_KEY
 from codemyspec.errors import (
     ServerUnavailableError,
@@ -28,6 +28,7 @@ from codemyspec.runner.branches import SharedBranches
 from codemyspec.runner.children import ChildScheduler
 from codemyspec.runner.claims import Claims
 from codemyspec.runner.config import RunnerConfig
+from codemyspec.runner.culprits import CulpritFinder
 from codemyspec.runner.executor import CommandExecutor
 from codemyspec.runner.integration import conflicts, integration_plan
 from codemyspec.scope import Scope
@@ -186,6 +187,9 @@ class Runner:
             "agent_usage": total_agent_usage(parent.child_sessions),
             WORKSPACE_FACTS_KEY: facts.model_dump(mode="json"),
         }
+        # Every child passed alone and tests fail: which child's changes break them.
+        if culprits := CulpritFinder(self.executor).find(parent, plan, sources, facts):
+            data[CULPRITS_KEY] = [culprit.model_dump(mode="json") for culprit in culprits]
         return result.model_copy(update={"data": data})
 
     def _run_child(self, scope: Scope, child_id: int) -> Session:
@@ -213,6 +217,7 @@ class Runner:
         worktree = ComponentState.of(child).worktree
         return (
             child.status is SessionStatus.ACTIVE
+            and ComponentState.of(child).repair is None  # a repair makes its worktree again
             and bool(worktree)
             and not (Path(self.executor.root) / str(worktree)).is_dir()
         )

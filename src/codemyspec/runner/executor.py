@@ -261,7 +261,17 @@ class CommandExecutor:
         cwd = resolve_inside(self.root, command.cwd)
         test_file = command.test_file
         workspace = LocalWorkspace(self.project, cwd, self.shell, timeout=self.config.test_timeout)
-        report = workspace.run_tests(test_file)
+        report = (
+            run_tests(
+                self.project,
+                cwd,
+                self.shell,
+                [test_file, *command.also_test_files],
+                timeout=self.config.test_timeout,
+            ).report
+            if command.also_test_files
+            else workspace.run_tests(test_file)
+        )
         changes = worktree_changes(cwd, self.shell, self.config.program_timeout)
         if report.passed and command.require_red and command.code_file:
             code_file = command.code_file

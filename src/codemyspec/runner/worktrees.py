@@ -109,15 +109,35 @@ class GitWorktrees:
         with self._writing():
             self._git("worktree", "remove", "--force", str(self.root / worktree))
 
-    def integrate(
-        self, source: str, files: Sequence[str], deleted: Sequence[str] = ()
-    ) -> Completed:
-        """Bring ``files`` from ``source`` (a branch or a commit) into the main working tree and
-        delete ``deleted`` there, uncommitted."""
+    def add_scratch(self, worktree: str, commit: str) -> Completed:
+        """A detached worktree at ``commit`` (the culprit search's scratch copy), made anew."""
+        path = self.root / worktree
         with self._writing():
-            done = self._git("checkout", source, "--", *files) if files else None
+            if path.exists():
+                self._git("worktree", "remove", "--force", str(path))
+            self._git("worktree", "prune")
+            return self._git("worktree", "add", "--force", "--detach", str(path), commit)
+
+    def reset_tree(self, tree: Path) -> Completed:
+        """A worktree back to its HEAD: changes undone, files git does not know removed (the
+        ones it ignores stay)."""
+        reset = self._git("reset", "-q", "--hard", cwd=tree)
+        return self._git("clean", "-f", "-d", "-q", cwd=tree) if reset.ok else reset
+
+    def integrate(
+        self,
+        source: str,
+        files: Sequence[str],
+        deleted: Sequence[str] = (),
+        *,
+        tree: Path | None = None,
+    ) -> Completed:
+        """Bring ``files`` from ``source`` (a branch or a commit) into the main working tree
+        (or ``tree``, a scratch worktree) and delete ``deleted`` there, uncommitted."""
+        with self._writing():
+            done = self._git("checkout", source, "--", *files, cwd=tree) if files else None
             if deleted and (done is None or done.ok):
-                done = self._git("rm", "-q", "-f", "--ignore-unmatch", "--", *deleted)
+                done = self._git("rm", "-q", "-f", "--ignore-unmatch", "--", *deleted, cwd=tree)
             return done if done is not None else self._git("rev-parse", "--verify", source)
 
     def blob(self, source: str, path: str) -> str | None:

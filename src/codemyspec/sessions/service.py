@@ -36,7 +36,7 @@ from codemyspec.sessions.models import (
 )
 from codemyspec.sessions.registry import OrchestratorRegistry
 from codemyspec.sessions.repository import SessionRepository
-from codemyspec.sessions.workflow import StepContext
+from codemyspec.sessions.workflow import StepContext, StepOutcome
 
 log = logging.getLogger(__name__)
 
@@ -226,9 +226,25 @@ class SessionsEngine:
                     ]
                 }
             )
+            if outcome.children:
+                return self._update_children(work, scope, session, outcome)
             if not outcome.updates.is_empty:
                 return work.sessions.update(scope, session, outcome.updates)
             return session
+
+    @staticmethod
+    def _update_children(
+        work: Work, scope: Scope, session: Session, outcome: StepOutcome
+    ) -> Session:
+        """A step's changes to its own children (only those), then the session read again."""
+        own = {child.id for child in session.child_sessions}
+        for child_id, changes in outcome.children.items():
+            if child_id not in own:
+                raise StepError(f"session {child_id} is not a child of session {session.id}")
+            work.sessions.update(scope, child_id, changes)
+        if not outcome.updates.is_empty:
+            work.sessions.update(scope, session, outcome.updates)
+        return work.sessions.get(scope, session.id)
 
 
 def _spawned(

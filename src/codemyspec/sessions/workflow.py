@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from codemyspec.commands import Command, Result, ResultStatus
@@ -33,10 +33,15 @@ class ComponentReader(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StepOutcome:
-    """What ``handle_result`` returns: session changes and the (possibly rewritten) result."""
+    """What ``handle_result`` returns: session changes and the (possibly rewritten) result.
+
+    ``children``: changes to the session's own children by id (a culprit reopened for a
+    repair round), applied by the engine in the same unit of work.
+    """
 
     updates: SessionUpdate
     result: Result
+    children: dict[int, SessionUpdate] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

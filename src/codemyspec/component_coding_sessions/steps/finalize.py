@@ -55,6 +55,8 @@ class Finalize:
             if (sha := tip_in_output(result.stdout)) is not None:
                 tip = BranchTip(sha=sha, holder=session.claimed_by, attempt=session.attempt)
                 done["branch_tip"] = tip
+            if (repair := ComponentState.of(session).repair) is not None:  # the repair is done
+                done |= {"repair": None, "repaired": [*ComponentState.of(session).repaired, repair]}
             state = ComponentState.patch(**done)
             return StepOutcome(SessionUpdate(status=SessionStatus.COMPLETE, state=state), result)
         state = ComponentState.patch(

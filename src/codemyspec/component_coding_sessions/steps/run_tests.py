@@ -12,7 +12,7 @@ from codemyspec.component_coding_sessions.utils import (
     require_component,
     workspace_state,
 )
-from codemyspec.components import owner_of, refused_changes, roots_of
+from codemyspec.components import ChangeKind, FileChange, owner_of, refused_changes, roots_of
 from codemyspec.errors import StepError
 from codemyspec.scope import Scope
 from codemyspec.sessions import (
@@ -37,6 +37,21 @@ def _failures(report: dict[str, Any]) -> str:
         return suite.cause() or suite.summary()
     named = "; ".join(f"{c.test_id}: {c.message}" for c in suite.failed_cases[:5])
     return named or suite.summary()
+
+
+def _with_earlier(session: Session, changes: list[FileChange]) -> list[FileChange]:
+    """In a repair, the files changed before it too: its worktree starts from the finished
+    commit, so git shows only the repair's changes, and the child brings all of them."""
+    state = ComponentState.of(session)
+    if state.repair is None or not state.changes:
+        return changes
+    merged = {change.path: change for change in state.changes}
+    for change in changes:
+        earlier = merged.get(change.path)
+        added = earlier is not None and earlier.kind is ChangeKind.ADDED
+        kept = added and change.kind is ChangeKind.MODIFIED  # still new to the parent
+        merged[change.path] = earlier if kept and earlier is not None else change
+    return sorted(merged.values(), key=lambda c: c.path)
 
 
 def _failed(result: Result, **recorded: Any) -> StepOutcome:
@@ -87,6 +102,7 @@ class RunTests:
             cwd=worktree,
             require_red=require_red,
             red_proven_sha256=state.red_proven_sha256 if require_red else None,
+            also_test_files=state.repair.test_files if state.repair else [],
         )
 
     @staticmethod
@@ -97,7 +113,7 @@ class RunTests:
         if (refused := _refused_changes(scope, session, ran, **opts)) is not None:
             return _failed(result, error=refused, **recorded)
         if ran.changes is not None:
-            recorded["changes"] = ran.changes
+            recorded["changes"] = _with_earlier(session, ran.changes)
         if result.status is ResultStatus.OK:
             return StepOutcome(SessionUpdate(state=ComponentState.patch(**recorded)), result)
         rounds, limit = fix_rounds_done(session), max_fix_rounds(session)

@@ -3,7 +3,9 @@
 ``get_command`` lists the children for the engine to create (or reuses them on a retry)
 and asks the runner to start them in parallel; ``handle_result`` re-reads every child's
 status and judges the files and unit tests as the runner reported them from its tree (the
-engine has none).
+engine has none). When only tests fail and the runner named a culprit child with fix rounds
+left, that child alone is reopened for a repair and the result is a warning: Spawn runs
+again (the reopened child, then validation), without waiting for a person.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, ClassVar
 from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.components import Component, component_files
+from codemyspec.context_coding_sessions.repairs import judge_culprits
 from codemyspec.context_coding_sessions.state import ContextState
 from codemyspec.context_coding_sessions.utils import CHILD_SESSION_TYPE, CONTEXT_MODULE_KEY
 from codemyspec.context_coding_sessions.validation import validate_children, validate_statuses
@@ -125,12 +128,16 @@ class SpawnComponentCodingSessions:
             report = validate_statuses(fresh)
         else:
             report = validate_children(fresh, facts, ContextState.of(fresh).validation_plan)
+        # Every child passed alone, the whole fails: the culprits, and those reopened.
+        reopened = {} if runner_error else judge_culprits(fresh, report, result)
         data = {**result.data, "validation": report.model_dump(mode="json")}
         if runner_error:
             data["runner_error"] = runner_error
         problems = [p for p in (runner_error, None if report.ok else report.message()) if p]
         status = ResultStatus.ERROR if problems else ResultStatus.OK
+        if reopened:
+            status = ResultStatus.WARNING
         checked = result.model_copy(
             update={"status": status, "data": data, "error_message": "; ".join(problems) or None}
         )
-        return StepOutcome(updates=SessionUpdate(), result=checked)
+        return StepOutcome(updates=SessionUpdate(), result=checked, children=reopened)
