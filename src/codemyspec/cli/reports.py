@@ -18,6 +18,7 @@ from codemyspec.component_coding_sessions import ComponentState, total_agent_usa
 from codemyspec.context_coding_sessions import (
     ContextState,
     SpawnChecked,
+    SpawnComponentCodingSessions,
     ValidationReport,
     child_work,
 )
@@ -44,6 +45,17 @@ def baseline_lines(session: Session) -> list[str]:
     lines = ["baseline (the existing tests on the tree before this run):"]
     lines += [f"  {test}: {summary}" for test, summary in sorted(baseline.items())]
     return lines
+
+
+def flaky_lines(session: Session) -> list[str]:
+    """The flaky tests the newest validation found: shown whether they were let pass or not."""
+    spawn = SpawnComponentCodingSessions.name
+    judged = next(
+        (i.result for i in session.interactions if i.step == spawn and i.result is not None),
+        None,
+    )
+    report = SpawnChecked.of(judged).validation if judged is not None else None
+    return [f"{v.describe()} in {v.component}'s tests" for v in report.flaky] if report else []
 
 
 def last_error(session: Session) -> Interaction | None:
@@ -135,7 +147,7 @@ def print_success(git: Git, session: Session, console: Console) -> None:
         )
     if usage := usage_line(session):
         console.print(f"  agents  {usage}", highlight=False, markup=False, soft_wrap=True)
-    for line in [*file_lines(session), *baseline_lines(session)]:
+    for line in [*file_lines(session), *baseline_lines(session), *flaky_lines(session)]:
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 

@@ -301,6 +301,7 @@ def start(
             write_context_module=write_context,
             baseline=checked.baseline,
             red_proven=checked.red_proven,
+            flaky_tests=local.settings.validation.flaky_tests,
             detach=detach is not None,
             queue=detach.queue if detach else None,
             base_commit=origin.base_commit if origin else None,

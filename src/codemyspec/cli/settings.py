@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.cli.profile_comments import PROFILE_COMMENTS
+from codemyspec.context_coding_sessions import FlakyTests
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Language, Layout
 
@@ -50,6 +51,16 @@ class RunnerSettings(BaseModel):
     poll_seconds: float = Field(default=1.0, gt=0)
 
 
+class ValidationSettings(BaseModel):
+    """``[validation]``: how the integrated tree's tests are judged."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: A test that failed, then passed on a re-run: a failure ("fail"), or it may pass
+    #: ("pass"); it is reported either way.
+    flaky_tests: FlakyTests = FlakyTests.FAIL
+
+
 class ServerSettings(BaseModel):
     """``[server]``: where remote mode keeps the sessions (the token is never stored here)."""
 
@@ -73,6 +84,7 @@ class Settings(BaseModel):
     layout: Layout | None = None
     agent: AgentSettings = Field(default_factory=AgentSettings)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
     @property
@@ -168,6 +180,11 @@ stall_timeout = {r.stall_timeout:g}       # claude_code: seconds the model may s
 max_turns = {r.max_turns}            # agent turns per run
 lease_seconds = {r.lease_seconds:g}      # a dead runner's sessions go to another after this
 poll_seconds = {r.poll_seconds:g}        # how often a runner looks at children other runners hold
+
+[validation]
+# A test that failed, then passed on a re-run, is reported as flaky; "fail" counts it
+# as a failure, "pass" lets it pass.
+flaky_tests = {_toml(settings.validation.flaky_tests.value)}
 
 [server]
 # The server of `implement --server` (the token comes from $CODEMYSPEC_TOKEN or

@@ -23,6 +23,7 @@ from codemyspec.context_coding_sessions.utils import (
     slugify,
 )
 from codemyspec.context_coding_sessions.validation import ValidationReport
+from codemyspec.context_coding_sessions.verdicts import CaseVerdict, FlakyTests, Verdict
 from codemyspec.context_coding_sessions.work import ChildWork, child_work
 
 __all__ = [
@@ -31,13 +32,16 @@ __all__ = [
     "FRESH_BRANCH_KEY",
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
+    "CaseVerdict",
     "ChildWork",
     "ContextState",
     "Finalize",
+    "FlakyTests",
     "Initialize",
     "SpawnChecked",
     "SpawnComponentCodingSessions",
     "ValidationReport",
+    "Verdict",
     "branch_name",
     "child_work",
     "orchestrator",

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from codemyspec.context_coding_sessions.validation import ValidationReport
+from codemyspec.context_coding_sessions.verdicts import FlakyTests
 from codemyspec.sessions import ResultData, SessionState
 
 
@@ -24,6 +25,8 @@ class ContextState(SessionState):
     baseline: dict[str, str] = Field(default_factory=dict)
     #: The test files pre-flight proved red without their code, by sha256 (see preflight).
     red_proven: dict[str, str] = Field(default_factory=dict)
+    #: ``[validation] flaky_tests`` when the run started: a server judges alike.
+    flaky_tests: FlakyTests = FlakyTests.FAIL
     #: A detached run's starting point: the commit (on origin) its workers check out.
     base_commit: str | None = None
     initialized_at: datetime | None = None

@@ -12,7 +12,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from codemyspec.components import Component, ComponentType
-from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY, WRITE_CONTEXT_MODULE_KEY
+from codemyspec.context_coding_sessions import (
+    FRESH_BRANCH_KEY,
+    WRITE_CONTEXT_MODULE_KEY,
+    FlakyTests,
+)
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.errors import NotFoundError, ValidationError
 from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
@@ -56,6 +60,8 @@ class ContextStart(BaseModel):
     baseline: dict[str, str] = Field(default_factory=dict)
     #: Pre-flight's proof that a test file fails without its code: its sha256 (by path).
     red_proven: dict[str, str] = Field(default_factory=dict)
+    #: ``[validation] flaky_tests``: whether a test that passes only on a re-run may pass.
+    flaky_tests: FlakyTests = FlakyTests.FAIL
     #: ``implement --detach``: the server's workers run it, on ``queue`` (by default the
     #: project's language), from ``base_commit`` of the project's remote ``code_repo``.
     detach: bool = False
@@ -114,6 +120,7 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             WRITE_CONTEXT_MODULE_KEY: start.write_context_module,
             "baseline": start.baseline,
             "red_proven": start.red_proven,
+            "flaky_tests": start.flaky_tests.value,
             "base_commit": start.base_commit,
         },
     )

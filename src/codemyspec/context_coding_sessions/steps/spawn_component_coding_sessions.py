@@ -124,7 +124,7 @@ class SpawnComponentCodingSessions:
             # push refused): its failure is recorded with the statuses, which are known.
             report = validate_statuses(fresh)
         else:
-            report = validate_children(fresh, facts)
+            report = validate_children(fresh, facts, ContextState.of(fresh).flaky_tests)
         data = {**result.data, "validation": report.model_dump(mode="json")}
         if runner_error:
             data["runner_error"] = runner_error
