@@ -6,7 +6,7 @@ and ``utils.branch_name``.
 """
 
 from codemyspec.context_coding_sessions import orchestrator, utils
-from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
+from codemyspec.context_coding_sessions.state import INTEGRATED_KEY, ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
     Initialize,
@@ -30,6 +30,7 @@ __all__ = [
     "CHILD_SESSION_TYPE",
     "CONTEXT_MODULE_KEY",
     "FRESH_BRANCH_KEY",
+    "INTEGRATED_KEY",
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
     "CaseVerdict",

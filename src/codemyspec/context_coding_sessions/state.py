@@ -8,7 +8,10 @@ from pydantic import Field
 
 from codemyspec.context_coding_sessions.validation import ValidationReport
 from codemyspec.context_coding_sessions.verdicts import FlakyTests
-from codemyspec.sessions import ResultData, SessionState
+from codemyspec.sessions import IntegratedFile, ResultData, SessionState
+
+#: Where the runner reports, in the spawn's result, what it integrated (``IntegratedFile``).
+INTEGRATED_KEY = "integrated"
 
 
 class ContextState(SessionState):
@@ -39,3 +42,5 @@ class SpawnChecked(ResultData):
 
     validation: ValidationReport | None = None
     runner_error: str | None = None
+    #: Every file the runner brought into the tree, for Finalize's check that none is lost.
+    integrated: list[IntegratedFile] = Field(default_factory=list)
