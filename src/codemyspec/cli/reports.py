@@ -176,8 +176,9 @@ def print_validation(report: ValidationReport, console: Console) -> None:
     for path in report.missing_files:
         console.print(f"  missing file: {path}", highlight=False, markup=False, soft_wrap=True)
     for failing in report.failing_tests:
+        what = "flaky tests, counted as failures," if failing.only_flaky else "tests failing"
         console.print(
-            f"  tests failing for {failing.component} ({failing.test_file}): {failing.summary}",
+            f"  {what} for {failing.component} ({failing.test_file}): {failing.summary}",
             highlight=False,
             markup=False,
             soft_wrap=True,
