@@ -91,11 +91,24 @@ class ShellCommand(_CommandBase):
         return " && ".join(" ".join(argv[:3]) for argv in self.programs)
 
 
+class IntegratedFile(BaseModel):
+    """A file the runner brought into the parent's tree: its blob as the child committed it
+    (None: the child deleted it), and the component whose change it is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str = Field(min_length=1)
+    blob: str | None = None
+    component: str
+
+
 class CommitCommand(_CommandBase):
     """Stage ``files``, commit them, then run ``then`` (a push, a ``rev-parse HEAD``).
 
     With ``only_if_changed`` the commit is left out when ``files`` hold no change: the
     command re-executed after a crash made it already, and only what follows runs again.
+    ``integrated``: what the commit must hold, line for line (a context's Finalize); the
+    runner compares it with what is staged and commits nothing when one differs.
     """
 
     command: Literal[CommandKind.COMMIT] = CommandKind.COMMIT
@@ -106,6 +119,7 @@ class CommitCommand(_CommandBase):
     branch_name: str
     only_if_changed: bool = False
     push: bool = False
+    integrated: list[IntegratedFile] = Field(default_factory=list)
 
     @field_validator("stage", "commit")
     @classmethod

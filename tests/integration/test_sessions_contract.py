@@ -12,7 +12,12 @@ import pytest
 
 from codemyspec.bootstrap import App
 from codemyspec.commands import Result, ResultStatus
-from codemyspec.context_coding_sessions import CHILD_SESSION_TYPE, SESSION_TYPE, Initialize
+from codemyspec.context_coding_sessions import (
+    CHILD_SESSION_TYPE,
+    SESSION_TYPE,
+    FlakyTests,
+    Initialize,
+)
 from codemyspec.errors import (
     NotFoundError,
     ResultAlreadyRecordedError,
@@ -317,7 +322,11 @@ def test_starting_a_context_session_records_the_run_settings_in_its_state(
     engine: SessionsApi, scope: Scope, context: Context
 ) -> None:
     start = ContextStart(
-        context="billing", agent="claude_code", max_fix_rounds=1, baseline={"t.py": "fails"}
+        context="billing",
+        agent="claude_code",
+        max_fix_rounds=1,
+        baseline={"t.py": "fails"},
+        flaky_tests=FlakyTests.PASS,
     )
 
     session = engine.start_context_session(scope, start)
@@ -330,6 +339,7 @@ def test_starting_a_context_session_records_the_run_settings_in_its_state(
     assert session.execution_mode is ExecutionMode.AGENTIC
     assert session.state["max_fix_rounds"] == 1
     assert session.state["baseline"] == {"t.py": "fails"}
+    assert session.state["flaky_tests"] == "pass", "a server judges flaky tests alike"
 
 
 def test_a_second_session_for_a_context_with_an_unfinished_one_is_refused(

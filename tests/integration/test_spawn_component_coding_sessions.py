@@ -371,6 +371,7 @@ def test_validation_passes_when_children_are_complete_and_files_and_tests_are_go
         "preexisting_block": False,
         "culprits": [],
         "repairing": [],
+        "verdicts": [],
     }
     after = app.sessions.get_session(scope, parent.id)
     assert after.state == before.state

@@ -23,6 +23,14 @@ from tests.support.counting_shell import CountingShell
 ADDS = "from shop.money import add\n\n\ndef test_adds():\n    assert add(1, 2) == 3\n"
 SKIPS = ADDS + "\n\nimport pytest\n\n\n@pytest.mark.skip\ndef test_later():\n    pass\n"
 WRONG = "from shop.money import add\n\n\ndef test_wrong():\n    assert add(1, 2) == 4\n"
+#: Fails on its first run, passes on its second (a counter file outside the tests).
+FLAKY = (
+    "from pathlib import Path\n\n\ndef test_sometimes():\n"
+    "    runs = Path(__file__).parents[1] / 'runs.txt'\n"
+    "    count = int(runs.read_text()) + 1 if runs.exists() else 1\n"
+    "    runs.write_text(str(count))\n"
+    "    assert count % 2 == 0\n"
+)
 MISSING = "from shop.tax import tax\n\n\ndef test_tax():\n    assert tax(5) == 1\n"
 
 
@@ -81,8 +89,44 @@ def test_a_file_that_does_not_pass_gets_the_report_of_a_run_of_its_own(tmp_path:
     assert [argv[3:4] for argv, _ in shell.test_runs()] == [
         ("tests/test_a.py",),
         ("tests/test_wrong.py",),
-        ("tests/test_tax.py",),
+        ("tests/test_wrong.py::test_wrong",),  # its failed test, once more: not flaky
+        ("tests/test_tax.py",),  # nothing ran in it: nothing to run again
     ]
+    assert reports["tests/test_wrong.py"].flaky == []
+
+
+def test_a_test_that_fails_then_passes_is_named_flaky_never_silently_passed(
+    tmp_path: Path,
+) -> None:
+    """Alone: only the failed tests run again; with others: its own run is the second."""
+    project = python_project(tmp_path)
+    write(tmp_path, {"tests/test_a.py": ADDS, "tests/test_flaky.py": FLAKY + "\n\n" + WRONG})
+    shell = CountingShell()
+
+    own = run_each(project, tmp_path, shell, ["tests/test_flaky.py"], timeout=60)
+    (tmp_path / "runs.txt").unlink()
+    write(tmp_path, {"tests/test_flaky.py": FLAKY})
+    together = run_each(
+        project, tmp_path, shell, ["tests/test_a.py", "tests/test_flaky.py"], timeout=60
+    )
+
+    flaky = own["tests/test_flaky.py"]
+    assert flaky.flaky == ["tests/test_flaky.py::test_sometimes"]
+    assert [c.test_id for c in flaky.failed_cases] == ["tests.test_flaky::test_wrong"]
+    assert flaky.summary() == (
+        "1 passed, 1 failed · flaky: tests/test_flaky.py::test_sometimes (failed, then passed "
+        "on a re-run) · tests.test_flaky::test_wrong: assert 3 == 4"
+    )
+    first, second = (argv for argv, _ in shell.test_runs()[:2])
+    assert first[3] == "tests/test_flaky.py"
+    assert second[3:5] == ("tests/test_flaky.py::test_sometimes", "tests/test_flaky.py::test_wrong")
+    again = together["tests/test_flaky.py"]
+    assert again.passed and again.flaky == ["tests/test_flaky.py::test_sometimes"]
+    assert again.summary() == (
+        "1 passed · flaky: tests/test_flaky.py::test_sometimes (failed, then passed on a re-run)"
+    )
+    assert together["tests/test_a.py"].flaky == []
+    assert len(shell.test_runs()) == 4  # alone twice; together, then the flaky file alone
 
 
 def test_two_test_modules_of_one_name_each_pass_as_they_do_alone(tmp_path: Path) -> None:
@@ -170,5 +214,5 @@ def test_exunit_files_run_in_one_mix_test_and_a_failing_one_again_on_its_own(
     assert wrong.failed_cases[0].test_id == "CTest::wrong"
     assert same_report(wrong, alone(project, root, "test/c_test.exs"))
     mix_tests = [argv for argv, _ in shell.test_runs()]
-    assert len(mix_tests) == 2
+    assert len(mix_tests) == 3  # together; the failing file alone, and once more
     assert "test/c_test.exs" in mix_tests[1] and "test/a_test.exs" not in mix_tests[1]

@@ -18,6 +18,7 @@ from codemyspec.component_coding_sessions import ComponentState, total_agent_usa
 from codemyspec.context_coding_sessions import (
     ContextState,
     SpawnChecked,
+    SpawnComponentCodingSessions,
     ValidationReport,
     broken_lines,
     child_work,
@@ -61,6 +62,17 @@ def own_tests_lines(session: Session) -> list[str]:
                 *preexisting_lines(report.preexisting_failures),
             ]
     return []
+
+
+def flaky_lines(session: Session) -> list[str]:
+    """The flaky tests the newest validation found: shown whether they were let pass or not."""
+    spawn = SpawnComponentCodingSessions.name
+    judged = next(
+        (i.result for i in session.interactions if i.step == spawn and i.result is not None),
+        None,
+    )
+    report = SpawnChecked.of(judged).validation if judged is not None else None
+    return [f"{v.describe()} in {v.component}'s tests" for v in report.flaky] if report else []
 
 
 def last_error(session: Session) -> Interaction | None:
@@ -154,7 +166,8 @@ def print_success(git: Git, session: Session, console: Console) -> None:
         console.print(f"  agents  {usage}", highlight=False, markup=False, soft_wrap=True)
     for line in pull_request_lines(session):  # [forge]
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-    for line in [*file_lines(session), *baseline_lines(session), *own_tests_lines(session)]:
+    checked = [*baseline_lines(session), *own_tests_lines(session), *flaky_lines(session)]
+    for line in [*file_lines(session), *checked]:
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
@@ -196,8 +209,9 @@ def print_validation(report: ValidationReport, console: Console) -> None:
     for path in report.missing_files:
         console.print(f"  missing file: {path}", highlight=False, markup=False, soft_wrap=True)
     for failing in report.failing_tests:
+        what = "flaky tests, counted as failures," if failing.only_flaky else "tests failing"
         console.print(
-            f"  tests failing for {failing.component} ({failing.test_file}): {failing.summary}",
+            f"  {what} for {failing.component} ({failing.test_file}): {failing.summary}",
             highlight=False,
             markup=False,
             soft_wrap=True,

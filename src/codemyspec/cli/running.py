@@ -312,6 +312,7 @@ def start(
                 baseline=checked.validation_baseline,
                 preexisting_failures=validating.preexisting_failures,
             ),
+            flaky_tests=validating.flaky_tests,
             detach=detach is not None,
             queue=detach.queue if detach else None,
             base_commit=origin.base_commit if origin else None,

@@ -17,7 +17,12 @@ from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.progress import session_label, step_label, tests_summary
 from codemyspec.cli.remote import Remote, ServerOption, remote_or_local
 from codemyspec.cli.reported import reported
-from codemyspec.cli.reports import baseline_lines, own_tests_lines, pull_request_lines
+from codemyspec.cli.reports import (
+    baseline_lines,
+    flaky_lines,
+    own_tests_lines,
+    pull_request_lines,
+)
 from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
 from codemyspec.notify import NotifyState
@@ -170,6 +175,7 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
     _print_lines([*pull_request_lines(record), *notification_lines(record)])
     _print_lines(baseline_lines(record))
     _print_lines(own_tests_lines(record))
+    _print_lines(flaky_lines(record))
     _print_lines(timeline(record))
     if not record.child_sessions:
         return

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from codemyspec.cli.profile_comments import PROFILE_COMMENTS
-from codemyspec.context_coding_sessions import PreexistingFailures, check_template
+from codemyspec.context_coding_sessions import FlakyTests, PreexistingFailures, check_template
 from codemyspec.errors import ConfigurationError, ValidationError
 from codemyspec.notify import NotifyEvent
 from codemyspec.projects import Language, Layout, check_relative_path
@@ -113,6 +113,9 @@ class ValidationSettings(BaseModel):
     #: Test files or folders, relative to the root, run with the context's own tests.
     tests: list[str] = Field(default_factory=list)
     preexisting_failures: PreexistingFailures = PreexistingFailures.REPORT
+    #: A test that failed, then passed on a re-run: a failure ("fail"), or it may pass
+    #: ("pass"); it is reported either way.
+    flaky_tests: FlakyTests = FlakyTests.FAIL
 
     @field_validator("tests")
     @classmethod
@@ -251,6 +254,9 @@ def _render_validation(v: ValidationSettings) -> str:
 # too is shown as pre-existing, and blocks the run only with "block".
 tests = {_toml(v.tests)}
 preexisting_failures = {_toml(v.preexisting_failures.value)}   # report or block
+# A test that failed, then passed on a re-run, is reported as flaky; "fail" counts it
+# as a failure, "pass" lets it pass.
+flaky_tests = {_toml(v.flaky_tests.value)}
 """
 
 

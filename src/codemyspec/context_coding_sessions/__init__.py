@@ -24,7 +24,7 @@ from codemyspec.context_coding_sessions.pull_request import (
     uses_base,
 )
 from codemyspec.context_coding_sessions.repairs import DEFAULT_MAX_FIX_ROUNDS, FIX_STEP_NAME
-from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
+from codemyspec.context_coding_sessions.state import INTEGRATED_KEY, ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
     Initialize,
@@ -42,6 +42,7 @@ from codemyspec.context_coding_sessions.utils import (
     slugify,
 )
 from codemyspec.context_coding_sessions.validation import ValidationReport
+from codemyspec.context_coding_sessions.verdicts import CaseVerdict, FlakyTests, Verdict
 from codemyspec.context_coding_sessions.work import ChildWork, child_work
 
 __all__ = [
@@ -51,14 +52,17 @@ __all__ = [
     "DEFAULT_MAX_FIX_ROUNDS",
     "FIX_STEP_NAME",
     "FRESH_BRANCH_KEY",
+    "INTEGRATED_KEY",
     "PLACEHOLDERS",
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
     "BaselineRun",
+    "CaseVerdict",
     "ChildWork",
     "ContextState",
     "Culprit",
     "Finalize",
+    "FlakyTests",
     "Initialize",
     "OpenPullRequest",
     "PreexistingFailures",
@@ -68,6 +72,7 @@ __all__ = [
     "TestFileFailure",
     "ValidationPlan",
     "ValidationReport",
+    "Verdict",
     "branch_name",
     "broken_lines",
     "check_template",

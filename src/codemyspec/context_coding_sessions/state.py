@@ -8,7 +8,11 @@ from pydantic import Field
 
 from codemyspec.context_coding_sessions.baseline import ValidationPlan
 from codemyspec.context_coding_sessions.validation import ValidationReport
-from codemyspec.sessions import ResultData, SessionState
+from codemyspec.context_coding_sessions.verdicts import FlakyTests
+from codemyspec.sessions import IntegratedFile, ResultData, SessionState
+
+#: Where the runner reports, in the spawn's result, what it integrated (``IntegratedFile``).
+INTEGRATED_KEY = "integrated"
 
 
 class ContextState(SessionState):
@@ -28,6 +32,8 @@ class ContextState(SessionState):
     #: The context's own and configured tests, their baseline, and whether a test already
     #: failing before the run blocks it (pre-flight and ``[validation]``).
     validation_plan: ValidationPlan = Field(default_factory=ValidationPlan)
+    #: ``[validation] flaky_tests`` when the run started: a server judges alike.
+    flaky_tests: FlakyTests = FlakyTests.FAIL
     #: A detached run's starting point: the commit (on origin) its workers check out.
     base_commit: str | None = None
     #: Deliveries to workers that could not run it at all (see ``workers.settling``).
@@ -55,3 +61,5 @@ class SpawnChecked(ResultData):
 
     validation: ValidationReport | None = None
     runner_error: str | None = None
+    #: Every file the runner brought into the tree, for Finalize's check that none is lost.
+    integrated: list[IntegratedFile] = Field(default_factory=list)

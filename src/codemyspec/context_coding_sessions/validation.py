@@ -18,6 +18,7 @@ from codemyspec.context_coding_sessions.baseline import (
     preexisting_lines,
 )
 from codemyspec.context_coding_sessions.culprits import Culprit
+from codemyspec.context_coding_sessions.verdicts import CaseVerdict, FlakyTests, Verdict
 from codemyspec.environments import WORKSPACE_FACTS_KEY, ReportedWorkspace, WorkspaceFacts
 from codemyspec.errors import ValidationError
 from codemyspec.sessions import Session, SessionState, SessionStatus
@@ -39,6 +40,9 @@ class FailingTests(BaseModel):
     test_file: str
     summary: str
     failed_cases: list[FailedCase] = Field(default_factory=list)
+    #: Its flaky tests; ``only_flaky``: nothing else failed (``flaky_tests = "fail"``).
+    flaky: list[str] = Field(default_factory=list)
+    only_flaky: bool = False
 
 
 class ValidationReport(BaseModel):
@@ -58,6 +62,13 @@ class ValidationReport(BaseModel):
     #: the culprits reopened for a repair round because of it.
     culprits: list[Culprit] = Field(default_factory=list)
     repairing: list[str] = Field(default_factory=list)
+    #: Each failing or flaky test of the integrated tree, by id.
+    verdicts: list[CaseVerdict] = Field(default_factory=list)
+
+    @property
+    def flaky(self) -> list[CaseVerdict]:
+        """The flaky tests, shown whether or not they may pass."""
+        return [v for v in self.verdicts if v.verdict is Verdict.FLAKY]
 
     @property
     def ok(self) -> bool:
@@ -87,6 +98,12 @@ class ValidationReport(BaseModel):
         if self.repairing:
             parts.append("Repairing (validated again after): " + ", ".join(self.repairing))
         for failing in self.failing_tests:
+            if failing.only_flaky:
+                parts.append(
+                    f"Flaky tests for {failing.component} count as failures "
+                    f'([validation] flaky_tests = "fail"): {failing.summary}'
+                )
+                continue
             first = failing.failed_cases[0] if failing.failed_cases else None
             detail = f"; first: {first.test_id}: {first.message}" if first else ""
             parts.append(f"Unit tests failing for {failing.component}: {failing.summary}{detail}")
@@ -120,10 +137,13 @@ def validate_statuses(session: Session) -> ValidationReport:
 
 
 def validate_children(
-    session: Session, facts: WorkspaceFacts | None, plan: ValidationPlan | None = None
+    session: Session,
+    facts: WorkspaceFacts | None,
+    plan: ValidationPlan | None = None,
+    flaky: FlakyTests = FlakyTests.FAIL,
 ) -> ValidationReport:
     """Statuses first; files and tests, as the runner reported them, only once every child
-    has finished successfully.
+    has finished successfully. Flaky tests fail it unless ``flaky`` says they may pass.
 
     Raises ``ValidationError`` when they are all finished but the runner reported no facts:
     a runner that must report them and did not is broken, and nothing may pass unjudged.
@@ -146,13 +166,31 @@ def validate_children(
         if missing:
             continue
         suite = workspace.run_tests(str(paths.test))
-        if not suite.passed:
+        test, name = str(paths.test), _name(child)
+        report.verdicts += [
+            CaseVerdict(test_id=t, test_file=test, component=name, verdict=Verdict.FLAKY)
+            for t in suite.flaky
+        ]
+        blocking = bool(suite.flaky) and flaky is FlakyTests.FAIL
+        if not suite.passed or blocking:
+            report.verdicts += [
+                CaseVerdict(
+                    test_id=case.test_id,
+                    test_file=test,
+                    component=name,
+                    verdict=Verdict.FAILING,
+                    message=case.message,
+                )
+                for case in suite.failed_cases
+            ]
             report.failing_tests.append(
                 FailingTests(
-                    component=_name(child),
-                    test_file=str(paths.test),
+                    component=name,
+                    test_file=test,
                     summary=suite.summary(),
                     failed_cases=suite.failed_cases,
+                    flaky=suite.flaky,
+                    only_flaky=suite.passed,
                 )
             )
     if plan is not None:

@@ -10,6 +10,9 @@ would escape (the test command did not start, an internal error, the package imp
 elsewhere, a compile error) is every file's report: no file of it was tested. Any other
 (it timed out: the files together took longer than one may) runs each file on its own, so
 the one that hangs is named and the others are judged as before.
+
+A test that failed, with the others or on its own, and then passed is flaky (``reruns``):
+the failing tests of a file's own run run once more.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from codemyspec.environments.reruns import failed_tests, passed_tests, run_again, with_flaky
 from codemyspec.environments.test_runs import TestRun, run_tests
 from codemyspec.projects import Project
 from codemyspec.shell import Shell
@@ -29,16 +33,37 @@ def run_each(
     """Each of ``test_paths``' report on the tree at ``tree``, from as few runs as may be."""
     paths = list(dict.fromkeys(test_paths))
     if len(paths) <= 1:
-        return {p: run_tests(project, tree, shell, [p], timeout=timeout).report for p in paths}
+        return {p: own_run(project, tree, shell, p, {}, timeout=timeout) for p in paths}
     run = run_tests(project, tree, shell, paths, timeout=timeout)
     whole = run.report
     if whole.error is not None and (whole.broken_environment or whole.did_not_compile):
         return {path: whole.model_copy(deep=True) for path in paths}
     passed = passed_files(run, tree) if whole.error is None else {}
     return {
-        path: passed.get(path) or run_tests(project, tree, shell, [path], timeout=timeout).report
+        path: passed.get(path)
+        or own_run(project, tree, shell, path, failed_tests(run, tree, path), timeout=timeout)
         for path in paths
     }
+
+
+def own_run(
+    project: Project,
+    tree: Path,
+    shell: Shell,
+    path: str,
+    failed_together: dict[str, str],
+    *,
+    timeout: float,
+) -> SuiteReport:
+    """``path``'s report from a run of its own. A test that failed with the other files
+    (``failed_together``) and passed here, or failed here and passed on a run of the failed
+    tests once more, is flaky (``with_flaky``)."""
+    run = run_tests(project, tree, shell, [path], timeout=timeout)
+    together = passed_tests(run, tree, path, failed_together)
+    failed = failed_tests(run, tree, path)
+    again = run_again(project, tree, shell, path, failed, timeout=timeout) if failed else set()
+    flaky = {test: outcome for test, outcome in failed.items() if test in again}
+    return with_flaky(run.report, flaky, sorted(together))
 
 
 def passed_files(run: TestRun, tree: Path) -> dict[str, SuiteReport]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from codemyspec.commands import Command, CommandKind, Result, ResultStatus, SpawnSessionsCommand
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
 from codemyspec.component_coding_sessions import ComponentState, total_agent_usage
-from codemyspec.context_coding_sessions import CULPRITS_KEY, ContextState
+from codemyspec.context_coding_sessions import CULPRITS_KEY, INTEGRATED_KEY, ContextState
 from codemyspec.environments import WORKSPACE_FACTS_KEY
 from codemyspec.errors import (
     ServerUnavailableError,
@@ -31,6 +31,7 @@ from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.culprits import CulpritFinder
 from codemyspec.runner.executor import CommandExecutor
 from codemyspec.runner.integration import conflicts, integration_plan
+from codemyspec.runner.lost_work import integrated_files
 from codemyspec.scope import Scope
 from codemyspec.sessions import Interaction, Session, SessionsPort, SessionStatus, SessionUpdate
 
@@ -180,12 +181,16 @@ class Runner:
                 return Result.error(f"could not integrate {work.name}: {done.failure_reason()}")
             if work.code is not None and work.test is not None:
                 components.append((work.code, work.test))
+        integrated = integrated_files(plan, sources, git)
+        if isinstance(integrated, str):
+            return Result.error(f"could not integrate: {integrated}")
         own_tests = ContextState.of(parent).validation_plan.tests
         facts = self.executor.workspace_facts(components, own_tests)
         data = {
             **result.data,
             "agent_usage": total_agent_usage(parent.child_sessions),
             WORKSPACE_FACTS_KEY: facts.model_dump(mode="json"),
+            INTEGRATED_KEY: [file.model_dump(mode="json") for file in integrated],
         }
         # Every child passed alone and tests fail: which child's changes break them.
         if culprits := CulpritFinder(self.executor).find(parent, plan, sources, facts):

@@ -14,6 +14,7 @@ from codemyspec.commands import (
     CommitCommand,
     PrepareWorkspaceCommand,
     Result,
+    ResultStatus,
     RunTestsCommand,
     ShellCommand,
 )
@@ -21,6 +22,7 @@ from codemyspec.components import CHANGES_KEY, resolve_inside
 from codemyspec.environments import LocalWorkspace, WorkspaceFacts, mix_env, run_each, run_tests
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.runner.config import RunnerConfig
+from codemyspec.runner.lost_work import lost_work
 from codemyspec.runner.mix_deps import link_dependencies
 from codemyspec.runner.project_files import file_digest, read_project_files
 from codemyspec.runner.red_check import proven_red, unproven_reason, without_code
@@ -74,13 +76,21 @@ class CommandExecutor:
 
     def _commit(self, command: CommitCommand) -> Result:
         """The command's programs; a commit made already (re-executed after a crash) is left
-        out when the command says it may be."""
+        out when the command says it may be. With ``integrated``, nothing is committed when,
+        once staged, a child's change is not what the commit would hold (``lost_work``)."""
         changed = not command.only_if_changed or self.git.has_changes(command.files)
-        return run_programs(
-            command.programs_to_run(changed),
-            self.root,
-            self.shell,
-            timeout=self.config.program_timeout,
+        stage, *rest = command.programs_to_run(changed)
+        timeout = self.config.program_timeout
+        if not command.integrated:
+            return run_programs([stage, *rest], self.root, self.shell, timeout=timeout)
+        staged = run_programs([stage], self.root, self.shell, timeout=timeout)
+        if staged.status is not ResultStatus.OK:
+            return staged
+        if (lost := lost_work(command, self.git.committed_blob)) is not None:
+            return Result.error(lost, stdout=staged.stdout, stderr=staged.stderr)
+        done = run_programs(rest, self.root, self.shell, timeout=timeout)
+        return done.model_copy(
+            update={"stdout": staged.stdout + done.stdout, "stderr": staged.stderr + done.stderr}
         )
 
     def _prepare(self, command: PrepareWorkspaceCommand) -> Result:

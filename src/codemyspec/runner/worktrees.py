@@ -145,6 +145,17 @@ class GitWorktrees:
         found = self._git("rev-parse", "--verify", "--quiet", f"{source}:{path}")
         return found.stdout.strip() if found.ok else None
 
+    def changed_files(self, source: str) -> list[str] | None:
+        """Every file ``source`` added, changed or deleted since it left HEAD's history (from
+        their merge base); None when git cannot tell."""
+        done = self._git("diff", "--name-only", "-z", "--no-renames", f"HEAD...{source}")
+        return [path for path in done.stdout.split("\0") if path] if done.ok else None
+
+    def committed_blob(self, path: str, *, staged: bool) -> str | None:
+        """The blob of ``path`` that a commit holds: the index's when it commits what is
+        ``staged`` there, else HEAD's; None when it holds no such file."""
+        return self.blob("" if staged else "HEAD", path)
+
     def publish(self, branch: str, *, lease: str | None = None) -> Completed:
         """Push ``branch`` to origin so runners on other machines can build on it.
 

@@ -15,6 +15,7 @@ from codemyspec.components import Component, ComponentType
 from codemyspec.context_coding_sessions import (
     FRESH_BRANCH_KEY,
     WRITE_CONTEXT_MODULE_KEY,
+    FlakyTests,
     ValidationPlan,
     check_template,
 )
@@ -64,6 +65,8 @@ class ContextStart(BaseModel):
     #: The context's own and configured tests, their baseline and ``[validation]
     #: preexisting_failures``: kept in the state, so a server judges them as the runner would.
     validation_plan: ValidationPlan = Field(default_factory=ValidationPlan)
+    #: ``[validation] flaky_tests``: whether a test that passes only on a re-run may pass.
+    flaky_tests: FlakyTests = FlakyTests.FAIL
     #: ``implement --detach``: the server's workers run it, on ``queue`` (by default the
     #: project's language), from ``base_commit`` of the project's remote ``code_repo``.
     detach: bool = False
@@ -133,6 +136,7 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             "baseline": start.baseline,
             "red_proven": start.red_proven,
             "validation_plan": start.validation_plan.model_dump(mode="json"),
+            "flaky_tests": start.flaky_tests.value,
             "base_commit": start.base_commit,
             "pull_request": start.pull_request,
             "pull_request_base": start.pull_request_base,

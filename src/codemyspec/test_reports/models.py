@@ -60,6 +60,9 @@ class SuiteReport(BaseModel):
     unproven: str | None = None
     #: How a passing run's tests were shown to fail without their code (red before green).
     red: str | None = None
+    #: Tests that failed, then passed when run once more (pytest node ids, else the
+    #: report's own ids): never a silent pass; the project says whether they may pass.
+    flaky: list[str] = Field(default_factory=list)
     output: str = ""
 
     @property
@@ -115,14 +118,18 @@ class SuiteReport(BaseModel):
         return None
 
     def summary(self) -> str:
-        """One line: the counts, and the first cause when the run did not pass."""
+        """One line: the counts, the first cause when the run did not pass, the flaky tests."""
         if self.error is not None:
             return self.error
-        counts = self.counts()
+        counts = self.counts() + "".join(f" · {line}" for line in self.flaky_lines())
         if self.passed or (self.tests == 0 and self.unproven is None):
             return counts
         cause = (self.cause() or "").strip().splitlines()
-        return f"{counts} · {cause[0]}" if cause and cause[0] != counts else counts
+        return f"{counts} · {cause[0]}" if cause and cause[0] != self.counts() else counts
+
+    def flaky_lines(self) -> list[str]:
+        """``flaky: tests/x.py::test_y (failed, then passed on a re-run)`` for each."""
+        return [f"flaky: {test} (failed, then passed on a re-run)" for test in self.flaky]
 
 
 def merge_reports(reports: list[SuiteReport]) -> SuiteReport:
@@ -134,6 +141,7 @@ def merge_reports(reports: list[SuiteReport]) -> SuiteReport:
             setattr(merged, field, getattr(merged, field) + getattr(report, field))
         merged.failed_cases += report.failed_cases
         merged.collection_errors += report.collection_errors
+        merged.flaky += report.flaky
         merged.error = merged.error or report.error
         merged.unproven = merged.unproven or report.unproven
         merged.broken_environment = merged.broken_environment or report.broken_environment

@@ -63,6 +63,8 @@ class ProbeReport(BaseModel):
     collected: dict[str, int] = Field(default_factory=dict)
     collection_errors: list[ProbedCollectionError] = Field(default_factory=list)
     outcomes: dict[str, ProbedOutcomes] = Field(default_factory=dict)
+    #: How each test ended, by its node id (relative to ``rootdir``).
+    tests: dict[str, str] = Field(default_factory=dict)
     modules: dict[str, Origin] = Field(default_factory=dict)
     import_errors: dict[str, ImportFailure] = Field(default_factory=dict)
 
@@ -85,6 +87,16 @@ class ProbeReport(BaseModel):
 
     def outcomes_in(self, tree: Path) -> dict[str, ProbedOutcomes]:
         return {relative_to(tree, path): counts for path, counts in self.outcomes.items()}
+
+    def tests_in(self, tree: Path) -> dict[str, str]:
+        """How each test ended, by its node id relative to ``tree`` (as pytest takes it
+        there on the command line)."""
+        found = {}
+        for nodeid, outcome in self.tests.items():
+            path, _, rest = nodeid.partition("::")
+            where = relative_to(tree, str(Path(self.rootdir) / path))
+            found[f"{where}::{rest}" if rest else where] = outcome
+        return found
 
     def foreign_modules(self, tree: Path) -> dict[str, str]:
         """Modules of the project's package whose file lies outside ``tree``."""

@@ -6,7 +6,10 @@ from typing import Any, ClassVar
 
 from codemyspec.clock import utcnow
 from codemyspec.components import component_files
-from codemyspec.context_coding_sessions.state import ContextState
+from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
+from codemyspec.context_coding_sessions.steps.spawn_component_coding_sessions import (
+    SpawnComponentCodingSessions,
+)
 from codemyspec.context_coding_sessions.utils import branch_name
 from codemyspec.context_coding_sessions.work import child_work
 from codemyspec.errors import StepError
@@ -14,6 +17,7 @@ from codemyspec.scope import Scope
 from codemyspec.sessions import (
     Command,
     CommitCommand,
+    IntegratedFile,
     Result,
     ResultStatus,
     Session,
@@ -33,6 +37,17 @@ def commit_message(context_name: str, component_names: list[str], agent: str | N
         author = AGENT_AUTHORS.get(agent, f"{agent} <noreply@codemyspec.invalid>")
         lines += ["", f"Co-Authored-By: {author}"]
     return "\n".join(lines) + "\n"
+
+
+def integrated(session: Session) -> list[IntegratedFile]:
+    """What the newest successful spawn integrated: what the commit must hold (none
+    recorded by an older runner)."""
+    for interaction in session.interactions:  # newest first
+        result = interaction.result
+        spawned = interaction.step == SpawnComponentCodingSessions.name
+        if spawned and result is not None and result.status is ResultStatus.OK:
+            return SpawnChecked.of(result).integrated
+    return []
 
 
 class Finalize:
@@ -74,6 +89,7 @@ class Finalize:
             # Re-executed after a crash (a push refused): the commit exists; only push again.
             only_if_changed=True,
             push=push,
+            integrated=integrated(session),
         )
 
     @staticmethod

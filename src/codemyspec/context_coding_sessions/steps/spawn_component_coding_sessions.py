@@ -127,7 +127,8 @@ class SpawnComponentCodingSessions:
             # push refused): its failure is recorded with the statuses, which are known.
             report = validate_statuses(fresh)
         else:
-            report = validate_children(fresh, facts, ContextState.of(fresh).validation_plan)
+            state = ContextState.of(fresh)
+            report = validate_children(fresh, facts, state.validation_plan, state.flaky_tests)
         # Every child passed alone, the whole fails: the culprits, and those reopened.
         reopened = {} if runner_error else judge_culprits(fresh, report, result)
         data = {**result.data, "validation": report.model_dump(mode="json")}

@@ -3,10 +3,10 @@
 It runs inside the project's own test environment (loaded with ``-p``, found through
 ``PYTHONPATH``), so it imports nothing from codemyspec and only the standard library and
 pytest. It records, per test file, how many tests were collected and how each ended
-(xfail and xpass apart from passes and skips), every collection error with the module it
-could not import and the file that raised it, and where each module of the project's
-package was imported from. ``CODEMYSPEC_PROBE_OUT`` names the JSON file;
-``CODEMYSPEC_PROBE_PACKAGES`` the packages (comma-separated) to locate; with
+(xfail and xpass apart from passes and skips), how each test ended by its node id, every
+collection error with the module it could not import and the file that raised it, and
+where each module of the project's package was imported from. ``CODEMYSPEC_PROBE_OUT``
+names the JSON file; ``CODEMYSPEC_PROBE_PACKAGES`` the packages (comma-separated) to locate; with
 ``CODEMYSPEC_PROBE_IMPORT`` set, a package no test imported is imported at the end, and what
 stopped that import is recorded.
 """
@@ -168,6 +168,7 @@ class Probe:
                 {"path": path, **entry} for path, entry in self.collection_errors.items()
             ],
             "outcomes": outcomes,
+            "tests": {nodeid: outcome for nodeid, (_, outcome) in self.items.items()},
             "modules": modules,
             "import_errors": import_errors,
         }
