@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from codemyspec.component_coding_sessions.branch_tips import BranchTip
+from codemyspec.component_coding_sessions.model_waits import ModelWaits
 from codemyspec.components import FileChange
 from codemyspec.sessions import ResultData, SessionState
 
@@ -35,6 +36,8 @@ class ComponentState(SessionState):
     changes: list[FileChange] | None = None
     completed_at: datetime | None = None
     branch_tip: BranchTip | None = None
+    #: How long its agents waited for a busy model (429, 529, ...), summed over its runs.
+    model_waits: ModelWaits | None = None
 
     def given(self) -> dict[str, Any]:
         """What a new attempt keeps: what the parent gave (branch, bound, context module)."""
@@ -65,6 +68,8 @@ class AgentRan(ResultData):
     #: sha256 of each watched file after the run (None: it does not exist).
     watched_files: dict[str, str | None] = Field(default_factory=dict)
     agent: str | None = None
+    #: The run's waits for a busy model (retried, not failed).
+    model_waits: ModelWaits | None = None
 
 
 class RanTests(ResultData):
