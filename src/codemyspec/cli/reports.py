@@ -36,6 +36,15 @@ def usage_line(session: Session) -> str | None:
     )
 
 
+def wait_lines(session: Session) -> list[str]:
+    """Each child whose agents waited for a busy model: waits, not errors."""
+    return [
+        f"{session_label(child)} waited {waits.describe()}"
+        for child in session.child_sessions
+        if (waits := ComponentState.of(child).model_waits)
+    ]
+
+
 def baseline_lines(session: Session) -> list[str]:
     """What each existing test file did before the run (pre-flight's baseline)."""
     baseline = ContextState.of(session).baseline
@@ -103,6 +112,8 @@ def print_outcome(
             markup=False,
             soft_wrap=True,
         )
+    for line in wait_lines(session):
+        console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     if failed is not None and branch_kept(failed):
         print_branch_kept(failed, console, ident)
     else:
@@ -135,7 +146,7 @@ def print_success(git: Git, session: Session, console: Console) -> None:
         )
     if usage := usage_line(session):
         console.print(f"  agents  {usage}", highlight=False, markup=False, soft_wrap=True)
-    for line in [*file_lines(session), *baseline_lines(session)]:
+    for line in [*file_lines(session), *wait_lines(session), *baseline_lines(session)]:
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 

@@ -17,7 +17,7 @@ from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.progress import session_label, step_label, tests_summary
 from codemyspec.cli.remote import Remote, ServerOption, remote_or_local
 from codemyspec.cli.reported import reported
-from codemyspec.cli.reports import baseline_lines
+from codemyspec.cli.reports import baseline_lines, wait_lines
 from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
 from codemyspec.scope import Scope
@@ -167,6 +167,7 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
     if error := SessionState.of(record).error:
         console.print(f"error: {error}", highlight=False, markup=False)
     _print_lines(baseline_lines(record))
+    _print_lines(wait_lines(record))
     _print_lines(timeline(record))
     if not record.child_sessions:
         return
