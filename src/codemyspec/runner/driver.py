@@ -139,7 +139,8 @@ class Runner:
         command = interaction.command
         if command.command is not CommandKind.SPAWN_SESSIONS:
             who = session.component.module_name if session.component else None
-            return self.executor.execute(command, self.cancel, who)
+            with self.executor.acting_for(who):
+                return self.executor.execute(command, self.cancel)
         if self.config.share_branches and (unpublished := self._publish_for_others(session)):
             return unpublished
         result = self.children.run(scope, session, child_ids(command), self.cancel.is_set)

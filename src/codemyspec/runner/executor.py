@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from codemyspec.agents import Agent, AgentRequest
@@ -64,6 +65,7 @@ class CommandExecutor:
         self._probe_lock = threading.Lock()
         #: Set by whoever shows the run (the progress board, log lines).
         self.notice: Notice | None = None
+        self._acting = threading.local()
         #: Agent runs of every child pass this one gate, and retry a busy model through it.
         self.retries = ModelRetries(
             Throttle(config.concurrency, said=lambda text: self._notice(None, text)),
@@ -74,8 +76,17 @@ class CommandExecutor:
         if self.notice is not None:
             self.notice(who, text)
 
-    def execute(self, command: Command, cancel: threading.Event, who: str | None = None) -> Result:
-        """``who`` names the session it runs for, in what the user is told meanwhile."""
+    @contextmanager
+    def acting_for(self, who: str | None) -> Iterator[None]:
+        """Names the session this thread's commands run for, in what the user is told
+        meanwhile (children run in threads of their own)."""
+        self._acting.who = who
+        try:
+            yield
+        finally:
+            self._acting.who = None
+
+    def execute(self, command: Command, cancel: threading.Event) -> Result:
         match command:
             case ShellCommand():
                 return execute_shell_command(
@@ -86,7 +97,7 @@ class CommandExecutor:
             case PrepareWorkspaceCommand():
                 return self._prepare(command)
             case AgentCommand():
-                return self._agent(command, cancel, who)
+                return self._agent(command, cancel, getattr(self._acting, "who", None))
             case RunTestsCommand():
                 return self._tests(command)
         return Result.error(f"the runner cannot execute {command.command.value} here")
