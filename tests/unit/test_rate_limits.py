@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
+from codemyspec.agents import AgentRequest, AgentRun, ModelBusy
 from codemyspec.component_coding_sessions import ModelWaits
-from codemyspec.runner.model_retries import Backoff
+from codemyspec.runner.model_retries import Backoff, ModelRetries
 from codemyspec.runner.throttle import Throttle
 
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -107,3 +109,63 @@ def test_waits_are_summed_and_told_by_status() -> None:
     told = f"41 s for the model (429 {TIMES}2, 529 {TIMES}1, no status {TIMES}1)"
     assert waits.describe() == told
     assert ModelWaits.of([(529, 190)]).describe() == f"3m10s for the model (529 {TIMES}1)"
+
+
+class BusyAgent:
+    """An agent port whose every run the model refuses (what Claude Code reports then)."""
+
+    name = "busy"
+
+    def __init__(self) -> None:
+        self.requests: list[AgentRequest] = []
+
+    def run(self, request: AgentRequest, cancel: threading.Event) -> AgentRun:
+        self.requests.append(request)
+        return AgentRun(
+            ok=False,
+            conversation_id="c1",
+            error="claude_code: the model answered 529 overloaded to 1 of 1 requests",
+            usage={"cost_usd": 0.01},
+            busy=ModelBusy(529, "overloaded"),
+        )
+
+
+def retrying(timeout: float = 600) -> tuple[ModelRetries, BusyAgent, AgentRequest]:
+    retries = ModelRetries(Throttle(None, clock=Ticking()), 3, Backoff(first=10, jitter=0))
+    return retries, BusyAgent(), AgentRequest(prompt="write it", cwd=Path(), timeout=timeout)
+
+
+def test_a_wait_cut_short_by_a_cancel_ends_the_run_as_cancelled() -> None:
+    retries, agent, request = retrying()
+    cancel = threading.Event()
+
+    def interrupted(seconds: float, cancelled: threading.Event) -> bool:
+        cancelled.set()  # Ctrl-C during the wait
+        return False
+
+    retries.sleep = interrupted
+    run = retries.run(agent, request, cancel, lambda _: None)
+
+    assert run.error == "busy was cancelled while waiting for the model"
+    assert len(agent.requests) == 1
+
+
+def test_retries_continue_the_conversation_and_stop_within_the_agent_timeout() -> None:
+    retries, agent, request = retrying(timeout=45)
+    clock = Ticking()
+    slept: list[float] = []
+
+    def sleep(seconds: float, cancel: threading.Event) -> bool:
+        slept.append(seconds)
+        clock.now += seconds
+        return True
+
+    retries.sleep, retries.clock = sleep, clock
+    run = retries.run(agent, request, threading.Event(), lambda _: None)
+
+    assert slept == [10, 20]  # a third wait of 40 s would pass the 45 s timeout
+    assert run.error == "model overloaded (529) after 3 tries over 30 s"
+    assert [r.resume_conversation_id for r in agent.requests] == [None, "c1", "c1"]
+    assert [r.timeout for r in agent.requests] == [45, 35, 15]
+    assert run.usage == {"cost_usd": pytest.approx(0.03)}
+    assert [(w.status, w.seconds) for w in run.waits] == [(529, 10), (529, 20)]
