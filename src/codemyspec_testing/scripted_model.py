@@ -79,7 +79,8 @@ class Reply:
     """What the model answers: text and/or tool calls, after ``delay`` seconds.
 
     ``stop_reason`` defaults to ``tool_use`` when there are tool calls, else ``end_turn``.
-    ``error_status`` makes it an API error reply instead (e.g. 400, 500, 529).
+    ``error_status`` makes it an API error reply instead (e.g. 400, 500, 529), with a
+    ``retry-after`` header of ``retry_after`` seconds when that is set.
     ``stop_after_events`` ends a streamed answer early, after that many server-sent events
     (0: right after the 200 headers): the connection is closed, or with ``hold`` kept open
     and silent until the server stops, as a model that broke off or stalled mid-answer.
@@ -92,13 +93,16 @@ class Reply:
     stop_reason: str | None = None
     error_status: int | None = None
     error_message: str = "scripted error"
+    retry_after: float | None = None
     stop_after_events: int | None = None
     hold: bool = False
     pace: float = 0.0
 
     @classmethod
-    def error(cls, status: int = 500, message: str = "scripted error") -> Reply:
-        return cls(error_status=status, error_message=message)
+    def error(
+        cls, status: int = 500, message: str = "scripted error", *, retry_after: float | None = None
+    ) -> Reply:
+        return cls(error_status=status, error_message=message, retry_after=retry_after)
 
     def after(self, delay: float) -> Reply:
         """The same reply, sent ``delay`` seconds after the request arrives."""
@@ -765,15 +769,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if reply.error_status is not None:
-            self._json(reply.error_status, _error_body(reply.error_status, reply.error_message))
+            headers = {} if reply.retry_after is None else {"retry-after": f"{reply.retry_after:g}"}
+            body = _error_body(reply.error_status, reply.error_message)
+            self._json(reply.error_status, body, headers=headers)
         elif request.stream:
             self._stream(request, reply)
         else:
             self._json(200, _message(request, reply), reply=reply)
 
-    def _json(self, status: int, payload: Any, *, reply: Reply | None = None) -> None:
+    def _json(
+        self,
+        status: int,
+        payload: Any,
+        *,
+        reply: Reply | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("request-id", f"req_{uuid.uuid4().hex[:24]}")

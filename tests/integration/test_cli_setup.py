@@ -42,11 +42,13 @@ def test_the_runner_settings_in_codemyspec_toml_reach_the_runner(repo: GitProjec
     assert runner.invoke(app, ["init", "--package", "shop"]).exit_code == 0
     path = repo.root / "codemyspec.toml"
     text = path.read_text().replace("stall_timeout = 300 ", "stall_timeout = 42 ")
+    text = text.replace("rate_limit_retries = 6 ", "rate_limit_retries = 2 ")
     path.write_text(text.replace("agent_timeout = 1800 ", "agent_timeout = 900 "))
 
     config = runner_config(load_settings(repo.root))
 
     assert (config.agent_timeout, config.stall_timeout) == (900, 42)
+    assert config.rate_limit_retries == 2
 
 
 def test_init_twice_says_so_and_changes_nothing(repo: GitProject) -> None:

@@ -230,3 +230,28 @@ def test_the_board_shows_the_wait_in_its_header_until_the_server_is_back() -> No
     waits(ServerWait(URL, 7.0, 300, back=True))
     assert "waiting" not in rendered(board)[0]
     assert out.getvalue() == f"server back at {URL} after 7s; the run goes on\n"
+
+
+def test_waits_for_a_busy_model_show_under_the_table_and_concurrency_in_the_header() -> None:
+    board = ProgressBoard("Billing · session 1")
+    writing = interaction(3, 2, step("GenerateImplementation"), None)
+    board.observe(session(2, "Billing.Money", [writing]), writing, None)
+    board.notice("Billing.Money", "waiting: model overloaded (529), retry 2/6 in 8 s")
+    board.notice(None, "concurrency lowered to 1 (rate limited)")
+
+    lines = rendered(board)
+
+    assert lines[0].endswith("concurrency lowered to 1 (rate limited)")
+    assert lines[-1] == "Billing.Money: waiting: model overloaded (529), retry 2/6 in 8 s"
+    generated = interaction(3, 2, step("GenerateImplementation"), Result.ok())
+    board.observe(session(2, "Billing.Money", [generated]), generated, generated.result)
+    assert len(rendered(board)) == 3, "the wait is over once its step ends"
+
+    out = io.StringIO()
+    log = LogLines(Console(file=out, width=120))
+    log.notice("Billing.Money", "waiting: model rate limited (429), retry 1/6 in 30 s")
+    log.notice(None, "concurrency raised to 2")
+    assert out.getvalue().splitlines() == [
+        "Billing.Money: waiting: model rate limited (429), retry 1/6 in 30 s",
+        "concurrency raised to 2",
+    ]

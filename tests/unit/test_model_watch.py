@@ -15,6 +15,7 @@ from claude_agent_sdk import (
     UserMessage,
 )
 
+from codemyspec.agents import ModelBusy, ModelWait
 from codemyspec.agents.model_watch import ModelWatch
 
 
@@ -130,3 +131,23 @@ def test_failures_are_counted_by_status_among_all_requests_with_the_last_words()
         "the model's stream broke off mid-answer in 1 of 5 requests "
         "(last: API Error: 500 Internal server error.)"
     )
+
+
+def test_a_run_ended_by_a_busy_model_is_busy_with_the_wait_claude_code_announced() -> None:
+    overloaded, _ = watching()
+    for message in (init(), retry(529, "overloaded", 3400), error_result(529, "API Error: 529")):
+        overloaded.saw(message)
+    assert overloaded.busy() == ModelBusy(529, "overloaded", retry_after=3.4)
+    assert overloaded.waits == [ModelWait(529, 3.4)]
+
+    limited, _ = watching()
+    for message in (init(), error_result(429, "API Error: Request rejected (429)")):
+        limited.saw(message)
+    busy = limited.busy()
+    assert busy == ModelBusy(429, "rate limited")
+    assert busy.describe() == "model rate limited (429)"
+
+    broken, _ = watching()
+    for message in (init(), retry(500, "server_error", 500), error_result(500, "API Error: 500")):
+        broken.saw(message)
+    assert broken.busy() is None  # a server error is not a busy model: the child fails

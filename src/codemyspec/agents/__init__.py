@@ -1,17 +1,21 @@
 """Agents: turn a prompt into file changes in a working directory."""
 
 from codemyspec.agents.base import (
+    BUSY_STATUSES,
     DEFAULT_AGENT_TIMEOUT,
     DEFAULT_MAX_TURNS,
     DEFAULT_STALL_TIMEOUT,
     Agent,
     AgentRequest,
     AgentRun,
+    ModelBusy,
+    ModelWait,
 )
 from codemyspec.agents.claude_code import ClaudeCodeAgent
 from codemyspec.agents.command_agent import CommandAgent
 
 __all__ = [
+    "BUSY_STATUSES",
     "DEFAULT_AGENT_TIMEOUT",
     "DEFAULT_MAX_TURNS",
     "DEFAULT_STALL_TIMEOUT",
@@ -20,4 +24,6 @@ __all__ = [
     "AgentRun",
     "ClaudeCodeAgent",
     "CommandAgent",
+    "ModelBusy",
+    "ModelWait",
 ]

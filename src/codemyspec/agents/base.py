@@ -32,9 +32,43 @@ class AgentRequest:
     env: Mapping[str, str] = field(default_factory=dict)
 
 
+#: What the API answers when it is too busy, not broken: waiting and asking again helps.
+BUSY_STATUSES = {429: "rate limited", 503: "unavailable", 529: "overloaded"}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelBusy:
+    """The model was too busy to answer (rate limited, overloaded, unavailable).
+
+    ``retry_after`` is how long to wait at least before asking again, when known: Claude
+    Code applies the API's ``retry-after`` to its own retries but does not pass the header
+    on, so it is the delay Claude Code announced for its last retry.
+    """
+
+    status: int | None
+    word: str
+    retry_after: float | None = None
+
+    def describe(self) -> str:
+        """``model overloaded (529)``."""
+        return f"model {self.word}" + (f" ({self.status})" if self.status else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelWait:
+    """One wait for a busy model: its answer's status and how long the wait was."""
+
+    status: int | None
+    seconds: float
+
+
 @dataclass(frozen=True, slots=True)
 class AgentRun:
-    """How a run ended; ``error`` says why it failed, in words a user can act on."""
+    """How a run ended; ``error`` says why it failed, in words a user can act on.
+
+    ``busy`` is set when it failed only because the model was too busy (worth retrying);
+    ``waits`` are the waits for a busy model the agent made itself during the run.
+    """
 
     ok: bool
     conversation_id: str | None = None
@@ -42,6 +76,8 @@ class AgentRun:
     output: str = ""
     stderr: str = ""
     usage: dict[str, float] = field(default_factory=dict)
+    busy: ModelBusy | None = None
+    waits: tuple[ModelWait, ...] = ()
 
 
 class Agent(Protocol):

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import importlib
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -23,6 +24,12 @@ DEFAULT_TOOLS = ("Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "Bash")
 # are the python profile's; whoever builds the agent for a project passes that project's.
 DEFAULT_BASH_ALLOWED = ("python -m pytest", "pytest", "python3 -m pytest")
 CANCEL_POLL_SECONDS = 0.2
+#: How often Claude Code itself asks a busy model again before the run fails (its default
+#: is 10, minutes of waiting unseen): once, so it applies the API's retry-after, then the
+#: runner's backoff, which sees every run, decides (``[runner] rate_limit_retries``).
+#: ``CLAUDE_CODE_MAX_RETRIES`` in the environment or the agent's env wins.
+CLI_MAX_RETRIES = "1"
+MAX_RETRIES_ENV = "CLAUDE_CODE_MAX_RETRIES"
 
 
 @functools.cache
@@ -72,6 +79,11 @@ class ClaudeCodeAgent:
     def run(self, request: AgentRequest, cancel: threading.Event) -> AgentRun:
         return asyncio.run(self._run(request, cancel))
 
+    @staticmethod
+    def _default_env() -> dict[str, str]:
+        """What the CLI gets unless the user's environment says otherwise."""
+        return {} if MAX_RETRIES_ENV in os.environ else {MAX_RETRIES_ENV: CLI_MAX_RETRIES}
+
     async def _run(self, request: AgentRequest, cancel: threading.Event) -> AgentRun:
         from codemyspec.agents.model_watch import ModelWatch
 
@@ -109,7 +121,7 @@ class ClaudeCodeAgent:
             max_turns=request.max_turns,
             resume=request.resume_conversation_id,
             model=self.model,
-            env={**self.env, **request.env},
+            env={**self._default_env(), **self.env, **request.env},
             stderr=heard,
             cli_path=self.cli_path,
             # Stream events keep a long answer from looking like a stalled model.
@@ -146,6 +158,8 @@ class ClaudeCodeAgent:
                 output=truncate(result.result or ""),
                 stderr=_tail(stderr),
                 usage=run_usage,
+                busy=watch.busy(),
+                waits=tuple(watch.waits),
             )
         return AgentRun(
             ok=True,
@@ -153,6 +167,7 @@ class ClaudeCodeAgent:
             output=truncate(result.result or ""),
             stderr=_tail(stderr),
             usage=run_usage,
+            waits=tuple(watch.waits),
         )
 
 

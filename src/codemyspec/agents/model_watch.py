@@ -36,6 +36,8 @@ from claude_agent_sdk import (
     UserMessage,
 )
 
+from codemyspec.agents.base import BUSY_STATUSES, ModelBusy, ModelWait
+
 SYNTHETIC_MODEL = "<synthetic>"
 LAST_WORDS_LIMIT = 300
 #: Our words for the statuses the API answers with; others show the CLI's own word.
@@ -78,6 +80,8 @@ class ModelWatch:
     _answers: set[str] = field(default_factory=set)
     _answer_begun: bool = False
     _failing: bool = False
+    #: The waits Claude Code announced before asking again (``api_retry``).
+    waits: list[ModelWait] = field(default_factory=list)
 
     def heard(self, _line: str = "") -> None:
         """A line on the CLI's stderr: it is alive."""
@@ -131,6 +135,20 @@ class ModelWatch:
         if result is None or not result.is_error:
             return False
         return result.api_error_status is not None or result.terminal_reason == "api_error"
+
+    def busy(self) -> ModelBusy | None:
+        """How the model was too busy, when that is why the run ended (429, 503, 529, or
+        a status-less failure Claude Code calls overloaded or unavailable)."""
+        if not self.model_failed() or self.result is None:
+            return None
+        status = self.result.api_error_status
+        last = self.waits[-1] if self.waits else None
+        retry_after = last.seconds if last is not None and last.status == status else None
+        if status in BUSY_STATUSES:
+            return ModelBusy(status, BUSY_STATUSES[status], retry_after)
+        said = (self.last_words or "").lower()
+        word = next((w for w in ("overloaded", "unavailable") if w in said), None)
+        return ModelBusy(None, word, retry_after) if status is None and word else None
 
     def describe_failures(self) -> str | None:
         """'the model answered 529 overloaded to 3 of 3 requests (last: ...)', or None."""
@@ -188,6 +206,8 @@ class ModelWatch:
         self._failed(status if isinstance(status, int) else None, str(data.get("error") or ""))
         delay = data.get("retry_delay_ms")
         self._retry_wait = delay / 1000 if isinstance(delay, int | float) else 0.0
+        if self._retry_wait:
+            self.waits.append(ModelWait(self.failures[-1].status, self._retry_wait))
         # The CLI asks the model again: whatever the failed answer opened is not running.
         self._open_tools.clear()
 

@@ -64,6 +64,8 @@ class ChildRow:
     fix_round: int = 0
     tests: str = ""
     cause: str = ""
+    #: ``waiting: model overloaded (529), retry 2/6 in 8 s`` until its step ends.
+    waiting: str = ""
     finished: float | None = None
 
     def elapsed(self, now: float) -> float:
@@ -81,6 +83,8 @@ class ProgressBoard:
     lock: threading.Lock = field(default_factory=threading.Lock)
     server_away: tuple[str, float] | None = None
     """The server being waited for, and since when (``time.monotonic``)."""
+    throttled: str | None = None
+    """The latest change of how many agents may ask the model at once."""
 
     def observe(self, session: Session, interaction: Interaction, result: Result | None) -> None:
         """Record that ``interaction`` of ``session`` started (no result) or finished."""
@@ -92,6 +96,7 @@ class ProgressBoard:
                 return
             row = self.rows.setdefault(session.id, ChildRow(session_label(session), now))
             row.step = step
+            row.waiting = ""
             row.fix_round = fix_rounds_done(session)
             if (run := test_run_of(result)) is not None:
                 row.tests = _line(run.error or run.counts())
@@ -99,6 +104,16 @@ class ProgressBoard:
             terminal = session.status.is_terminal
             row.status = session.status.value if terminal else "running"
             row.finished = now if terminal else None
+
+    def notice(self, who: str | None, text: str) -> None:
+        """A child waits for a busy model, or the run's concurrency changed."""
+        with self.lock:
+            if who is None:
+                self.throttled = text
+                return
+            for row in self.rows.values():
+                if row.name == who:
+                    row.waiting = text
 
     def __rich__(self) -> RenderableType:
         now = time.monotonic()
@@ -114,6 +129,8 @@ class ProgressBoard:
             if self.server_away is not None:
                 url, since = self.server_away
                 header.append(f"  {waiting_line(url, now - since)}", style="yellow")
+            if self.throttled is not None:
+                header.append(f"  {self.throttled}", style="yellow")
             for row in sorted(self.rows.values(), key=lambda r: r.name):
                 colour = {"complete": "green", "failed": "red", "cancelled": "yellow"}
                 table.add_row(
@@ -125,9 +142,9 @@ class ProgressBoard:
                     Text(row.status, style=colour.get(row.status, "cyan")),
                 )
             causes = [
-                Text(f"{row.name}: {row.cause}", style="dim", no_wrap=True, overflow="ellipsis")
+                Text(f"{row.name}: {note}", style="dim", no_wrap=True, overflow="ellipsis")
                 for row in sorted(self.rows.values(), key=lambda r: r.name)
-                if row.cause
+                if (note := row.waiting or row.cause)
             ]
         return Group(header, table, *causes)
 
@@ -155,6 +172,12 @@ class LogLines:
                     line += f" — {result.error_message.splitlines()[0][:300]}"
                 if session.status.is_terminal and session.session_id is not None:
                     line += f"; {name} {session.status.value}"
+            self.console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+    def notice(self, who: str | None, text: str) -> None:
+        """``Ledger: waiting: model overloaded (529), retry 2/6 in 8 s``."""
+        line = text if who is None else f"{who}: {text}"
+        with self.lock:
             self.console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 

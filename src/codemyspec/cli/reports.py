@@ -39,6 +39,15 @@ def usage_line(session: Session) -> str | None:
     )
 
 
+def wait_lines(session: Session) -> list[str]:
+    """Each child whose agents waited for a busy model: waits, not errors."""
+    return [
+        f"{session_label(child)} waited {waits.describe()}"
+        for child in session.child_sessions
+        if (waits := ComponentState.of(child).model_waits)
+    ]
+
+
 def baseline_lines(session: Session) -> list[str]:
     """What each existing test file did before the run (pre-flight's baseline)."""
     baseline = ContextState.of(session).baseline
@@ -132,6 +141,8 @@ def print_outcome(
             markup=False,
             soft_wrap=True,
         )
+    for line in wait_lines(session):
+        console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     if failed is not None and branch_kept(failed):
         print_branch_kept(failed, console, ident)
     else:
@@ -167,7 +178,7 @@ def print_success(git: Git, session: Session, console: Console) -> None:
     for line in pull_request_lines(session):  # [forge]
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     checked = [*baseline_lines(session), *own_tests_lines(session), *flaky_lines(session)]
-    for line in [*file_lines(session), *checked]:
+    for line in [*file_lines(session), *wait_lines(session), *checked]:
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 

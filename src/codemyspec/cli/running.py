@@ -92,6 +92,7 @@ def runner_config(settings: Settings, concurrency: int | None = None) -> RunnerC
         default_agent=settings.agent.default,
         lease_seconds=settings.runner.lease_seconds,
         poll_seconds=settings.runner.poll_seconds,
+        rate_limit_retries=settings.runner.rate_limit_retries,
     )
 
 
@@ -372,6 +373,7 @@ def drive(
     title = f"{session_label(session)} · session {session.id}"
     board = ProgressBoard(title)
     live = console.is_terminal
+    lines = LogLines(console)
     config = runner_config(local.settings, concurrency).model_copy(
         update={"share_branches": remote is not None}
     )
@@ -380,9 +382,10 @@ def drive(
         config,
         agents=agents,
         cancel=cancel,
-        observer=board.observe if live else LogLines(console).observe,
+        observer=board.observe if live else lines.observe,
         engine=engine,
     )
+    runner.executor.notice = board.notice if live else lines.notice
     console.print(f"[bold]{how.value}[/] {title}", highlight=False)
     if remote is not None:
         remote.sessions.client.watch(ServerWaits(console, board if live else None))

@@ -22,6 +22,7 @@ from codemyspec.cli.reports import (
     flaky_lines,
     own_tests_lines,
     pull_request_lines,
+    wait_lines,
 )
 from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
@@ -176,6 +177,7 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
     _print_lines(baseline_lines(record))
     _print_lines(own_tests_lines(record))
     _print_lines(flaky_lines(record))
+    _print_lines(wait_lines(record))
     _print_lines(timeline(record))
     if not record.child_sessions:
         return

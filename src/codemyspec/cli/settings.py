@@ -50,6 +50,7 @@ class RunnerSettings(BaseModel):
     max_turns: int = Field(default=60, ge=1)
     lease_seconds: float = Field(default=60.0, gt=0)
     poll_seconds: float = Field(default=1.0, gt=0)
+    rate_limit_retries: int = Field(default=6, ge=0)
 
 
 class ServerSettings(BaseModel):
@@ -234,6 +235,7 @@ stall_timeout = {r.stall_timeout:g}       # claude_code: seconds the model may s
 max_turns = {r.max_turns}            # agent turns per run
 lease_seconds = {r.lease_seconds:g}      # a dead runner's sessions go to another after this
 poll_seconds = {r.poll_seconds:g}        # how often a runner looks at children other runners hold
+rate_limit_retries = {r.rate_limit_retries}   # tries again when the model is too busy (429, 529)
 
 [server]
 # The server of `implement --server` (the token comes from $CODEMYSPEC_TOKEN or

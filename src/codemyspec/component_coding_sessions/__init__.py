@@ -5,6 +5,7 @@ The same shape as ``context_coding_sessions``: ``orchestrator`` and one module p
 
 from codemyspec.component_coding_sessions import orchestrator, utils
 from codemyspec.component_coding_sessions.branch_tips import BRANCH_TIP_KEY, BranchTip, branch_tip
+from codemyspec.component_coding_sessions.model_waits import ModelWaits, duration
 from codemyspec.component_coding_sessions.state import (
     AgentRan,
     ComponentState,
@@ -42,12 +43,14 @@ __all__ = [
     "FixTestFailures",
     "GenerateImplementation",
     "Initialize",
+    "ModelWaits",
     "PrepareRepair",
     "RanTests",
     "RunTests",
     "WorkspacePrepared",
     "branch_tip",
     "child_branch_name",
+    "duration",
     "fix_rounds_done",
     "orchestrator",
     "total_agent_usage",

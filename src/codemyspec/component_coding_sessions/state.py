@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from codemyspec.component_coding_sessions.branch_tips import BranchTip
+from codemyspec.component_coding_sessions.model_waits import ModelWaits
 from codemyspec.components import FileChange
 from codemyspec.context_coding_sessions import Repair
 from codemyspec.sessions import ResultData, SessionState
@@ -40,6 +41,8 @@ class ComponentState(SessionState):
     #: tree (``repair``, until the repair's Finalize), and the repairs done before.
     repair: Repair | None = None
     repaired: list[Repair] = Field(default_factory=list)
+    #: How long its agents waited for a busy model (429, 529, ...), summed over its runs.
+    model_waits: ModelWaits | None = None
 
     def given(self) -> dict[str, Any]:
         """What a new attempt keeps: what the parent gave (branch, bound, context module)."""
@@ -70,6 +73,8 @@ class AgentRan(ResultData):
     #: sha256 of each watched file after the run (None: it does not exist).
     watched_files: dict[str, str | None] = Field(default_factory=dict)
     agent: str | None = None
+    #: The run's waits for a busy model (retried, not failed).
+    model_waits: ModelWaits | None = None
 
 
 class RanTests(ResultData):

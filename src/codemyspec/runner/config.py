@@ -6,6 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codemyspec.agents import DEFAULT_AGENT_TIMEOUT, DEFAULT_MAX_TURNS, DEFAULT_STALL_TIMEOUT
 
+#: How often an agent run the model refused as too busy (429, 529, 503) is tried again.
+DEFAULT_RATE_LIMIT_RETRIES = 6
+
 
 class RunnerConfig(BaseModel):
     """``concurrency`` None means every ready child at once.
@@ -28,3 +31,4 @@ class RunnerConfig(BaseModel):
     lease_seconds: float = Field(default=60.0, gt=0)
     poll_seconds: float = Field(default=1.0, gt=0)
     share_branches: bool = False
+    rate_limit_retries: int = Field(default=DEFAULT_RATE_LIMIT_RETRIES, ge=0)

@@ -140,7 +140,9 @@ class Runner:
     def _execute(self, scope: Scope, session: Session, interaction: Interaction) -> Result:
         command = interaction.command
         if command.command is not CommandKind.SPAWN_SESSIONS:
-            return self.executor.execute(command, self.cancel)
+            who = session.component.module_name if session.component else None
+            with self.executor.acting_for(who):
+                return self.executor.execute(command, self.cancel)
         if self.config.share_branches and (unpublished := self._publish_for_others(session)):
             return unpublished
         result = self.children.run(scope, session, child_ids(command), self.cancel.is_set)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from codemyspec.agents import Agent, AgentRequest
@@ -18,15 +19,18 @@ from codemyspec.commands import (
     RunTestsCommand,
     ShellCommand,
 )
+from codemyspec.component_coding_sessions import ModelWaits
 from codemyspec.components import CHANGES_KEY, resolve_inside
 from codemyspec.environments import LocalWorkspace, WorkspaceFacts, mix_env, run_each, run_tests
 from codemyspec.projects import Language, Project, source_root
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.lost_work import lost_work
 from codemyspec.runner.mix_deps import link_dependencies
+from codemyspec.runner.model_retries import ModelRetries
 from codemyspec.runner.project_files import file_digest, read_project_files
 from codemyspec.runner.red_check import proven_red, unproven_reason, without_code
 from codemyspec.runner.shell_commands import execute_shell_command, run_programs
+from codemyspec.runner.throttle import Throttle
 from codemyspec.runner.worktree_changes import worktree_changes
 from codemyspec.runner.worktrees import GitWorktrees
 from codemyspec.shell import Completed, Shell
@@ -34,6 +38,10 @@ from codemyspec.test_reports import relative_to
 
 #: What git says when origin has no branch of that name (yet).
 MISSING_REMOTE_REF = "couldn't find remote ref"
+
+Notice = Callable[[str | None, str], None]
+"""What the user should see while a run goes on: (whose, what) — ``("Ledger", "waiting:
+model overloaded (529), retry 2/6 in 8 s")``, or (None, ...) for the whole run."""
 
 
 class CommandExecutor:
@@ -57,6 +65,28 @@ class CommandExecutor:
         #: The import probe's verdict per base branch, with the worktree it was made in.
         self._probed: dict[str, tuple[Path, str | None]] = {}
         self._probe_lock = threading.Lock()
+        #: Set by whoever shows the run (the progress board, log lines).
+        self.notice: Notice | None = None
+        self._acting = threading.local()
+        #: Agent runs of every child pass this one gate, and retry a busy model through it.
+        self.retries = ModelRetries(
+            Throttle(config.concurrency, said=lambda text: self._notice(None, text)),
+            config.rate_limit_retries,
+        )
+
+    def _notice(self, who: str | None, text: str) -> None:
+        if self.notice is not None:
+            self.notice(who, text)
+
+    @contextmanager
+    def acting_for(self, who: str | None) -> Iterator[None]:
+        """Names the session this thread's commands run for, in what the user is told
+        meanwhile (children run in threads of their own)."""
+        self._acting.who = who
+        try:
+            yield
+        finally:
+            self._acting.who = None
 
     def execute(self, command: Command, cancel: threading.Event) -> Result:
         match command:
@@ -69,7 +99,7 @@ class CommandExecutor:
             case PrepareWorkspaceCommand():
                 return self._prepare(command)
             case AgentCommand():
-                return self._agent(command, cancel)
+                return self._agent(command, cancel, getattr(self._acting, "who", None))
             case RunTestsCommand():
                 return self._tests(command)
         return Result.error(f"the runner cannot execute {command.command.value} here")
@@ -230,14 +260,15 @@ class CommandExecutor:
         deps = mix_env(self.project).get("MIX_DEPS_PATH")
         return {"MIX_DEPS_PATH": deps} if deps else {}
 
-    def _agent(self, command: AgentCommand, cancel: threading.Event) -> Result:
+    def _agent(self, command: AgentCommand, cancel: threading.Event, who: str | None) -> Result:
         name = command.agent or self.config.default_agent
         agent = self.agents.get(name)
         if agent is None:
             known = ", ".join(sorted(self.agents)) or "none"
             return Result.error(f"agent {name!r} is not configured (configured: {known})")
         cwd = resolve_inside(self.root, command.cwd)
-        run = agent.run(
+        run = self.retries.run(
+            agent,
             AgentRequest(
                 prompt=command.prompt,
                 cwd=cwd,
@@ -248,6 +279,7 @@ class CommandExecutor:
                 env=self._agent_env(),
             ),
             cancel,
+            lambda text: self._notice(who, text),
         )
         watched = {f: file_digest(resolve_inside(cwd, f)) for f in command.watch_files}
         data = {
@@ -256,6 +288,9 @@ class CommandExecutor:
             "watched_files": watched,
             "agent": name,
         }
+        if run.waits:
+            waits = ModelWaits.of([(w.status, w.seconds) for w in run.waits])
+            data["model_waits"] = waits.model_dump(mode="json")
         if not run.ok:
             return Result.error(
                 run.error or "agent failed", data=data, stdout=run.output, stderr=run.stderr

@@ -34,6 +34,7 @@ def agent_outcome(session: Session, result: Result, action: str) -> StepOutcome:
     before, ran = ComponentState.of(session), AgentRan.of(result)
     usage = summed_usage(before.agent_usage, ran.usage)
     conversation = ran.conversation_id
+    waits = ran.model_waits.plus(before.model_waits) if ran.model_waits else before.model_waits
     reason = None
     if result.status is ResultStatus.ERROR:
         reason = f"agent failed while {action}: {result.error_message or result.stderr}"
@@ -43,9 +44,9 @@ def agent_outcome(session: Session, result: Result, action: str) -> StepOutcome:
     if reason is not None:
         update = SessionUpdate(
             status=SessionStatus.FAILED,
-            state=ComponentState.patch(agent_usage=usage, error=reason),
+            state=ComponentState.patch(agent_usage=usage, error=reason, model_waits=waits),
             external_conversation_id=conversation,
         )
         return StepOutcome(update, result)
-    state = ComponentState.patch(agent_usage=usage)
+    state = ComponentState.patch(agent_usage=usage, model_waits=waits)
     return StepOutcome(SessionUpdate(state=state, external_conversation_id=conversation), result)
