@@ -7,6 +7,7 @@ from codemyspec.agents.base import (
     Agent,
     AgentRequest,
     AgentRun,
+    Meter,
 )
 from codemyspec.agents.claude_code import ClaudeCodeAgent
 from codemyspec.agents.command_agent import CommandAgent
@@ -20,4 +21,5 @@ __all__ = [
     "AgentRun",
     "ClaudeCodeAgent",
     "CommandAgent",
+    "Meter",
 ]

@@ -23,6 +23,8 @@ DEFAULT_TOOLS = ("Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "Bash")
 # are the python profile's; whoever builds the agent for a project passes that project's.
 DEFAULT_BASH_ALLOWED = ("python -m pytest", "pytest", "python3 -m pytest")
 CANCEL_POLL_SECONDS = 0.2
+#: The result's subtype when the CLI stopped at its ``--max-budget-usd``.
+MAX_BUDGET_SUBTYPE = "error_max_budget_usd"
 
 
 @functools.cache
@@ -77,16 +79,26 @@ class ClaudeCodeAgent:
 
         started = time.monotonic()
         stderr: list[str] = []
-        watch = ModelWatch(request.stall_timeout)
+        meter = request.meter
+        watch = ModelWatch(request.stall_timeout, on_tokens=meter.tokens if meter else None)
         task = asyncio.create_task(self._query(request, stderr, watch))
         while not task.done():
             await asyncio.wait({task}, timeout=CANCEL_POLL_SECONDS)
-            reason = None if task.done() else _why_stop(request, cancel, watch, started)
+            limit = None if task.done() or meter is None else meter.stop_reason()
+            reason = limit or (None if task.done() else _why_stop(request, cancel, watch, started))
             if reason is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task  # the cancel itself is what we report
-                return AgentRun(ok=False, error=reason, stderr=_tail(stderr))
+                # Killed before its result: the tokens streamed so far are what it spent.
+                usage = {"input_tokens": float(watch.tokens)} if watch.tokens else {}
+                return AgentRun(
+                    ok=False,
+                    error=reason,
+                    stderr=_tail(stderr),
+                    usage=usage,
+                    limited=limit is not None,
+                )
         try:
             return task.result()
         except Exception as exc:
@@ -107,6 +119,7 @@ class ClaudeCodeAgent:
             tools=list(self.tools),
             allowed_tools=list(self.allowed),
             max_turns=request.max_turns,
+            max_budget_usd=request.max_budget_usd,
             resume=request.resume_conversation_id,
             model=self.model,
             env={**self.env, **request.env},
@@ -134,6 +147,16 @@ class ClaudeCodeAgent:
             "turns": float(result.num_turns or 0),
             "duration_ms": float(result.duration_ms or 0),
         }
+        if result.subtype == MAX_BUDGET_SUBTYPE:
+            return AgentRun(
+                ok=False,
+                conversation_id=result.session_id,
+                error=f"claude_code spent the ${request.max_budget_usd or 0:,.2f} it was given",
+                output=truncate(result.result or ""),
+                stderr=_tail(stderr),
+                usage=run_usage,
+                limited=True,
+            )
         if result.is_error:
             detail = "; ".join(result.errors or []) or result.result or result.subtype
             error = f"claude_code returned an error ({result.subtype}): {detail}"

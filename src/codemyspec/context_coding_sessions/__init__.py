@@ -6,6 +6,17 @@ and ``utils.branch_name``.
 """
 
 from codemyspec.context_coding_sessions import orchestrator, utils
+from codemyspec.context_coding_sessions.limits import (
+    BUDGET_REASON,
+    DEADLINE_REASON,
+    RunLimits,
+    Spend,
+    limit_reached,
+    money,
+    refuse_when_spent,
+    spend_against,
+    usage_tokens,
+)
 from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
@@ -26,8 +37,10 @@ from codemyspec.context_coding_sessions.validation import ValidationReport
 from codemyspec.context_coding_sessions.work import ChildWork, child_work
 
 __all__ = [
+    "BUDGET_REASON",
     "CHILD_SESSION_TYPE",
     "CONTEXT_MODULE_KEY",
+    "DEADLINE_REASON",
     "FRESH_BRANCH_KEY",
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
@@ -35,13 +48,20 @@ __all__ = [
     "ContextState",
     "Finalize",
     "Initialize",
+    "RunLimits",
     "SpawnChecked",
     "SpawnComponentCodingSessions",
+    "Spend",
     "ValidationReport",
     "branch_name",
     "child_work",
+    "limit_reached",
+    "money",
     "orchestrator",
+    "refuse_when_spent",
     "seed_branch_name",
     "slugify",
+    "spend_against",
+    "usage_tokens",
     "utils",
 ]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from codemyspec.context_coding_sessions.limits import RunLimits, Spend
 from codemyspec.context_coding_sessions.validation import ValidationReport
 from codemyspec.sessions import ResultData, SessionState
 
@@ -28,6 +29,10 @@ class ContextState(SessionState):
     base_commit: str | None = None
     initialized_at: datetime | None = None
     finalized_at: datetime | None = None
+    #: ``[runner] budget_usd|budget_tokens|deadline`` (``--budget``, ``--deadline``), and
+    #: what the agents of every attempt spent against them (the runner adds each run's).
+    limits: RunLimits = Field(default_factory=RunLimits)
+    spent: Spend = Field(default_factory=Spend)
 
 
 class SpawnChecked(ResultData):

@@ -12,7 +12,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from codemyspec.components import Component, ComponentType
-from codemyspec.context_coding_sessions import FRESH_BRANCH_KEY, WRITE_CONTEXT_MODULE_KEY
+from codemyspec.context_coding_sessions import (
+    FRESH_BRANCH_KEY,
+    WRITE_CONTEXT_MODULE_KEY,
+    RunLimits,
+)
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.errors import NotFoundError, ValidationError
 from codemyspec.sessions import ExecutionMode, Session, SessionAttrs, SessionStatus
@@ -62,6 +66,8 @@ class ContextStart(BaseModel):
     queue: str | None = Field(default=None, pattern=QUEUE_NAME)
     base_commit: str | None = Field(default=None, pattern=COMMIT_SHA)
     code_repo: str | None = Field(default=None, min_length=1, max_length=2000)
+    #: ``--budget``/``--deadline`` (or ``[runner]``'s): enforced across all its children.
+    limits: RunLimits = Field(default_factory=RunLimits)
 
 
 def pick_context(components: list[Component], name: str) -> ContextPlan:
@@ -115,5 +121,6 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             "baseline": start.baseline,
             "red_proven": start.red_proven,
             "base_commit": start.base_commit,
+            "limits": start.limits.model_dump(mode="json", exclude_none=True),
         },
     )
