@@ -4,17 +4,22 @@ scripted model, whose replies report the tokens the test chooses."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from codemyspec.agents import ClaudeCodeAgent
 from codemyspec.bootstrap import App
+from codemyspec.cli.git import Git
+from codemyspec.cli.reports import print_outcome
 from codemyspec.errors import ValidationError
 from codemyspec.runner import Runner, RunnerConfig
 from codemyspec.sessions import Session, SessionAttrs, SessionStatus, SessionUpdate
 from codemyspec_testing import ModelRequest, Reply, ScriptedModel, write
+from tests.support.cli_runs import flat
 from tests.support.clocks import FakeClock
 from tests.support.sample_project import BILLING, Sample, code_path, make_sample
 
@@ -51,6 +56,14 @@ def component(request: ModelRequest) -> str:
     )
 
 
+def reported(sample: Sample, session: Session) -> str:
+    """What the command line prints at the end of the run."""
+    out = StringIO()
+    git = Git(sample.app.shell, sample.git.root)
+    print_outcome(git, session, Console(file=out, width=200))
+    return out.getvalue()
+
+
 def children(done: Session) -> dict[str, Session]:
     return {c.component.name if c.component else "?": c for c in done.child_sessions}
 
@@ -81,6 +94,16 @@ def test_a_token_budget_stops_both_running_agents_and_a_raised_one_continues(
         assert stopped.state["spent"] == {"cost_usd": 0.0, "tokens": 60_002}
         assert stopped.status is not SessionStatus.COMPLETE
         assert BRANCH not in sample.git.remote_branches(), "nothing committed nor pushed"
+        report = flat(reported(sample, stopped))
+        assert "Billing was not implemented" in report
+        for name in ("Fee", "Money"):
+            spent = both[name]
+            assert f"{name} cancelled (session {spent.id}): budget: 60,002" in report
+        assert (
+            "spent $0.00 · 60,002 tokens of 50,000 Fee: $0.00, 30,001 tokens "
+            "Money: $0.00, 30,001 tokens stopped by the run's budget: 60,002 tokens of 50,000: "
+            f"`codemyspec sessions retry {session.id} --budget MORE` continues"
+        ) in report
 
         with pytest.raises(ValidationError) as refused:
             runner.retry(sample.scope, session.id)

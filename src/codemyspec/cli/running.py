@@ -26,6 +26,7 @@ from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, component_files
+from codemyspec.context_coding_sessions import RunLimits
 from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError, ServerUnavailableError, ValidationError
 from codemyspec.projects import Project
@@ -174,6 +175,7 @@ def implement(
     console: Console | None = None,
     remote: Remote | None = None,
     fresh: bool = False,
+    limits: RunLimits | None = None,
 ) -> Driven:
     """Check, create and run a context coding session; print how it ended.
 
@@ -192,6 +194,7 @@ def implement(
         agents=agents,
         remote=remote,
         fresh=fresh,
+        limits=limits,
     )
     return drive(
         local,
@@ -220,6 +223,7 @@ def implement_detached(
     agent: str | None = None,
     max_fix_rounds: int | None = None,
     fresh: bool = False,
+    limits: RunLimits | None = None,
 ) -> Session:
     """Check and create a context session the server's workers run from HEAD (on origin);
     returns at once."""
@@ -232,6 +236,7 @@ def implement_detached(
         remote=remote,
         fresh=fresh,
         detach=Detach(queue=queue),
+        limits=limits,
     )
 
 
@@ -246,6 +251,7 @@ def start(
     remote: Remote | None = None,
     fresh: bool = False,
     detach: Detach | None = None,
+    limits: RunLimits | None = None,
 ) -> Session:
     """Every check a run needs (context, components, git, remote, agent, pre-flight), then
     the session, created; a detached one also needs HEAD on origin."""
@@ -305,6 +311,7 @@ def start(
             queue=detach.queue if detach else None,
             base_commit=origin.base_commit if origin else None,
             code_repo=origin.url if origin else None,
+            limits=limits or RunLimits(),
         ),
     )
 

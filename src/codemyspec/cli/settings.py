@@ -6,9 +6,10 @@ import json
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from codemyspec.cli.budgets import parse_duration
 from codemyspec.cli.profile_comments import PROFILE_COMMENTS
 from codemyspec.errors import ConfigurationError
 from codemyspec.projects import Language, Layout
@@ -48,6 +49,17 @@ class RunnerSettings(BaseModel):
     max_turns: int = Field(default=60, ge=1)
     lease_seconds: float = Field(default=60.0, gt=0)
     poll_seconds: float = Field(default=1.0, gt=0)
+    #: Hard limits of each context run, across all its children (none: unlimited).
+    budget_usd: float | None = Field(default=None, gt=0)
+    budget_tokens: int | None = Field(default=None, gt=0)
+    deadline: str | None = None
+
+    @field_validator("deadline")
+    @classmethod
+    def _a_duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
 
 
 class ServerSettings(BaseModel):
@@ -138,6 +150,11 @@ def render_settings(settings: Settings) -> str:
         if s.redispatch_seconds
         else "# redispatch_seconds = 120"
     )
+    budget_usd = f"budget_usd = {r.budget_usd:g}" if r.budget_usd else "# budget_usd = 20"
+    budget_tokens = (
+        f"budget_tokens = {r.budget_tokens}" if r.budget_tokens else "# budget_tokens = 2000000"
+    )
+    deadline = f"deadline = {_toml(r.deadline)}" if r.deadline else '# deadline = "2h"'
     return f"""\
 # codemyspec settings (the README explains each one)
 
@@ -168,6 +185,10 @@ stall_timeout = {r.stall_timeout:g}       # claude_code: seconds the model may s
 max_turns = {r.max_turns}            # agent turns per run
 lease_seconds = {r.lease_seconds:g}      # a dead runner's sessions go to another after this
 poll_seconds = {r.poll_seconds:g}        # how often a runner looks at children other runners hold
+# Hard limits per context run, for all its agents together (--budget, --deadline win):
+{budget_usd}           # dollars (claude_code's own cost report)
+{budget_tokens}   # input + output tokens
+{deadline}             # how long a run may take: 90s, 45m, 2h, 1h30m
 
 [server]
 # The server of `implement --server` (the token comes from $CODEMYSPEC_TOKEN or

@@ -33,6 +33,8 @@ class ContextState(SessionState):
     #: what the agents of every attempt spent against them (the runner adds each run's).
     limits: RunLimits = Field(default_factory=RunLimits)
     spent: Spend = Field(default_factory=Spend)
+    #: ``spent`` by component (its name).
+    spent_by: dict[str, Spend] = Field(default_factory=dict)
 
 
 class SpawnChecked(ResultData):

@@ -15,17 +15,24 @@ from collections.abc import Callable, Mapping
 from codemyspec.clock import Clock, utcnow
 from codemyspec.context_coding_sessions import RunLimits, Spend, limit_reached, usage_tokens
 
-Record = Callable[[Spend], None]
+Record = Callable[[Spend, dict[str, Spend]], None]
+"""Stores the total and each spender's (component's) share on the context session."""
 
 
 class Budget:
     """Thread-safe: children's agents run in parallel threads."""
 
     def __init__(
-        self, limits: RunLimits, spent: Spend, record: Record, clock: Clock = utcnow
+        self,
+        limits: RunLimits,
+        spent: Spend,
+        record: Record,
+        clock: Clock = utcnow,
+        spent_by: dict[str, Spend] | None = None,
     ) -> None:
         self.limits = limits
         self._spent = spent
+        self._spent_by = dict(spent_by or {})
         self._record = record
         self._clock = clock
         self._lock = threading.Lock()
@@ -62,9 +69,9 @@ class Budget:
             return None
         return (self.limits.deadline - self._clock()).total_seconds()
 
-    def meter(self) -> RunMeter:
-        """The meter of one agent run about to start."""
-        return RunMeter(self, next(self._keys))
+    def meter(self, spender: str = "") -> RunMeter:
+        """The meter of one agent run about to start, for ``spender`` (a component)."""
+        return RunMeter(self, next(self._keys), spender)
 
     def ended(self, meter: RunMeter, usage: Mapping[str, float], *, usd_spent: bool) -> None:
         """A run ended: its usage replaces what it streamed; ``usd_spent``: it stopped at the
@@ -72,9 +79,12 @@ class Budget:
         with self._lock:
             streamed = self._live.pop(meter.key, 0)
             tokens = usage_tokens(usage) or streamed
-            self._spent = self._spent.plus(float(usage.get("cost_usd", 0.0)), tokens)
+            cost = float(usage.get("cost_usd", 0.0))
+            self._spent = self._spent.plus(cost, tokens)
+            share = self._spent_by.get(meter.spender, Spend())
+            self._spent_by[meter.spender] = share.plus(cost, tokens)
             self._usd_spent = self._usd_spent or usd_spent
-            self._record(self._spent)  # under the lock: records land in order
+            self._record(self._spent, dict(self._spent_by))  # under the lock: in order
 
     def streamed(self, key: int, count: int) -> None:
         """A running agent's tokens so far."""
@@ -85,9 +95,10 @@ class Budget:
 class RunMeter:
     """What one agent run sees of the budget (the agents' ``Meter``)."""
 
-    def __init__(self, budget: Budget, key: int) -> None:
+    def __init__(self, budget: Budget, key: int, spender: str) -> None:
         self.budget = budget
         self.key = key
+        self.spender = spender
 
     def tokens(self, count: int) -> None:
         self.budget.streamed(self.key, count)

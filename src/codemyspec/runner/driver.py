@@ -156,7 +156,8 @@ class Runner:
     def _execute(self, scope: Scope, session: Session, interaction: Interaction) -> Result:
         command = interaction.command
         if command.command is not CommandKind.SPAWN_SESSIONS:
-            return self.executor.execute(command, self.cancel, self.budget)
+            spender = session.component.name if session.component else f"session {session.id}"
+            return self.executor.execute(command, self.cancel, self.budget, spender)
         if self.config.share_branches and (unpublished := self._publish_for_others(session)):
             return unpublished
         self.budget = self._budget_of(scope, session)
@@ -169,11 +170,12 @@ class Runner:
         """The context's limits and spend as recorded; each agent run's spend is added there."""
         state = ContextState.of(parent)
 
-        def record(spent: Spend) -> None:
-            spend = {"spent": spent.model_dump(mode="json")}
+        def record(spent: Spend, spent_by: dict[str, Spend]) -> None:
+            by = {name: share.model_dump(mode="json") for name, share in spent_by.items()}
+            spend = {"spent": spent.model_dump(mode="json"), "spent_by": by}
             self.engine.update_session(scope, parent.id, SessionUpdate(state=spend))
 
-        return Budget(state.limits, state.spent, record, self.clock)
+        return Budget(state.limits, state.spent, record, self.clock, state.spent_by)
 
     def _publish_for_others(self, session: Session) -> Result | None:
         """Push the parent's branch, and again the branches of children finished here: a push

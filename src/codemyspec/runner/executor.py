@@ -57,8 +57,13 @@ class CommandExecutor:
         self._probe_lock = threading.Lock()
 
     def execute(
-        self, command: Command, cancel: threading.Event, budget: Budget | None = None
+        self,
+        command: Command,
+        cancel: threading.Event,
+        budget: Budget | None = None,
+        spender: str = "",
     ) -> Result:
+        """``budget``: the context run's, which an agent run spends for ``spender``."""
         match command:
             case ShellCommand():
                 return execute_shell_command(
@@ -69,7 +74,7 @@ class CommandExecutor:
             case PrepareWorkspaceCommand():
                 return self._prepare(command)
             case AgentCommand():
-                return self._agent(command, cancel, budget)
+                return self._agent(command, cancel, budget, spender)
             case RunTestsCommand():
                 return self._tests(command)
         return Result.error(f"the runner cannot execute {command.command.value} here")
@@ -218,7 +223,11 @@ class CommandExecutor:
         return {"MIX_DEPS_PATH": deps} if deps else {}
 
     def _agent(
-        self, command: AgentCommand, cancel: threading.Event, budget: Budget | None
+        self,
+        command: AgentCommand,
+        cancel: threading.Event,
+        budget: Budget | None,
+        spender: str,
     ) -> Result:
         name = command.agent or self.config.default_agent
         agent = self.agents.get(name)
@@ -231,7 +240,7 @@ class CommandExecutor:
         timeout = self.config.agent_timeout
         if budget is not None and (left := budget.seconds_left()) is not None:
             timeout = max(min(timeout, left), 0.1)  # the deadline bounds the run too
-        meter = budget.meter() if budget is not None else None
+        meter = budget.meter(spender) if budget is not None else None
         run = agent.run(
             AgentRequest(
                 prompt=command.prompt,
