@@ -129,10 +129,12 @@ class App:
         cancel: threading.Event | None = None,
         observer: Observer | None = None,
         engine: SessionsPort | None = None,
+        clock: Clock = utcnow,
     ) -> Runner:
         """A runner for a project with a local working tree (Claude Code unless told otherwise).
 
-        ``engine`` is where the sessions live: this app's own by default, or a server's.
+        ``engine`` is where the sessions live: this app's own by default, or a server's;
+        ``clock`` reads the time against a run's deadline.
         """
         if project.root is None:
             raise ConfigurationError(f"project {project.name!r} has no local root to run in")
@@ -146,7 +148,9 @@ class App:
             config,
             GitWorktrees(root, self.shell, config.program_timeout),
         )
-        return Runner(engine or self.sessions, executor, config, cancel=cancel, observer=observer)
+        return Runner(
+            engine or self.sessions, executor, config, cancel=cancel, observer=observer, clock=clock
+        )
 
     def close(self) -> None:
         self.database.dispose()

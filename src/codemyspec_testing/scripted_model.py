@@ -85,6 +85,7 @@ class Reply:
     (0: right after the 200 headers): the connection is closed, or with ``hold`` kept open
     and silent until the server stops, as a model that broke off or stalled mid-answer.
     ``pace`` spaces a streamed answer's events that many seconds apart (a slow model).
+    ``usage`` sets the tokens it reports (what budgets count).
     """
 
     text: str = ""
@@ -97,6 +98,8 @@ class Reply:
     stop_after_events: int | None = None
     hold: bool = False
     pace: float = 0.0
+    #: (input, output) tokens the reply reports; by default estimated from the text sizes.
+    usage: tuple[int, int] | None = None
 
     @classmethod
     def error(
@@ -642,6 +645,8 @@ def _content(reply: Reply) -> list[dict[str, Any]]:
 
 
 def _usage(request: ModelRequest, reply: Reply) -> tuple[int, int]:
+    if reply.usage is not None:
+        return reply.usage
     input_tokens = max(1, len(request.text) // 4)
     output_tokens = max(1, len(json.dumps(_content(reply))) // 4)
     return input_tokens, output_tokens

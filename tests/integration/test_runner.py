@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -253,7 +254,9 @@ def test_a_child_whose_runner_broke_is_cancelled_with_the_error_and_resume_finis
     real = CommandExecutor.execute
     broke: list[str] = []
 
-    def breaking(self: CommandExecutor, command: Command, cancel: threading.Event) -> Result:
+    def breaking(
+        self: CommandExecutor, command: Command, cancel: threading.Event, *budget: Any
+    ) -> Result:
         if (
             command.command is CommandKind.RUN_TESTS
             and "money" in str(command.model_dump())
@@ -261,7 +264,7 @@ def test_a_child_whose_runner_broke_is_cancelled_with_the_error_and_resume_finis
         ):
             broke.append("once")
             raise RuntimeError("disk full")
-        return real(self, command, cancel)
+        return real(self, command, cancel, *budget)
 
     monkeypatch.setattr(CommandExecutor, "execute", breaking)
 

@@ -255,3 +255,22 @@ def test_waits_for_a_busy_model_show_under_the_table_and_concurrency_in_the_head
         "Billing.Money: waiting: model rate limited (429), retry 1/6 in 30 s",
         "concurrency raised to 2",
     ]
+
+
+def test_the_board_shows_the_runs_spend_against_its_budget_as_agent_runs_end() -> None:
+    board = ProgressBoard("Billing · session 1")
+    spawn = interaction(2, PARENT_ID, SPAWN, None)
+    parent = session(PARENT_ID, "Billing", [spawn]).model_copy(
+        update={
+            "state": {
+                "limits": {"budget_usd": 5.0, "budget_tokens": 200_000},
+                "spent": {"cost_usd": 1.25, "tokens": 40_000},  # an earlier attempt's
+            }
+        }
+    )
+    board.observe(parent, spawn, None)
+    usage = {"cost_usd": 0.5, "input_tokens": 9_000.0, "output_tokens": 1_000.0}
+    generated = interaction(3, 2, step("GenerateImplementation"), Result.ok(data={"usage": usage}))
+    board.observe(session(2, "Billing.Money", [generated]), generated, generated.result)
+
+    assert "spent $1.75 of $5.00 · 50,000 tokens of 200,000" in rendered(board)[0]

@@ -8,6 +8,7 @@ from codemyspec.agents.base import (
     Agent,
     AgentRequest,
     AgentRun,
+    Meter,
     ModelBusy,
     ModelWait,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "AgentRun",
     "ClaudeCodeAgent",
     "CommandAgent",
+    "Meter",
     "ModelBusy",
     "ModelWait",
 ]

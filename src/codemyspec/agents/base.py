@@ -13,6 +13,16 @@ DEFAULT_MAX_TURNS = 60
 DEFAULT_STALL_TIMEOUT = 300.0
 
 
+class Meter(Protocol):
+    """The run's limits, shared by every agent of a context run (the runner's budget)."""
+
+    def tokens(self, count: int) -> None:
+        """This run's tokens so far (input plus output), as the model streams them."""
+
+    def stop_reason(self) -> str | None:
+        """Why the run must stop now (``budget: ...``, ``deadline: ...``), or None."""
+
+
 @dataclass(frozen=True, slots=True)
 class AgentRequest:
     """One agent run: what to do, where, and within which bounds.
@@ -30,6 +40,10 @@ class AgentRequest:
     max_turns: int = DEFAULT_MAX_TURNS
     stall_timeout: float = DEFAULT_STALL_TIMEOUT
     env: Mapping[str, str] = field(default_factory=dict)
+    #: The most this run may cost (the context's budget left); only ``claude_code`` knows
+    #: its cost. ``meter`` sees its tokens live and may stop it (another agent spent the rest).
+    max_budget_usd: float | None = None
+    meter: Meter | None = None
 
 
 #: What the API answers when it is too busy, not broken: waiting and asking again helps.
@@ -78,6 +92,8 @@ class AgentRun:
     usage: dict[str, float] = field(default_factory=dict)
     busy: ModelBusy | None = None
     waits: tuple[ModelWait, ...] = ()
+    #: It stopped because a limit was reached (its ``max_budget_usd``, or the meter said so).
+    limited: bool = False
 
 
 class Agent(Protocol):

@@ -30,6 +30,8 @@ CANCEL_POLL_SECONDS = 0.2
 #: ``CLAUDE_CODE_MAX_RETRIES`` in the environment or the agent's env wins.
 CLI_MAX_RETRIES = "1"
 MAX_RETRIES_ENV = "CLAUDE_CODE_MAX_RETRIES"
+#: The result's subtype when the CLI stopped at its ``--max-budget-usd``.
+MAX_BUDGET_SUBTYPE = "error_max_budget_usd"
 
 
 @functools.cache
@@ -89,16 +91,26 @@ class ClaudeCodeAgent:
 
         started = time.monotonic()
         stderr: list[str] = []
-        watch = ModelWatch(request.stall_timeout)
+        meter = request.meter
+        watch = ModelWatch(request.stall_timeout, on_tokens=meter.tokens if meter else None)
         task = asyncio.create_task(self._query(request, stderr, watch))
         while not task.done():
             await asyncio.wait({task}, timeout=CANCEL_POLL_SECONDS)
-            reason = None if task.done() else _why_stop(request, cancel, watch, started)
+            limit = None if task.done() or meter is None else meter.stop_reason()
+            reason = limit or (None if task.done() else _why_stop(request, cancel, watch, started))
             if reason is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task  # the cancel itself is what we report
-                return AgentRun(ok=False, error=reason, stderr=_tail(stderr))
+                # Killed before its result: the tokens streamed so far are what it spent.
+                usage = {"input_tokens": float(watch.tokens)} if watch.tokens else {}
+                return AgentRun(
+                    ok=False,
+                    error=reason,
+                    stderr=_tail(stderr),
+                    usage=usage,
+                    limited=limit is not None,
+                )
         try:
             return task.result()
         except Exception as exc:
@@ -119,6 +131,7 @@ class ClaudeCodeAgent:
             tools=list(self.tools),
             allowed_tools=list(self.allowed),
             max_turns=request.max_turns,
+            max_budget_usd=request.max_budget_usd,
             resume=request.resume_conversation_id,
             model=self.model,
             env={**self._default_env(), **self.env, **request.env},
@@ -146,6 +159,16 @@ class ClaudeCodeAgent:
             "turns": float(result.num_turns or 0),
             "duration_ms": float(result.duration_ms or 0),
         }
+        if result.subtype == MAX_BUDGET_SUBTYPE:
+            return AgentRun(
+                ok=False,
+                conversation_id=result.session_id,
+                error=f"claude_code spent the ${request.max_budget_usd or 0:,.2f} it was given",
+                output=truncate(result.result or ""),
+                stderr=_tail(stderr),
+                usage=run_usage,
+                limited=True,
+            )
         if result.is_error:
             detail = "; ".join(result.errors or []) or result.result or result.subtype
             error = f"claude_code returned an error ({result.subtype}): {detail}"

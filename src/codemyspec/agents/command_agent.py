@@ -69,7 +69,9 @@ class CommandAgent:
                 break
             except subprocess.TimeoutExpired:
                 elapsed = time.monotonic() - started
-                if cancel.is_set() or elapsed > request.timeout:
+                # Its own spend is unknown: another agent's may reach the limit meanwhile.
+                limit = request.meter.stop_reason() if request.meter else None
+                if cancel.is_set() or elapsed > request.timeout or limit:
                     _kill_group(proc)
                     out, err = proc.communicate()
                     reason = (
@@ -78,7 +80,10 @@ class CommandAgent:
                         else f"timed out after {request.timeout:g}s"
                     )
                     return AgentRun(
-                        ok=False, error=f"agent {self.name!r} {reason}", stderr=truncate(err)
+                        ok=False,
+                        error=limit or f"agent {self.name!r} {reason}",
+                        stderr=truncate(err),
+                        limited=limit is not None,
                     )
         usage = {"duration_ms": (time.monotonic() - started) * 1000, "turns": 1.0}
         if proc.returncode != 0:

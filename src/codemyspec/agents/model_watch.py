@@ -82,6 +82,15 @@ class ModelWatch:
     _failing: bool = False
     #: The waits Claude Code announced before asking again (``api_retry``).
     waits: list[ModelWait] = field(default_factory=list)
+    #: Told the run's tokens (input plus output) each time a streamed answer adds some.
+    on_tokens: Callable[[int], None] | None = None
+    _tokens_before: int = 0
+    _tokens_now: int = 0
+
+    @property
+    def tokens(self) -> int:
+        """Input plus output tokens of every answer so far, the current one as it streams."""
+        return self._tokens_before + self._tokens_now
 
     def heard(self, _line: str = "") -> None:
         """A line on the CLI's stderr: it is alive."""
@@ -198,8 +207,24 @@ class ModelWatch:
         kind = event.get("type")
         if kind == "message_start":
             self._answer_begun = True
+            message = event.get("message")
+            self._tokens_before += self._tokens_now
+            self._tokens_now = 0
+            self._counted(message.get("usage") if isinstance(message, dict) else None)
         elif kind == "message_delta":
             self._answer_begun = False  # the model itself ended its answer
+            self._counted(event.get("usage"))
+
+    def _counted(self, usage: object) -> None:
+        """The current answer's usage as the stream reports it (each report is a total)."""
+        if not isinstance(usage, dict):
+            return
+        counts = [usage.get(k) for k in ("input_tokens", "output_tokens")]
+        now = sum(int(c) for c in counts if isinstance(c, int | float))
+        if now > self._tokens_now:
+            self._tokens_now = now
+            if self.on_tokens is not None:
+                self.on_tokens(self.tokens)
 
     def _retried(self, data: dict[str, Any]) -> None:
         status = data.get("error_status")

@@ -15,6 +15,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from codemyspec.cli.spend import LiveSpend
 from codemyspec.commands import Result, ResultStatus
 from codemyspec.component_coding_sessions import fix_rounds_done
 from codemyspec.sessions import Interaction, Session
@@ -85,12 +86,15 @@ class ProgressBoard:
     """The server being waited for, and since when (``time.monotonic``)."""
     throttled: str | None = None
     """The latest change of how many agents may ask the model at once."""
+    spend: LiveSpend = field(default_factory=LiveSpend)
+    """What the run's agents spent so far (against its budget)."""
 
     def observe(self, session: Session, interaction: Interaction, result: Result | None) -> None:
         """Record that ``interaction`` of ``session`` started (no result) or finished."""
         step = step_label(interaction)
         now = time.monotonic()
         with self.lock:
+            self.spend.observe(session, result)
             if session.session_id is None:
                 self.parent_step = step if result is None else f"{step} {result.status.value}"
                 return
@@ -126,6 +130,8 @@ class ProgressBoard:
                 f"  {self.parent_step}  ",
                 (f"{now - self.started:.0f}s", "dim"),
             )
+            if spent := self.spend.text():
+                header.append(f"  spent {spent}", style="dim")
             if self.server_away is not None:
                 url, since = self.server_away
                 header.append(f"  {waiting_line(url, now - since)}", style="yellow")

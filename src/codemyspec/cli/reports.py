@@ -13,6 +13,7 @@ from codemyspec.cli.refusal_reports import (
     print_push_failure,
     push_failed,
 )
+from codemyspec.cli.spend import spend_lines
 from codemyspec.commands import ResultStatus
 from codemyspec.component_coding_sessions import ComponentState, total_agent_usage
 from codemyspec.context_coding_sessions import (
@@ -120,6 +121,7 @@ def print_outcome(
         return
     if session.status is SessionStatus.COMPLETE:
         print_success(git, session, console)
+        print_spend(session, console, ident)
         return
     failed = last_error(session)
     if failed is not None and push_failed(failed):
@@ -143,10 +145,17 @@ def print_outcome(
         )
     for line in wait_lines(session):
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    print_spend(session, console, ident)
     if failed is not None and branch_kept(failed):
         print_branch_kept(failed, console, ident)
     else:
         print_next_steps(session, console, ident)
+
+
+def print_spend(session: Session, console: Console, ident: str) -> None:
+    """What the agents spent, on what, against the budget (when the run has limits)."""
+    for line in spend_lines(session, ident):
+        console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 def print_success(git: Git, session: Session, console: Console) -> None:

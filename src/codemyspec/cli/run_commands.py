@@ -11,10 +11,13 @@ from typing import Annotated
 
 import typer
 
+from codemyspec.cli.budgets import BudgetOption, DeadlineOption, start_limits
 from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.remote import ServerOption, open_remote, remote_or_local
 from codemyspec.cli.running import Drive, drive, implement_detached
 from codemyspec.cli.running import implement as implement_context
+from codemyspec.clock import utcnow
+from codemyspec.context_coding_sessions import RunLimits
 from codemyspec.errors import ConfigurationError, ValidationError
 from codemyspec.service_layer import QUEUE_NAME
 
@@ -51,16 +54,21 @@ def implement(
         str | None,
         typer.Option(help="with --detach: the workers' queue (default: the project's language)"),
     ] = None,
+    budget: BudgetOption = None,
+    deadline: DeadlineOption = None,
 ) -> None:
     """Implement every component of CONTEXT from its design docs, in one commit."""
     local = open_here()
+    limits = run_limits(local, budget, deadline)
     if detach or queue is not None:
         if concurrency is not None:
             raise ValidationError(
                 "--concurrency is not for --detach: each worker has its own "
                 "(`codemyspec worker --concurrency N`)"
             )
-        _detached(local, context, server, queue, agent, max_fix_rounds, no_push, fresh, detach)
+        _detached(
+            local, context, server, queue, agent, max_fix_rounds, no_push, fresh, detach, limits
+        )
         return
     with remote_or_local(local, server) as remote:
         driven = implement_context(
@@ -72,6 +80,7 @@ def implement(
             push=not no_push,
             remote=remote,
             fresh=fresh,
+            limits=limits,
         )
     if driven.exit_code:
         raise typer.Exit(driven.exit_code)
@@ -87,6 +96,7 @@ def _detached(
     no_push: bool,
     fresh: bool,
     detach: bool,
+    limits: RunLimits,
 ) -> None:
     """``implement --detach``: checked and queued on the server; nothing runs here."""
     if not detach:
@@ -116,6 +126,7 @@ def _detached(
             agent=agent,
             max_fix_rounds=max_fix_rounds,
             fresh=fresh,
+            limits=limits,
         )
     finally:
         remote.close()
@@ -124,6 +135,13 @@ def _detached(
         f"session {session.id} queued on {session.queue}; follow it: "
         f"codemyspec sessions show {session.id} --server {url}"
     )
+
+
+def run_limits(local: Local, budget: list[str] | None, deadline: str | None) -> RunLimits:
+    """``[runner]``'s budget and deadline, each replaced by ``--budget``/``--deadline``."""
+    runner = local.settings.runner
+    configured = RunLimits(budget_usd=runner.budget_usd, budget_tokens=runner.budget_tokens)
+    return start_limits(configured, runner.deadline, budget, deadline, utcnow())
 
 
 def join(

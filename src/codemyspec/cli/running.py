@@ -27,7 +27,7 @@ from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, component_files
-from codemyspec.context_coding_sessions import ValidationPlan, uses_base
+from codemyspec.context_coding_sessions import RunLimits, ValidationPlan, uses_base
 from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError, ServerUnavailableError, ValidationError
 from codemyspec.projects import Project
@@ -177,6 +177,7 @@ def implement(
     console: Console | None = None,
     remote: Remote | None = None,
     fresh: bool = False,
+    limits: RunLimits | None = None,
 ) -> Driven:
     """Check, create and run a context coding session; print how it ended.
 
@@ -195,6 +196,7 @@ def implement(
         agents=agents,
         remote=remote,
         fresh=fresh,
+        limits=limits,
     )
     return drive(
         local,
@@ -223,6 +225,7 @@ def implement_detached(
     agent: str | None = None,
     max_fix_rounds: int | None = None,
     fresh: bool = False,
+    limits: RunLimits | None = None,
 ) -> Session:
     """Check and create a context session the server's workers run from HEAD (on origin);
     returns at once."""
@@ -235,6 +238,7 @@ def implement_detached(
         remote=remote,
         fresh=fresh,
         detach=Detach(queue=queue),
+        limits=limits,
     )
 
 
@@ -249,6 +253,7 @@ def start(
     remote: Remote | None = None,
     fresh: bool = False,
     detach: Detach | None = None,
+    limits: RunLimits | None = None,
 ) -> Session:
     """Every check a run needs (context, components, git, remote, agent, pre-flight), then
     the session, created; a detached one also needs HEAD on origin."""
@@ -320,6 +325,7 @@ def start(
             code_repo=origin.url if origin else None,
             pull_request=pull_request,
             pull_request_base=pull_request_base(local.git, pull_request),
+            limits=limits or RunLimits(),
         ),
     )
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from codemyspec.cli.budgets import BudgetOption, DeadlineOption, given_limits
 from codemyspec.cli.local import Local, open_here
 from codemyspec.cli.progress import session_label, step_label, tests_summary
 from codemyspec.cli.remote import Remote, ServerOption, remote_or_local
@@ -25,11 +26,14 @@ from codemyspec.cli.reports import (
     wait_lines,
 )
 from codemyspec.cli.running import Drive, drive, target
+from codemyspec.clock import utcnow
 from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
+from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
+from codemyspec.context_coding_sessions import ContextState, RunLimits, refuse_when_spent
 from codemyspec.notify import NotifyState
 from codemyspec.scope import Scope
 from codemyspec.service_layer import SessionsApi
-from codemyspec.sessions import Interaction, Session, SessionState
+from codemyspec.sessions import Interaction, Session, SessionState, SessionUpdate
 
 sessions_app = typer.Typer(
     name="sessions", help="Inspect and steer sessions.", no_args_is_help=True
@@ -230,9 +234,16 @@ def _print_lines(lines: list[str]) -> None:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def _steer(session_id: int, how: Drive, as_json: bool, server: str | None) -> None:
+def _steer(
+    session_id: int,
+    how: Drive,
+    as_json: bool,
+    server: str | None,
+    raised: RunLimits | None = None,
+) -> None:
     with opened(server) as here:
-        if here.remote is not None and here.engine.get_session(here.scope, session_id).detached:
+        session = _with_limits(here, session_id, raised or RunLimits())
+        if here.remote is not None and session.detached:
             _requeue(here, session_id, how, as_json)
             return
         out = Console(stderr=True) if as_json else console
@@ -241,6 +252,22 @@ def _steer(session_id: int, how: Drive, as_json: bool, server: str | None) -> No
             _echo_json(full_record(here, session_id).model_dump(mode="json"))
     if driven.exit_code:
         raise typer.Exit(driven.exit_code)
+
+
+def _with_limits(here: Here, session_id: int, raised: RunLimits) -> Session:
+    """The context session, its limits raised first; refused while a limit is still reached
+    (its budget spent, its deadline passed): nothing would run."""
+    session = here.engine.get_session(here.scope, session_id)
+    if session.type != CONTEXT_SESSION_TYPE:
+        return session  # `drive` names what steering works on
+    state = ContextState.of(session)
+    limits = state.limits.raised(raised)
+    if not raised.unlimited:
+        dumped = limits.model_dump(mode="json", exclude_none=True)
+        update = SessionUpdate(state={"limits": dumped})
+        session = here.engine.update_session(here.scope, session_id, update)
+    refuse_when_spent(session_id, limits, state.spent, utcnow())
+    return session
 
 
 def _requeue(here: Here, session_id: int, how: Drive, as_json: bool) -> None:
@@ -261,16 +288,30 @@ def _requeue(here: Here, session_id: int, how: Drive, as_json: bool) -> None:
 
 @sessions_app.command()
 @reported
-def retry(session_id: SessionId, as_json: JsonOption = False, server: ServerOption = None) -> None:
+def retry(
+    session_id: SessionId,
+    as_json: JsonOption = False,
+    server: ServerOption = None,
+    budget: BudgetOption = None,
+    deadline: DeadlineOption = None,
+) -> None:
     """Run the failed and cancelled components again, then validate and finish."""
-    _steer(session_id, Drive.RETRY, as_json, server)
+    raised = given_limits(budget, deadline, utcnow())
+    _steer(session_id, Drive.RETRY, as_json, server, raised)
 
 
 @sessions_app.command()
 @reported
-def resume(session_id: SessionId, as_json: JsonOption = False, server: ServerOption = None) -> None:
+def resume(
+    session_id: SessionId,
+    as_json: JsonOption = False,
+    server: ServerOption = None,
+    budget: BudgetOption = None,
+    deadline: DeadlineOption = None,
+) -> None:
     """Continue a session from its record; a pending step runs again, finished ones never."""
-    _steer(session_id, Drive.RESUME, as_json, server)
+    raised = given_limits(budget, deadline, utcnow())
+    _steer(session_id, Drive.RESUME, as_json, server, raised)
 
 
 @sessions_app.command()

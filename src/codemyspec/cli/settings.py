@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from codemyspec.cli.budgets import parse_duration
 from codemyspec.cli.profile_comments import PROFILE_COMMENTS
 from codemyspec.context_coding_sessions import FlakyTests, PreexistingFailures, check_template
 from codemyspec.errors import ConfigurationError, ValidationError
@@ -51,6 +52,17 @@ class RunnerSettings(BaseModel):
     lease_seconds: float = Field(default=60.0, gt=0)
     poll_seconds: float = Field(default=1.0, gt=0)
     rate_limit_retries: int = Field(default=6, ge=0)
+    #: Hard limits of each context run, across all its children (none: unlimited).
+    budget_usd: float | None = Field(default=None, gt=0)
+    budget_tokens: int | None = Field(default=None, gt=0)
+    deadline: str | None = None
+
+    @field_validator("deadline")
+    @classmethod
+    def _a_duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
 
 
 class ServerSettings(BaseModel):
@@ -205,6 +217,11 @@ def render_settings(settings: Settings) -> str:
         else "# redispatch_seconds = 120"
     )
     notify_and_forge = _render_notify_and_forge(settings.notify, settings.forge)
+    budget_usd = f"budget_usd = {r.budget_usd:g}" if r.budget_usd else "# budget_usd = 20"
+    budget_tokens = (
+        f"budget_tokens = {r.budget_tokens}" if r.budget_tokens else "# budget_tokens = 2000000"
+    )
+    deadline = f"deadline = {_toml(r.deadline)}" if r.deadline else '# deadline = "2h"'
     return f"""\
 # codemyspec settings (the README explains each one)
 
@@ -236,6 +253,10 @@ max_turns = {r.max_turns}            # agent turns per run
 lease_seconds = {r.lease_seconds:g}      # a dead runner's sessions go to another after this
 poll_seconds = {r.poll_seconds:g}        # how often a runner looks at children other runners hold
 rate_limit_retries = {r.rate_limit_retries}   # tries again when the model is too busy (429, 529)
+# Hard limits per context run, for all its agents together (--budget, --deadline win):
+{budget_usd}           # dollars (claude_code's own cost report)
+{budget_tokens}   # input + output tokens
+{deadline}             # how long a run may take: 90s, 45m, 2h, 1h30m
 
 [server]
 # The server of `implement --server` (the token comes from $CODEMYSPEC_TOKEN or

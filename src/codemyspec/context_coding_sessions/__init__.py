@@ -17,6 +17,17 @@ from codemyspec.context_coding_sessions.baseline import (
     whole_file_error,
 )
 from codemyspec.context_coding_sessions.culprits import CULPRITS_KEY, Culprit, Repair, node_id
+from codemyspec.context_coding_sessions.limits import (
+    BUDGET_REASON,
+    DEADLINE_REASON,
+    RunLimits,
+    Spend,
+    limit_reached,
+    money,
+    refuse_when_spent,
+    spend_against,
+    usage_tokens,
+)
 from codemyspec.context_coding_sessions.pull_request import (
     PLACEHOLDERS,
     check_template,
@@ -46,9 +57,11 @@ from codemyspec.context_coding_sessions.verdicts import CaseVerdict, FlakyTests,
 from codemyspec.context_coding_sessions.work import ChildWork, child_work
 
 __all__ = [
+    "BUDGET_REASON",
     "CHILD_SESSION_TYPE",
     "CONTEXT_MODULE_KEY",
     "CULPRITS_KEY",
+    "DEADLINE_REASON",
     "DEFAULT_MAX_FIX_ROUNDS",
     "FIX_STEP_NAME",
     "FRESH_BRANCH_KEY",
@@ -67,8 +80,10 @@ __all__ = [
     "OpenPullRequest",
     "PreexistingFailures",
     "Repair",
+    "RunLimits",
     "SpawnChecked",
     "SpawnComponentCodingSessions",
+    "Spend",
     "TestFileFailure",
     "ValidationPlan",
     "ValidationReport",
@@ -78,12 +93,17 @@ __all__ = [
     "check_template",
     "child_work",
     "judge_test_file",
+    "limit_reached",
+    "money",
     "node_id",
     "orchestrator",
     "preexisting_lines",
     "pull_request_url",
+    "refuse_when_spent",
     "seed_branch_name",
     "slugify",
+    "spend_against",
+    "usage_tokens",
     "uses_base",
     "utils",
     "whole_file_error",

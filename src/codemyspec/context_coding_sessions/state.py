@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from codemyspec.context_coding_sessions.baseline import ValidationPlan
+from codemyspec.context_coding_sessions.limits import RunLimits, Spend
 from codemyspec.context_coding_sessions.validation import ValidationReport
 from codemyspec.context_coding_sessions.verdicts import FlakyTests
 from codemyspec.sessions import IntegratedFile, ResultData, SessionState
@@ -53,6 +54,13 @@ class ContextState(SessionState):
     def opens_pull_request(self) -> bool:
         """A pull request follows Finalize: one is configured, pushed, and none recorded."""
         return bool(self.pull_request) and self.push and self.pull_request_url is None
+
+    #: ``[runner] budget_usd|budget_tokens|deadline`` (``--budget``, ``--deadline``), and
+    #: what the agents of every attempt spent against them (the runner adds each run's).
+    limits: RunLimits = Field(default_factory=RunLimits)
+    spent: Spend = Field(default_factory=Spend)
+    #: ``spent`` by component (its name).
+    spent_by: dict[str, Spend] = Field(default_factory=dict)
 
 
 class SpawnChecked(ResultData):

@@ -14,10 +14,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from codemyspec.clock import Clock, utcnow
 from codemyspec.commands import Command, CommandKind, Result, ResultStatus, SpawnSessionsCommand
 from codemyspec.component_coding_sessions import SESSION_TYPE as CHILD_SESSION_TYPE
 from codemyspec.component_coding_sessions import ComponentState, total_agent_usage
-from codemyspec.context_coding_sessions import CULPRITS_KEY, INTEGRATED_KEY, ContextState
+from codemyspec.context_coding_sessions import (
+    CULPRITS_KEY,
+    INTEGRATED_KEY,
+    ContextState,
+    Spend,
+    refuse_when_spent,
+)
+from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
 from codemyspec.environments import WORKSPACE_FACTS_KEY
 from codemyspec.errors import (
     ServerUnavailableError,
@@ -25,6 +33,7 @@ from codemyspec.errors import (
     SessionNotActiveError,
 )
 from codemyspec.runner.branches import SharedBranches
+from codemyspec.runner.budget import Budget
 from codemyspec.runner.children import ChildScheduler
 from codemyspec.runner.claims import Claims
 from codemyspec.runner.config import RunnerConfig
@@ -66,8 +75,13 @@ class Runner:
         *,
         cancel: threading.Event | None = None,
         observer: Observer | None = None,
+        clock: Clock = utcnow,
     ) -> None:
         self.engine = engine
+        #: Reads the time against a run's deadline (tests move it).
+        self.clock = clock
+        #: The limits and spend of the context run whose children this runner runs.
+        self.budget: Budget | None = None
         self.executor = executor
         self.config = config
         self.cancel = cancel or threading.Event()
@@ -89,8 +103,11 @@ class Runner:
 
         Raises ``SessionClaimedError`` when another runner is running it.
         """
+        return self._run(scope, session_id, child=False)
+
+    def _run(self, scope: Scope, session_id: int, *, child: bool) -> Session:
         with self.claims.holding(scope, session_id):
-            self._drive(scope, session_id)
+            self._drive(scope, session_id, child=child)
         final = self.engine.get_session(scope, session_id)
         if final.status is SessionStatus.COMPLETE:
             self._clean_up(final)
@@ -103,10 +120,15 @@ class Runner:
             self.halted = gone
         self.cancel.set()
 
-    def _drive(self, scope: Scope, session_id: int) -> None:
+    def _limit(self) -> str | None:
+        """Why the context run's agents must stop (its budget spent, its deadline passed)."""
+        return self.budget.reason() if self.budget is not None else None
+
+    def _drive(self, scope: Scope, session_id: int, *, child: bool = False) -> None:
+        """``child``: a component's session, which a limit reached stops like a Ctrl-C."""
         failed_step: str | None = None
         judged: Session | None = None  # the session as the last handle_result left it
-        while not self.cancel.is_set():
+        while not self.cancel.is_set() and not (child and self._limit()):
             try:
                 interaction = self.engine.next_command(scope, session_id)
             except (SessionCompleteError, SessionNotActiveError):
@@ -118,6 +140,8 @@ class Runner:
             result = self._execute(scope, session, interaction).storable()
             if self.cancel.is_set() or not self.claims.holds(session_id):
                 break  # interrupted, or the lease was lost to another runner
+            if child and result.status is ResultStatus.ERROR and self._limit():
+                break  # stopped by the limit: left pending, as for Ctrl-C
             updated = judged = self.engine.handle_result(scope, session_id, interaction.id, result)
             stored = updated.interaction(interaction.id)
             self._notify(updated, interaction, stored.result if stored else result)
@@ -141,14 +165,27 @@ class Runner:
         command = interaction.command
         if command.command is not CommandKind.SPAWN_SESSIONS:
             who = session.component.module_name if session.component else None
+            spender = session.component.name if session.component else f"session {session.id}"
             with self.executor.acting_for(who):
-                return self.executor.execute(command, self.cancel)
+                return self.executor.execute(command, self.cancel, self.budget, spender)
         if self.config.share_branches and (unpublished := self._publish_for_others(session)):
             return unpublished
+        self.budget = self._budget_of(scope, session)
         result = self.children.run(scope, session, child_ids(command), self.cancel.is_set)
         if result.status is not ResultStatus.OK or self.cancel.is_set():
             return result
         return self._integrate(scope, session.id, result)
+
+    def _budget_of(self, scope: Scope, parent: Session) -> Budget:
+        """The context's limits and spend as recorded; each agent run's spend is added there."""
+        state = ContextState.of(parent)
+
+        def record(spent: Spend, spent_by: dict[str, Spend]) -> None:
+            by = {name: share.model_dump(mode="json") for name, share in spent_by.items()}
+            spend = {"spent": spent.model_dump(mode="json"), "spent_by": by}
+            self.engine.update_session(scope, parent.id, SessionUpdate(state=spend))
+
+        return Budget(state.limits, state.spent, record, self.clock, state.spent_by)
 
     def _publish_for_others(self, session: Session) -> Result | None:
         """Push the parent's branch, and again the branches of children finished here: a push
@@ -203,13 +240,17 @@ class Runner:
         before = self.engine.get_session(scope, child_id)
         if self._started_elsewhere(before):
             self._fresh_attempt(scope, before)
-        child = self.run(scope, child_id)
-        if self.cancel.is_set() and not child.status.is_terminal:
+        child = self._run(scope, child_id, child=True)
+        limit = self._limit()
+        if (self.cancel.is_set() or limit) and not child.status.is_terminal:
             why = "interrupted" if self.halted is None else f"stopped: {self.halted}"
             child = self.engine.update_session(
                 scope,
                 child_id,
-                SessionUpdate(status=SessionStatus.CANCELLED, state={"error": why}),
+                SessionUpdate(
+                    status=SessionStatus.CANCELLED,
+                    state={"error": why if self.cancel.is_set() else limit},
+                ),
             )
         elif child.status is SessionStatus.COMPLETE and (
             worktree := ComponentState.of(child).worktree
@@ -274,12 +315,13 @@ class Runner:
         active too, so its failed step runs again; the commit it made is not made twice.
         Failed children stay failed: ``retry`` runs them again.
         """
+        self._refuse_when_spent(scope, session_id)
         self.engine.resume_session(scope, session_id)
         return self.run(scope, session_id)
 
     def retry(self, scope: Scope, session_id: int) -> Session:
         """Re-run only the failed and cancelled children, from scratch, then validate again."""
-        before = self.engine.get_session(scope, session_id)
+        before = self._refuse_when_spent(scope, session_id)
         self.engine.retry_session(scope, session_id)  # refuses a complete session first
         self._remove_workspaces(
             [
@@ -289,6 +331,14 @@ class Runner:
             ]
         )
         return self.run(scope, session_id)
+
+    def _refuse_when_spent(self, scope: Scope, session_id: int) -> Session:
+        """The session, unless its budget is spent or its deadline passed (raise them first)."""
+        session = self.engine.get_session(scope, session_id)
+        if session.type == CONTEXT_SESSION_TYPE:
+            state = ContextState.of(session)
+            refuse_when_spent(session_id, state.limits, state.spent, self.clock())
+        return session
 
     def join(self, scope: Scope, session_id: int) -> Session:
         """Help the runner driving ``session_id``: take its children until none is left.
@@ -303,6 +353,7 @@ class Runner:
             pending = parent.pending_interaction()
             spawning = pending and pending.command.command is CommandKind.SPAWN_SESSIONS
             if pending and spawning and self._published(parent):
+                self.budget = self._budget_of(scope, parent)
                 self.children.run(scope, parent, child_ids(pending.command), self.cancel.is_set)
                 return self.engine.get_session(scope, session_id)
             time.sleep(self.config.poll_seconds)

@@ -23,6 +23,7 @@ from codemyspec.component_coding_sessions import ModelWaits
 from codemyspec.components import CHANGES_KEY, resolve_inside
 from codemyspec.environments import LocalWorkspace, WorkspaceFacts, mix_env, run_each, run_tests
 from codemyspec.projects import Language, Project, source_root
+from codemyspec.runner.budget import Budget
 from codemyspec.runner.config import RunnerConfig
 from codemyspec.runner.lost_work import lost_work
 from codemyspec.runner.mix_deps import link_dependencies
@@ -88,7 +89,14 @@ class CommandExecutor:
         finally:
             self._acting.who = None
 
-    def execute(self, command: Command, cancel: threading.Event) -> Result:
+    def execute(
+        self,
+        command: Command,
+        cancel: threading.Event,
+        budget: Budget | None = None,
+        spender: str = "",
+    ) -> Result:
+        """``budget``: the context run's, which an agent run spends for ``spender``."""
         match command:
             case ShellCommand():
                 return execute_shell_command(
@@ -99,7 +107,8 @@ class CommandExecutor:
             case PrepareWorkspaceCommand():
                 return self._prepare(command)
             case AgentCommand():
-                return self._agent(command, cancel, getattr(self._acting, "who", None))
+                who = getattr(self._acting, "who", None)
+                return self._agent(command, cancel, budget, spender, who)
             case RunTestsCommand():
                 return self._tests(command)
         return Result.error(f"the runner cannot execute {command.command.value} here")
@@ -260,27 +269,45 @@ class CommandExecutor:
         deps = mix_env(self.project).get("MIX_DEPS_PATH")
         return {"MIX_DEPS_PATH": deps} if deps else {}
 
-    def _agent(self, command: AgentCommand, cancel: threading.Event, who: str | None) -> Result:
+    def _agent(
+        self,
+        command: AgentCommand,
+        cancel: threading.Event,
+        budget: Budget | None,
+        spender: str,
+        who: str | None,
+    ) -> Result:
         name = command.agent or self.config.default_agent
         agent = self.agents.get(name)
         if agent is None:
             known = ", ".join(sorted(self.agents)) or "none"
             return Result.error(f"agent {name!r} is not configured (configured: {known})")
+        if budget is not None and (spent := budget.reason()) is not None:
+            return Result.error(spent)
         cwd = resolve_inside(self.root, command.cwd)
+        timeout = self.config.agent_timeout
+        if budget is not None and (left := budget.seconds_left()) is not None:
+            timeout = max(min(timeout, left), 0.1)  # the deadline bounds the run too
+        meter = budget.meter(spender) if budget is not None else None
         run = self.retries.run(
             agent,
             AgentRequest(
                 prompt=command.prompt,
                 cwd=cwd,
                 resume_conversation_id=command.resume_conversation_id,
-                timeout=self.config.agent_timeout,
+                timeout=timeout,
                 stall_timeout=self.config.stall_timeout,
                 max_turns=self.config.max_turns,
                 env=self._agent_env(),
+                max_budget_usd=budget.remaining_usd() if budget is not None else None,
+                meter=meter,
             ),
             cancel,
             lambda text: self._notice(who, text),
         )
+        if budget is not None and meter is not None:
+            budget.ended(meter, run.usage, usd_spent=run.limited)
+        limit = budget.reason() if budget is not None and not run.ok else None
         watched = {f: file_digest(resolve_inside(cwd, f)) for f in command.watch_files}
         data = {
             "conversation_id": run.conversation_id,
@@ -293,7 +320,10 @@ class CommandExecutor:
             data["model_waits"] = waits.model_dump(mode="json")
         if not run.ok:
             return Result.error(
-                run.error or "agent failed", data=data, stdout=run.output, stderr=run.stderr
+                limit or run.error or "agent failed",
+                data=data,
+                stdout=run.output,
+                stderr=run.stderr,
             )
         return Result.ok(
             data=data,

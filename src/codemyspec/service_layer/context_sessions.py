@@ -16,6 +16,7 @@ from codemyspec.context_coding_sessions import (
     FRESH_BRANCH_KEY,
     WRITE_CONTEXT_MODULE_KEY,
     FlakyTests,
+    RunLimits,
     ValidationPlan,
     check_template,
 )
@@ -84,6 +85,9 @@ class ContextStart(BaseModel):
     def _known_placeholders(cls, argv: list[str] | None) -> list[str] | None:
         return None if argv is None else check_template(argv)
 
+    #: ``--budget``/``--deadline`` (or ``[runner]``'s): enforced across all its children.
+    limits: RunLimits = Field(default_factory=RunLimits)
+
 
 def pick_context(components: list[Component], name: str) -> ContextPlan:
     """The context named ``name`` (module name, any case) among ``components``, and its own."""
@@ -140,5 +144,6 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             "base_commit": start.base_commit,
             "pull_request": start.pull_request,
             "pull_request_base": start.pull_request_base,
+            "limits": start.limits.model_dump(mode="json", exclude_none=True),
         },
     )
