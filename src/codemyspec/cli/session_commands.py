@@ -21,7 +21,8 @@ from codemyspec.cli.reports import baseline_lines
 from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
 from codemyspec.scope import Scope
-from codemyspec.service_layer import SessionsApi
+from codemyspec.context_coding_sessions import ContextState
+from codemyspec.service_layer import SessionsApi, is_context_root, progress_line
 from codemyspec.sessions import Interaction, Session, SessionState
 
 sessions_app = typer.Typer(
@@ -164,6 +165,7 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
         highlight=False,
     )
     _print_lines(run_by_lines(record))
+    _print_lines(progress_lines(record))
     if error := SessionState.of(record).error:
         console.print(f"error: {error}", highlight=False, markup=False)
     _print_lines(baseline_lines(record))
@@ -186,6 +188,17 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
         if error := SessionState.of(child).error:
             _print_lines([f"    error: {str(error).splitlines()[0]}"])
         _print_lines(timeline(child, indent="    "))
+
+
+def progress_lines(session: Session) -> list[str]:
+    """A context session's progress (``only`` when it implements some components)."""
+    if not is_context_root(session):
+        return []
+    state = ContextState.of(session)
+    lines = [f"only {', '.join(state.only)}"] if state.only else []
+    if state.progress is not None and state.progress.total:
+        lines.append(progress_line(state.progress))
+    return lines
 
 
 def run_by_lines(session: Session) -> list[str]:

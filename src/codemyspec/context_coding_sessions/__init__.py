@@ -6,7 +6,7 @@ and ``utils.branch_name``.
 """
 
 from codemyspec.context_coding_sessions import orchestrator, utils
-from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
+from codemyspec.context_coding_sessions.state import ContextProgress, ContextState, SpawnChecked
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
     Initialize,
@@ -32,6 +32,7 @@ __all__ = [
     "SESSION_TYPE",
     "WRITE_CONTEXT_MODULE_KEY",
     "ChildWork",
+    "ContextProgress",
     "ContextState",
     "Finalize",
     "Initialize",

@@ -22,6 +22,7 @@ from codemyspec.service_layer.dispatching import (
     Sender,
 )
 from codemyspec.service_layer.operations import CANCELLED_BY_USER, ROUTES, Route, SessionsApi
+from codemyspec.service_layer.progress import context_progress, progress_line, with_progress
 from codemyspec.service_layer.service import SessionsService
 
 __all__ = [
@@ -40,7 +41,10 @@ __all__ = [
     "Sender",
     "SessionsApi",
     "SessionsService",
+    "context_progress",
     "is_context_root",
     "pick_context",
+    "progress_line",
     "unfinished_error",
+    "with_progress",
 ]
