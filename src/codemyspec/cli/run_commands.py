@@ -51,6 +51,10 @@ def implement(
         str | None,
         typer.Option(help="with --detach: the workers' queue (default: the project's language)"),
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="only these components, comma-separated (their dependencies done)"),
+    ] = None,
 ) -> None:
     """Implement every component of CONTEXT from its design docs, in one commit."""
     local = open_here()
@@ -60,7 +64,9 @@ def implement(
                 "--concurrency is not for --detach: each worker has its own "
                 "(`codemyspec worker --concurrency N`)"
             )
-        _detached(local, context, server, queue, agent, max_fix_rounds, no_push, fresh, detach)
+        _detached(
+            local, context, server, queue, agent, max_fix_rounds, no_push, fresh, detach, only
+        )
         return
     with remote_or_local(local, server) as remote:
         driven = implement_context(
@@ -72,6 +78,7 @@ def implement(
             push=not no_push,
             remote=remote,
             fresh=fresh,
+            only=only,
         )
     if driven.exit_code:
         raise typer.Exit(driven.exit_code)
@@ -87,6 +94,7 @@ def _detached(
     no_push: bool,
     fresh: bool,
     detach: bool,
+    only: list[str] | None = None,
 ) -> None:
     """``implement --detach``: checked and queued on the server; nothing runs here."""
     if not detach:
@@ -116,6 +124,7 @@ def _detached(
             agent=agent,
             max_fix_rounds=max_fix_rounds,
             fresh=fresh,
+            only=only,
         )
     finally:
         remote.close()

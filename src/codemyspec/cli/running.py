@@ -21,6 +21,7 @@ from codemyspec.cli.branch_checks import check_branch_keeps_commits, check_not_i
 from codemyspec.cli.detaching import check_head_on_origin
 from codemyspec.cli.git import Git
 from codemyspec.cli.local import Local
+from codemyspec.cli.partial_runs import check_dependencies, run_subset
 from codemyspec.cli.progress import LogLines, ProgressBoard, ServerWaits, session_label
 from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
@@ -174,11 +175,13 @@ def implement(
     console: Console | None = None,
     remote: Remote | None = None,
     fresh: bool = False,
+    only: list[str] | None = None,
 ) -> Driven:
     """Check, create and run a context coding session; print how it ended.
 
     With ``remote`` the design docs are uploaded and the session lives on that server;
-    ``fresh`` starts a new session on a new branch after a complete one.
+    ``fresh`` starts a new session on a new branch after a complete one; ``only`` names
+    the components to implement (``implement --only``).
     """
     if concurrency is not None and concurrency < 0:
         raise ValidationError(f"--concurrency must be 0 (all) or more, not {concurrency}")
@@ -192,6 +195,7 @@ def implement(
         agents=agents,
         remote=remote,
         fresh=fresh,
+        only=only,
     )
     return drive(
         local,
@@ -220,6 +224,7 @@ def implement_detached(
     agent: str | None = None,
     max_fix_rounds: int | None = None,
     fresh: bool = False,
+    only: list[str] | None = None,
 ) -> Session:
     """Check and create a context session the server's workers run from HEAD (on origin);
     returns at once."""
@@ -232,6 +237,7 @@ def implement_detached(
         remote=remote,
         fresh=fresh,
         detach=Detach(queue=queue),
+        only=only,
     )
 
 
@@ -246,6 +252,7 @@ def start(
     remote: Remote | None = None,
     fresh: bool = False,
     detach: Detach | None = None,
+    only: list[str] | None = None,
 ) -> Session:
     """Every check a run needs (context, components, git, remote, agent, pre-flight), then
     the session, created; a detached one also needs HEAD on origin."""
@@ -275,10 +282,14 @@ def start(
     if (unfinished := plan.unfinished) is not None:
         raise unfinished_error(unfinished, found, session_ref(unfinished.id, server))
     check_not_implemented_yet(local.git, plan.sessions, found, server, fresh=fresh)
+    subset = run_subset(plan, only, fresh=fresh)  # implement --only, or what --only left
     if remote is None:  # an unfinished session explains a dirty tree: named first
         check_repository(local.git, push=push)
     check_branch_keeps_commits(local.git, found, fresh=fresh)
-    write_context = not (local.root / component_files(found, local.project).code).is_file()
+    rest_done = check_dependencies(local.git, local.project, plan, subset)
+    children = subset.components
+    missing = not (local.root / component_files(found, local.project).code).is_file()
+    write_context = missing and rest_done  # the context's module: once no component is left
     writers = [*children, found] if write_context else children
     check_no_untracked_targets(local.git, local.project, writers)
     checked = preflight(
@@ -305,6 +316,7 @@ def start(
             queue=detach.queue if detach else None,
             base_commit=origin.base_commit if origin else None,
             code_repo=origin.url if origin else None,
+            only=subset.only,
         ),
     )
 

@@ -20,8 +20,8 @@ from codemyspec.cli.reported import reported
 from codemyspec.cli.reports import baseline_lines
 from codemyspec.cli.running import Drive, drive, target
 from codemyspec.commands import Command, CommitCommand, ResultStatus, ShellCommand
-from codemyspec.scope import Scope
 from codemyspec.context_coding_sessions import ContextState
+from codemyspec.scope import Scope
 from codemyspec.service_layer import SessionsApi, is_context_root, progress_line
 from codemyspec.sessions import Interaction, Session, SessionState
 

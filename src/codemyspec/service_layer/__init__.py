@@ -10,6 +10,7 @@ from codemyspec.service_layer.context_sessions import (
     ContextStart,
     is_context_root,
     pick_context,
+    select_components,
     unfinished_error,
 )
 from codemyspec.service_layer.dispatching import (
@@ -45,6 +46,7 @@ __all__ = [
     "is_context_root",
     "pick_context",
     "progress_line",
+    "select_components",
     "unfinished_error",
     "with_progress",
 ]

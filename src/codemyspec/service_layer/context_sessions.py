@@ -62,6 +62,8 @@ class ContextStart(BaseModel):
     queue: str | None = Field(default=None, pattern=QUEUE_NAME)
     base_commit: str | None = Field(default=None, pattern=COMMIT_SHA)
     code_repo: str | None = Field(default=None, min_length=1, max_length=2000)
+    #: ``implement --only``: the module names of the components to implement (empty: all).
+    only: list[str] = Field(default_factory=list, max_length=1000)
 
 
 def pick_context(components: list[Component], name: str) -> ContextPlan:
@@ -115,5 +117,50 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             "baseline": start.baseline,
             "red_proven": start.red_proven,
             "base_commit": start.base_commit,
+            "only": start.only,
         },
     )
+
+
+def select_components(plan: ContextPlan, names: list[str]) -> list[Component]:
+    """The components ``names`` picks (module names or short names, any case; a name may
+    hold several, comma-separated), in the context's order; refuses an unknown or no name."""
+    wanted = [n.strip() for name in names for n in name.split(",") if n.strip()]
+    if not wanted:
+        raise ValidationError(
+            f"--only names no component of {plan.context.module_name}: "
+            f"list some of {_known(plan)}, comma-separated"
+        )
+    picked: set[int] = set()
+    for name in wanted:
+        found = [c for c in plan.components if c.module_name == name] or [
+            c
+            for c in plan.components
+            if name.lower() in (c.module_name.lower(), c.name.lower(), _short(c).lower())
+        ]
+        if not found:
+            raise ValidationError(
+                f"--only: {name!r} is not a component of {plan.context.module_name}; "
+                f"its components: {_known(plan)}"
+            )
+        picked.add(found[0].id)
+    return [c for c in plan.components if c.id in picked]
+
+
+def check_only(plan: ContextPlan, only: list[str]) -> list[str]:
+    """``only`` as stored: each a module name of one of the context's components, once."""
+    known = {c.module_name for c in plan.components}
+    if unknown := [name for name in only if name not in known]:
+        raise ValidationError(
+            f"only: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a "
+            f"component of {plan.context.module_name}; its components: {_known(plan)}"
+        )
+    return list(dict.fromkeys(only))
+
+
+def _short(component: Component) -> str:
+    return component.module_name.rsplit(".", 1)[-1]
+
+
+def _known(plan: ContextPlan) -> str:
+    return ", ".join(c.module_name for c in plan.components)

@@ -19,6 +19,7 @@ from codemyspec.service_layer.context_sessions import (
     UNFINISHED,
     ContextPlan,
     ContextStart,
+    check_only,
     context_session_attrs,
     is_context_root,
     pick_context,
@@ -89,6 +90,8 @@ class SessionsService(SessionsEngine, SessionsApi):
             plan = self._plan(work, scope, start.context)
             if (unfinished := plan.unfinished) is not None:
                 raise unfinished_error(unfinished, plan.context, str(unfinished.id))
+            if start.only:
+                start = start.model_copy(update={"only": check_only(plan, start.only)})
             queue = self._detachable(work, scope, start, project_id) if start.detach else None
             attrs = context_session_attrs(plan, start, project_id)
             session = work.sessions.create(scope, attrs)
