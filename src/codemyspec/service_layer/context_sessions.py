@@ -144,7 +144,12 @@ def select_components(plan: ContextPlan, names: list[str]) -> list[Component]:
                 f"its components: {_known(plan)}"
             )
         picked.add(found[0].id)
-    return [c for c in plan.components if c.id in picked]
+    return [c for c in in_order(plan.components) if c.id in picked]
+
+
+def in_order(components: list[Component]) -> list[Component]:
+    """The order a context's children run in: highest priority first (none last), by name."""
+    return sorted(components, key=lambda c: (c.priority is None, -(c.priority or 0), c.name))
 
 
 def check_only(plan: ContextPlan, only: list[str]) -> list[str]:
@@ -163,4 +168,4 @@ def _short(component: Component) -> str:
 
 
 def _known(plan: ContextPlan) -> str:
-    return ", ".join(c.module_name for c in plan.components)
+    return ", ".join(c.module_name for c in in_order(plan.components))
