@@ -8,7 +8,7 @@ through the server) gets it in ``state.progress``.
 
 from __future__ import annotations
 
-from codemyspec.component_coding_sessions import ComponentState, fix_rounds_done
+from codemyspec.component_coding_sessions import ComponentState
 from codemyspec.context_coding_sessions import ContextProgress
 from codemyspec.service_layer.context_sessions import is_context_root
 from codemyspec.sessions import Session, SessionStatus
@@ -26,7 +26,7 @@ def context_progress(session: Session) -> ContextProgress:
         state = ComponentState.of(child)
         if child.status is SessionStatus.ACTIVE and _started(child, state):
             running += 1
-        fix_rounds += max(state.fix_rounds, fix_rounds_done(child))
+        fix_rounds += state.fix_rounds
         cost += state.agent_usage.get("cost_usd", 0.0)
         usage = state.agent_usage
         tokens += int(usage.get("input_tokens", 0.0) + usage.get("output_tokens", 0.0))
@@ -44,8 +44,9 @@ def context_progress(session: Session) -> ContextProgress:
 
 
 def _started(child: Session, state: ComponentState) -> bool:
-    """A child some runner has begun (its interactions are not always loaded with it)."""
-    return bool(child.interactions or child.claimed_by or state.initialized_at or state.worktree)
+    """A child some runner holds or has begun: from its row and state alone, since its
+    interactions are not always loaded with it (and every read must say the same)."""
+    return bool(child.claimed_by or state.initialized_at or state.worktree)
 
 
 def with_progress(session: Session) -> Session:
