@@ -46,6 +46,9 @@ def test_only_commits_its_subset_and_a_later_run_implements_the_rest_on_top(
     first = invoke("implement", "Billing", "--only", "money", "--only", "Billing.Tax")
 
     assert first.exit_code == 0, first.output
+    assert "✓ Billing implemented in part (--only): 2 components in one commit" in flat(
+        first.output
+    )
     message = project.git.remote_log(BRANCH)[0]
     assert message.startswith("Implement Money, Tax of Billing context\n\n- Money\n- Tax")
     files = set(project.git.remote_files(BRANCH))

@@ -9,6 +9,8 @@ written) in ``ContextStart``.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from codemyspec.components import Component, ComponentType
@@ -21,6 +23,7 @@ UNFINISHED = (SessionStatus.ACTIVE, SessionStatus.FAILED)
 #: A queue's name: what ``codemyspec worker --queues`` lists (``python``, ``elixir``, ...).
 QUEUE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 COMMIT_SHA = r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$"
+ModuleName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class ContextPlan(BaseModel):
@@ -63,7 +66,7 @@ class ContextStart(BaseModel):
     base_commit: str | None = Field(default=None, pattern=COMMIT_SHA)
     code_repo: str | None = Field(default=None, min_length=1, max_length=2000)
     #: ``implement --only``: the module names of the components to implement (empty: all).
-    only: list[str] = Field(default_factory=list, max_length=1000)
+    only: list[ModuleName] = Field(default_factory=list, max_length=1000)
 
 
 def pick_context(components: list[Component], name: str) -> ContextPlan:
