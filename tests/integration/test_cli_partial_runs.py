@@ -3,6 +3,8 @@ and the progress a context session carries (``sessions show``, ``--json``, the A
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from codemyspec.context_coding_sessions import CHILD_SESSION_TYPE, SESSION_TYPE
@@ -168,3 +170,35 @@ def test_the_apis_session_carries_progress_and_a_start_refuses_an_unknown_only(
         "cost_usd": 1.25,
         "tokens": 1200,
     }
+
+
+def test_a_missing_context_module_is_written_by_the_run_that_leaves_no_component_out(
+    project: CliProject,
+) -> None:
+    module = "src/shop/billing/__init__.py"
+    git("rm", "-q", module, cwd=project.root)
+    git("commit", "-q", "-m", "Billing's own module is to be written", cwd=project.root)
+    api = "from shop.billing.ledger import total\nfrom shop.billing.tax import tax\n"
+    script = json.loads(project.script_path.read_text(encoding="utf-8"))
+    tests = (
+        "from shop.billing import tax, total\n\n\ndef test_the_public_api():\n"
+        "    assert tax(total([50, 50])) == 20\n"
+    )
+    script[module] = [{"write": api, "also_write": {"tests/test_billing.py": tests}}]
+    project.script_path.write_text(json.dumps(script), encoding="utf-8")
+
+    first = invoke("implement", "Billing", "--only", "Money")
+    assert first.exit_code == 0, first.output
+    assert [c["component"]["name"] for c in record(1)["child_sessions"]] == ["Money"]
+    assert module not in project.git.remote_files(BRANCH)
+
+    rest = invoke("implement", "Billing")
+
+    assert rest.exit_code == 0, rest.output
+    second = record(listed()[0]["id"])
+    assert [c["component"]["name"] for c in second["child_sessions"]] == [
+        "Ledger",
+        "Tax",
+        "Billing",
+    ]
+    assert {module, code_path("Ledger")} <= set(project.git.remote_files(BRANCH))
