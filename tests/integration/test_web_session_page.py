@@ -61,6 +61,8 @@ def test_a_failed_run_shows_its_waves_timelines_and_validation_report(
 
     found = elements(page)
     assert found["session-status"].text == "active"
+    progress = "2 of 3 components complete · 1 failed · 1 fix round · $0.00"
+    assert found["session-progress"].text == progress
     assert "SpawnComponentCodingSessions failed; waiting for you" in found["session-outcome"].text
     money, ledger, tax = (found[f"child-Billing-{n}"] for n in ("Money", "Ledger", "Tax"))
     assert (money.attrs["data-step"], money.attrs["data-status"]) == ("Finalize", "complete")

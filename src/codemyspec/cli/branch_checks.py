@@ -1,7 +1,8 @@
 """Two refusals ``implement`` makes before it creates anything, so no commit is ever lost.
 
 A context whose newest session completed is not implemented again on the same branch
-(``--fresh`` starts a new session on a new branch), and the session's branch is never
+(``--fresh`` starts a new session on a new branch; after an ``--only`` session the rest
+may follow, see ``partial_runs``), and the session's branch is never
 started over while it holds commits HEAD lacks.
 """
 
@@ -11,7 +12,7 @@ from codemyspec.cli.git import Git
 from codemyspec.cli.reports import session_ref
 from codemyspec.components import Component
 from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_TYPE
-from codemyspec.context_coding_sessions import branch_name, seed_branch_name
+from codemyspec.context_coding_sessions import ContextState, branch_name, seed_branch_name
 from codemyspec.errors import ConfigurationError, ValidationError
 from codemyspec.sessions import Session, SessionState, SessionStatus
 
@@ -45,6 +46,9 @@ def check_not_implemented_yet(
     """A context whose newest session completed is refused, unless ``--fresh`` is asked for."""
     newest = newest_session(sessions, context)
     if fresh or newest is None or newest.status is not SessionStatus.COMPLETE:
+        return
+    state = ContextState.of(newest)
+    if state.only and not state.fresh_branch:  # a part on the context's branch: more may follow
         return
     branch = SessionState.of(newest).branch_name or (
         branch_name(newest) if newest.component else None

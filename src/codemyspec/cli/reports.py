@@ -164,7 +164,8 @@ def print_success(git: Git, session: Session, console: Console) -> None:
     commit = git.output("log", "-1", "--format=%h %s", branch) if branch else None
     names = len(session.child_sessions)
     console.print(
-        f"[green bold]✓ {session_label(session)} implemented[/]: "
+        f"[green bold]✓ {session_label(session)} implemented"
+        f"{' in part (--only)' if state.only else ''}[/]: "
         f"{names} component{'s' if names != 1 else ''} in one commit",
         highlight=False,
     )

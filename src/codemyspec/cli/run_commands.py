@@ -56,6 +56,10 @@ def implement(
     ] = None,
     budget: BudgetOption = None,
     deadline: DeadlineOption = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="only these components, comma-separated (their dependencies done)"),
+    ] = None,
 ) -> None:
     """Implement every component of CONTEXT from its design docs, in one commit."""
     local = open_here()
@@ -67,7 +71,17 @@ def implement(
                 "(`codemyspec worker --concurrency N`)"
             )
         _detached(
-            local, context, server, queue, agent, max_fix_rounds, no_push, fresh, detach, limits
+            local,
+            context,
+            server,
+            queue,
+            agent,
+            max_fix_rounds,
+            no_push,
+            fresh,
+            detach,
+            limits,
+            only,
         )
         return
     with remote_or_local(local, server) as remote:
@@ -81,6 +95,7 @@ def implement(
             remote=remote,
             fresh=fresh,
             limits=limits,
+            only=only,
         )
     if driven.exit_code:
         raise typer.Exit(driven.exit_code)
@@ -97,6 +112,7 @@ def _detached(
     fresh: bool,
     detach: bool,
     limits: RunLimits,
+    only: list[str] | None = None,
 ) -> None:
     """``implement --detach``: checked and queued on the server; nothing runs here."""
     if not detach:
@@ -127,6 +143,7 @@ def _detached(
             max_fix_rounds=max_fix_rounds,
             fresh=fresh,
             limits=limits,
+            only=only,
         )
     finally:
         remote.close()

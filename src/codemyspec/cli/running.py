@@ -22,6 +22,7 @@ from codemyspec.cli.detaching import check_head_on_origin
 from codemyspec.cli.git import Git
 from codemyspec.cli.local import Local
 from codemyspec.cli.notifying import finish_notifying, start_notifying
+from codemyspec.cli.partial_runs import check_dependencies, run_subset
 from codemyspec.cli.progress import LogLines, ProgressBoard, ServerWaits, session_label
 from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
@@ -178,11 +179,13 @@ def implement(
     remote: Remote | None = None,
     fresh: bool = False,
     limits: RunLimits | None = None,
+    only: list[str] | None = None,
 ) -> Driven:
     """Check, create and run a context coding session; print how it ended.
 
     With ``remote`` the design docs are uploaded and the session lives on that server;
-    ``fresh`` starts a new session on a new branch after a complete one.
+    ``fresh`` starts a new session on a new branch after a complete one; ``only`` names
+    the components to implement (``implement --only``).
     """
     if concurrency is not None and concurrency < 0:
         raise ValidationError(f"--concurrency must be 0 (all) or more, not {concurrency}")
@@ -197,6 +200,7 @@ def implement(
         remote=remote,
         fresh=fresh,
         limits=limits,
+        only=only,
     )
     return drive(
         local,
@@ -226,6 +230,7 @@ def implement_detached(
     max_fix_rounds: int | None = None,
     fresh: bool = False,
     limits: RunLimits | None = None,
+    only: list[str] | None = None,
 ) -> Session:
     """Check and create a context session the server's workers run from HEAD (on origin);
     returns at once."""
@@ -239,6 +244,7 @@ def implement_detached(
         fresh=fresh,
         detach=Detach(queue=queue),
         limits=limits,
+        only=only,
     )
 
 
@@ -254,6 +260,7 @@ def start(
     fresh: bool = False,
     detach: Detach | None = None,
     limits: RunLimits | None = None,
+    only: list[str] | None = None,
 ) -> Session:
     """Every check a run needs (context, components, git, remote, agent, pre-flight), then
     the session, created; a detached one also needs HEAD on origin."""
@@ -283,10 +290,14 @@ def start(
     if (unfinished := plan.unfinished) is not None:
         raise unfinished_error(unfinished, found, session_ref(unfinished.id, server))
     check_not_implemented_yet(local.git, plan.sessions, found, server, fresh=fresh)
+    subset = run_subset(plan, only, fresh=fresh)  # implement --only, or what --only left
     if remote is None:  # an unfinished session explains a dirty tree: named first
         check_repository(local.git, push=push)
     check_branch_keeps_commits(local.git, found, fresh=fresh)
-    write_context = not (local.root / component_files(found, local.project).code).is_file()
+    rest_done = check_dependencies(local.git, local.project, plan, subset)
+    children = subset.components
+    missing = not (local.root / component_files(found, local.project).code).is_file()
+    write_context = missing and rest_done  # the context's module: once no component is left
     writers = [*children, found] if write_context else children
     check_no_untracked_targets(local.git, local.project, writers)
     validating = local.settings.validation
@@ -326,6 +337,7 @@ def start(
             pull_request=pull_request,
             pull_request_base=pull_request_base(local.git, pull_request),
             limits=limits or RunLimits(),
+            only=subset.only,
         ),
     )
 

@@ -32,7 +32,7 @@ from codemyspec.context_coding_sessions import SESSION_TYPE as CONTEXT_SESSION_T
 from codemyspec.context_coding_sessions import ContextState, RunLimits, refuse_when_spent
 from codemyspec.notify import NotifyState
 from codemyspec.scope import Scope
-from codemyspec.service_layer import SessionsApi
+from codemyspec.service_layer import SessionsApi, is_context_root, progress_line
 from codemyspec.sessions import Interaction, Session, SessionState, SessionUpdate
 
 sessions_app = typer.Typer(
@@ -175,6 +175,7 @@ def show(session_id: SessionId, as_json: JsonOption = False, server: ServerOptio
         highlight=False,
     )
     _print_lines(run_by_lines(record))
+    _print_lines(progress_lines(record))
     if error := SessionState.of(record).error:
         console.print(f"error: {error}", highlight=False, markup=False)
     _print_lines([*pull_request_lines(record), *notification_lines(record)])
@@ -210,6 +211,17 @@ def notification_lines(session: Session) -> list[str]:
         return []
     how = "notified" if delivered.ok else "notification failed"
     return [f"{how} ({delivered.event.value}, {_clock(delivered.at)}): {delivered.detail}"]
+
+
+def progress_lines(session: Session) -> list[str]:
+    """A context session's progress (``only`` when it implements some components)."""
+    if not is_context_root(session):
+        return []
+    state = ContextState.of(session)
+    lines = [f"only {', '.join(state.only)}"] if state.only else []
+    if state.progress is not None and state.progress.total:
+        lines.append(progress_line(state.progress))
+    return lines
 
 
 def run_by_lines(session: Session) -> list[str]:

@@ -32,6 +32,8 @@ class ComponentState(SessionState):
     red_proven_sha256: str | None = None
     initialized_at: datetime | None = None
     agent_usage: dict[str, float] = Field(default_factory=dict)
+    #: Fix rounds run so far in this attempt (what the context's progress sums; rP).
+    fix_rounds: int = 0
     #: The newest test run as RunTests recorded it (a ``SuiteReport`` with its summary).
     last_test_run: dict[str, Any] | None = None
     changes: list[FileChange] | None = None

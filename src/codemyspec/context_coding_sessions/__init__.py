@@ -35,7 +35,12 @@ from codemyspec.context_coding_sessions.pull_request import (
     uses_base,
 )
 from codemyspec.context_coding_sessions.repairs import DEFAULT_MAX_FIX_ROUNDS, FIX_STEP_NAME
-from codemyspec.context_coding_sessions.state import INTEGRATED_KEY, ContextState, SpawnChecked
+from codemyspec.context_coding_sessions.state import (
+    INTEGRATED_KEY,
+    ContextProgress,
+    ContextState,
+    SpawnChecked,
+)
 from codemyspec.context_coding_sessions.steps import (
     Finalize,
     Initialize,
@@ -72,6 +77,7 @@ __all__ = [
     "BaselineRun",
     "CaseVerdict",
     "ChildWork",
+    "ContextProgress",
     "ContextState",
     "Culprit",
     "Finalize",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from codemyspec.context_coding_sessions.baseline import ValidationPlan
 from codemyspec.context_coding_sessions.limits import RunLimits, Spend
@@ -14,6 +14,23 @@ from codemyspec.sessions import IntegratedFile, ResultData, SessionState
 
 #: Where the runner reports, in the spawn's result, what it integrated (``IntegratedFile``).
 INTEGRATED_KEY = "integrated"
+
+
+class ContextProgress(BaseModel):
+    """How far a context session's run has come, summed over its children: derived from
+    the record whenever the session is read (``service_layer.with_progress``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total: int = 0
+    complete: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    running: int = 0
+    pending: int = 0
+    fix_rounds: int = 0
+    cost_usd: float = 0.0
+    tokens: int = 0
 
 
 class ContextState(SessionState):
@@ -61,6 +78,12 @@ class ContextState(SessionState):
     spent: Spend = Field(default_factory=Spend)
     #: ``spent`` by component (its name).
     spent_by: dict[str, Spend] = Field(default_factory=dict)
+    # rP (issue 18): partial runs and progress.
+    #: ``implement --only``: the module names of the components this session implements
+    #: (empty: all of them).
+    only: list[str] = Field(default_factory=list)
+    #: Set on every read of the session, from its children (never stale, never written back).
+    progress: ContextProgress | None = None
 
 
 class SpawnChecked(ResultData):

@@ -10,6 +10,7 @@ from codemyspec.service_layer.context_sessions import (
     ContextStart,
     is_context_root,
     pick_context,
+    select_components,
     unfinished_error,
 )
 from codemyspec.service_layer.dispatching import (
@@ -22,6 +23,7 @@ from codemyspec.service_layer.dispatching import (
     Sender,
 )
 from codemyspec.service_layer.operations import CANCELLED_BY_USER, ROUTES, Route, SessionsApi
+from codemyspec.service_layer.progress import context_progress, progress_line, with_progress
 from codemyspec.service_layer.service import SessionsService
 
 __all__ = [
@@ -40,7 +42,11 @@ __all__ = [
     "Sender",
     "SessionsApi",
     "SessionsService",
+    "context_progress",
     "is_context_root",
     "pick_context",
+    "progress_line",
+    "select_components",
     "unfinished_error",
+    "with_progress",
 ]

@@ -9,6 +9,8 @@ written) in ``ContextStart``.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from codemyspec.components import Component, ComponentType
@@ -28,6 +30,7 @@ UNFINISHED = (SessionStatus.ACTIVE, SessionStatus.FAILED)
 #: A queue's name: what ``codemyspec worker --queues`` lists (``python``, ``elixir``, ...).
 QUEUE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 COMMIT_SHA = r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$"
+ModuleName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class ContextPlan(BaseModel):
@@ -87,6 +90,8 @@ class ContextStart(BaseModel):
 
     #: ``--budget``/``--deadline`` (or ``[runner]``'s): enforced across all its children.
     limits: RunLimits = Field(default_factory=RunLimits)
+    #: ``implement --only``: the module names of the components to implement (empty: all).
+    only: list[ModuleName] = Field(default_factory=list, max_length=1000)
 
 
 def pick_context(components: list[Component], name: str) -> ContextPlan:
@@ -145,5 +150,55 @@ def context_session_attrs(plan: ContextPlan, start: ContextStart, project_id: in
             "pull_request": start.pull_request,
             "pull_request_base": start.pull_request_base,
             "limits": start.limits.model_dump(mode="json", exclude_none=True),
+            "only": start.only,
         },
     )
+
+
+def select_components(plan: ContextPlan, names: list[str]) -> list[Component]:
+    """The components ``names`` picks (module names or short names, any case; a name may
+    hold several, comma-separated), in the context's order; refuses an unknown or no name."""
+    wanted = [n.strip() for name in names for n in name.split(",") if n.strip()]
+    if not wanted:
+        raise ValidationError(
+            f"--only names no component of {plan.context.module_name}: "
+            f"list some of {_known(plan)}, comma-separated"
+        )
+    picked: set[int] = set()
+    for name in wanted:
+        found = [c for c in plan.components if c.module_name == name] or [
+            c
+            for c in plan.components
+            if name.lower() in (c.module_name.lower(), c.name.lower(), _short(c).lower())
+        ]
+        if not found:
+            raise ValidationError(
+                f"--only: {name!r} is not a component of {plan.context.module_name}; "
+                f"its components: {_known(plan)}"
+            )
+        picked.add(found[0].id)
+    return [c for c in in_order(plan.components) if c.id in picked]
+
+
+def in_order(components: list[Component]) -> list[Component]:
+    """The order a context's children run in: highest priority first (none last), by name."""
+    return sorted(components, key=lambda c: (c.priority is None, -(c.priority or 0), c.name))
+
+
+def check_only(plan: ContextPlan, only: list[str]) -> list[str]:
+    """``only`` as stored: each a module name of one of the context's components, once."""
+    known = {c.module_name for c in plan.components}
+    if unknown := [name for name in only if name not in known]:
+        raise ValidationError(
+            f"only: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a "
+            f"component of {plan.context.module_name}; its components: {_known(plan)}"
+        )
+    return list(dict.fromkeys(only))
+
+
+def _short(component: Component) -> str:
+    return component.module_name.rsplit(".", 1)[-1]
+
+
+def _known(plan: ContextPlan) -> str:
+    return ", ".join(c.module_name for c in in_order(plan.components))

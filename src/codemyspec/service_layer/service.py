@@ -19,6 +19,7 @@ from codemyspec.service_layer.context_sessions import (
     UNFINISHED,
     ContextPlan,
     ContextStart,
+    check_only,
     context_session_attrs,
     is_context_root,
     pick_context,
@@ -26,6 +27,7 @@ from codemyspec.service_layer.context_sessions import (
 )
 from codemyspec.service_layer.dispatching import NO_BROKER, Dispatch, DispatchSignal
 from codemyspec.service_layer.operations import CANCELLED_BY_USER, SessionsApi
+from codemyspec.service_layer.progress import with_progress
 from codemyspec.sessions import (
     OrchestratorRegistry,
     Session,
@@ -88,6 +90,8 @@ class SessionsService(SessionsEngine, SessionsApi):
             plan = self._plan(work, scope, start.context)
             if (unfinished := plan.unfinished) is not None:
                 raise unfinished_error(unfinished, plan.context, str(unfinished.id))
+            if start.only:
+                start = start.model_copy(update={"only": check_only(plan, start.only)})
             queue = self._detachable(work, scope, start, project_id) if start.detach else None
             attrs = context_session_attrs(plan, start, project_id)
             session = work.sessions.create(scope, attrs)
@@ -114,16 +118,21 @@ class SessionsService(SessionsEngine, SessionsApi):
             )
         return start.queue or project.language.value
 
+    def get_session(self, scope: Scope, session_id: int) -> Session:
+        """The session; a context's own with its progress in ``state.progress``."""
+        return with_progress(super().get_session(scope, session_id))
+
     def session_tree(self, scope: Scope, session_id: int) -> Session:
         with self._unit_of_work(read_only=True) as work:
             found = work.sessions.trees(scope, session_id)
         if not found:
             return self.get_session(scope, session_id)  # raises NotFoundError
-        return found[0]
+        return with_progress(found[0])
 
     def session_trees(self, scope: Scope) -> list[Session]:
         with self._unit_of_work(read_only=True) as work:
-            return list(reversed(work.sessions.trees(scope, child_interactions=False)))
+            trees = work.sessions.trees(scope, child_interactions=False)
+        return [with_progress(tree) for tree in reversed(trees)]
 
     def resume_session(self, scope: Scope, session_id: int) -> Session:
         with self._unit_of_work() as work:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from codemyspec.component_coding_sessions import ComponentState, total_agent_usage
-from codemyspec.context_coding_sessions import SpawnChecked, ValidationReport
+from codemyspec.context_coding_sessions import ContextState, SpawnChecked, ValidationReport
+from codemyspec.service_layer import is_context_root, progress_line
 from codemyspec.sessions import Session, SessionState, SessionStatus
 from codemyspec.web.steering import Action, Steering, stopped
 from codemyspec.web.timeline import Entry, timeline
@@ -52,6 +53,8 @@ class SessionView:
     report: Report | None
     next_steps: list[NextStep]
     actions: list[ActionView]
+    #: A context session's ``3 of 5 components complete · …`` (empty for others).
+    progress: str = ""
 
 
 def report_of(session: Session) -> Report | None:
@@ -163,4 +166,10 @@ def session_view(
         report=report_of(session),
         next_steps=next_steps(session, server),
         actions=actions(session, steering, server),
+        progress=_progress(session),
     )
+
+
+def _progress(session: Session) -> str:
+    progress = ContextState.of(session).progress if is_context_root(session) else None
+    return progress_line(progress) if progress is not None and progress.total else ""

@@ -50,4 +50,8 @@ class FixTestFailures:
 
     @staticmethod
     def handle_result(scope: Scope, session: Session, result: Result, **opts: Any) -> StepOutcome:
-        return agent_outcome(session, result, "fixing test failures")
+        outcome = agent_outcome(session, result, "fixing test failures")
+        # Counted in the state, so the context's progress reads it without the interactions.
+        counted = {**outcome.updates.state, "fix_rounds": fix_rounds_done(session) + 1}
+        updates = outcome.updates.model_copy(update={"state": counted})
+        return StepOutcome(updates, outcome.result)

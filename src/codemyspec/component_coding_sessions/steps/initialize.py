@@ -25,6 +25,7 @@ from codemyspec.sessions import (
     Session,
     SessionStatus,
     SessionUpdate,
+    StepContext,
     StepOutcome,
     step_context,
 )
@@ -35,9 +36,14 @@ def _dependency_branches(
 ) -> list[str]:
     component, _ = require_component(session)
     context = step_context(opts)
+    if not writes_context_module(session) and not component.dependencies:
+        return []
+    # Only the siblings of this run have branches (``implement --only``: the others'
+    # work is on the parent's branch already).
+    in_run = _sibling_components(scope, session, context)
     if writes_context_module(session):  # it builds on every component of the context
         siblings = context.components.list_child_components(scope, component.id)
-        return [child_branch_name(parent_branch, sibling) for sibling in siblings]
+        return [child_branch_name(parent_branch, s) for s in siblings if _runs(s.id, in_run)]
     branches = []
     for module_name in component.dependencies:
         try:
@@ -46,8 +52,21 @@ def _dependency_branches(
             raise StepError(
                 f"{component.name} depends on unknown component {module_name}"
             ) from None
-        branches.append(child_branch_name(parent_branch, dependency))
+        if _runs(dependency.id, in_run):
+            branches.append(child_branch_name(parent_branch, dependency))
     return branches
+
+
+def _sibling_components(scope: Scope, session: Session, context: StepContext) -> set[int] | None:
+    """The components of the parent's children (None: no parent, every component counts)."""
+    if session.session_id is None:
+        return None
+    parent = context.sessions.get(scope, session.session_id)
+    return {c.component_id for c in parent.child_sessions if c.component_id is not None}
+
+
+def _runs(component_id: int, in_run: set[int] | None) -> bool:
+    return in_run is None or component_id in in_run
 
 
 class Initialize:

@@ -29,9 +29,15 @@ from codemyspec.sessions import (
 AGENT_AUTHORS = {"claude_code": "Claude Code <noreply@anthropic.com>"}
 
 
-def commit_message(context_name: str, component_names: list[str], agent: str | None) -> str:
-    """``Implement <Context> context``, a line per component, and the agent as co-author."""
-    lines = [f"Implement {context_name} context", ""]
+def commit_message(
+    context_name: str, component_names: list[str], agent: str | None, *, partial: bool = False
+) -> str:
+    """``Implement <Context> context`` (``implement --only``: ``Implement <A>, <B> of
+    <Context> context``), a line per component, and the agent as co-author."""
+    title = f"Implement {context_name} context"
+    if partial:
+        title = f"Implement {', '.join(component_names)} of {context_name} context"
+    lines = [title, ""]
     lines += [f"- {name}" for name in component_names]
     if agent:
         author = AGENT_AUTHORS.get(agent, f"{agent} <noreply@codemyspec.invalid>")
@@ -77,7 +83,8 @@ class Finalize:
         files = list(dict.fromkeys(files))  # once each, in order
         state = ContextState.of(session)
         branch = state.branch_name or branch_name(session)
-        message = commit_message(session.component.name, names, session.agent)
+        partial = bool(state.only)
+        message = commit_message(session.component.name, names, session.agent, partial=partial)
         push = state.push
         return CommitCommand(
             module=Finalize.name,

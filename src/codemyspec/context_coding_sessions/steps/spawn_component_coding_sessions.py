@@ -69,6 +69,11 @@ def _children_to_spawn(
 ) -> list[ChildToSpawn]:
     """One child per component (and the context's own module last, when it is missing)."""
     components = context.components.list_child_components(scope, context_id)
+    if only := ContextState.of(session).only:  # implement --only: that subset
+        known = {c.module_name for c in components}
+        if missing := [name for name in only if name not in known]:
+            raise StepError(f"--only names components the context no longer has: {missing}")
+        components = [c for c in components if c.module_name in only]
     if not components:
         raise StepError("No child components found for context")
     writers = [(component, _child_state(session)) for component in components]

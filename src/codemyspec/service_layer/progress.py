@@ -1,0 +1,74 @@
+"""A context session's progress, derived from its children whenever the session is read.
+
+Derived, not stored: the children (status, state) come with every read of their parent, so
+it costs no query and no write, cannot go stale, and cannot be lost to a concurrent update
+of the parent's state; every reader (the command line, the API, the dashboard, a runner
+through the server) gets it in ``state.progress``.
+"""
+
+from __future__ import annotations
+
+from codemyspec.component_coding_sessions import ComponentState
+from codemyspec.context_coding_sessions import ContextProgress
+from codemyspec.service_layer.context_sessions import is_context_root
+from codemyspec.sessions import Session, SessionStatus
+
+PROGRESS_KEY = "progress"
+
+
+def context_progress(session: Session) -> ContextProgress:
+    """Components by status, fix rounds and agent cost, summed over the session's children."""
+    counts = dict.fromkeys(SessionStatus, 0)
+    running = fix_rounds = tokens = 0
+    cost = 0.0
+    for child in session.child_sessions:
+        counts[child.status] += 1
+        state = ComponentState.of(child)
+        if child.status is SessionStatus.ACTIVE and _started(child, state):
+            running += 1
+        fix_rounds += state.fix_rounds
+        cost += state.agent_usage.get("cost_usd", 0.0)
+        usage = state.agent_usage
+        tokens += int(usage.get("input_tokens", 0.0) + usage.get("output_tokens", 0.0))
+    return ContextProgress(
+        total=len(session.child_sessions),
+        complete=counts[SessionStatus.COMPLETE],
+        failed=counts[SessionStatus.FAILED],
+        cancelled=counts[SessionStatus.CANCELLED],
+        running=running,
+        pending=counts[SessionStatus.ACTIVE] - running,
+        fix_rounds=fix_rounds,
+        cost_usd=round(cost, 6),
+        tokens=tokens,
+    )
+
+
+def _started(child: Session, state: ComponentState) -> bool:
+    """A child some runner holds or has begun: from its row and state alone, since its
+    interactions are not always loaded with it (and every read must say the same)."""
+    return bool(child.claimed_by or state.initialized_at or state.worktree)
+
+
+def with_progress(session: Session) -> Session:
+    """A root context session with ``state.progress`` set; any other session as it is."""
+    if not is_context_root(session):
+        return session
+    progress = context_progress(session).model_dump(mode="json")
+    return session.model_copy(update={"state": {**session.state, PROGRESS_KEY: progress}})
+
+
+def progress_line(progress: ContextProgress) -> str:
+    """``3 of 5 components complete · 1 running · 1 failed · 4 fix rounds · $1.23``."""
+    parts = [f"{progress.complete} of {progress.total} components complete"]
+    for count, what in (
+        (progress.running, "running"),
+        (progress.pending, "pending"),
+        (progress.failed, "failed"),
+        (progress.cancelled, "cancelled"),
+    ):
+        if count:
+            parts.append(f"{count} {what}")
+    rounds = progress.fix_rounds
+    parts.append(f"{rounds} fix round{'' if rounds == 1 else 's'}")
+    parts.append(f"${progress.cost_usd:.2f}")
+    return " · ".join(parts)
