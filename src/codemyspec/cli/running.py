@@ -301,7 +301,9 @@ def start(
     writers = [*children, found] if write_context else children
     check_no_untracked_targets(local.git, local.project, writers)
     validating = local.settings.validation
-    own_tests = validation_tests(local.project, local.root, found, writers, validating.tests)
+    # Every component's test file is its own (a component left out by --only included).
+    components = [*plan.components, *writers]
+    own_tests = validation_tests(local.project, local.root, found, components, validating.tests)
     checked = preflight(
         local.project,
         local.root,

@@ -56,7 +56,7 @@ def validation_tests(
     configured: Sequence[str],
 ) -> list[str]:
     """The context's own test files and the configured ones on the tree at ``root``, but
-    no test file of a component this run writes (those are validated as its own).
+    no test file of ``writers`` (the context's components: those are validated as theirs).
 
     Raises ``ConfigurationError`` naming every configured path that does not exist.
     """
