@@ -50,8 +50,9 @@ def _started(child: Session, state: ComponentState) -> bool:
 
 
 def with_progress(session: Session) -> Session:
-    """A root context session with ``state.progress`` set; any other session as it is."""
-    if not is_context_root(session):
+    """A root context session that has children, with ``state.progress`` set; any other
+    session as it is (before its spawn there is no progress to tell)."""
+    if not is_context_root(session) or not session.child_sessions:
         return session
     progress = context_progress(session).model_dump(mode="json")
     return session.model_copy(update={"state": {**session.state, PROGRESS_KEY: progress}})
