@@ -11,8 +11,13 @@ import pytest
 from codemyspec.agents import ClaudeCodeAgent
 from codemyspec.bootstrap import App
 from codemyspec.commands import Result
-from codemyspec.context_coding_sessions import Finalize, SpawnChecked, SpawnComponentCodingSessions
-from codemyspec.runner import Observer, Runner, RunnerConfig
+from codemyspec.context_coding_sessions import (
+    Finalize,
+    SpawnChecked,
+    SpawnComponentCodingSessions,
+    ValidationPlan,
+)
+from codemyspec.runner import Observer, Runner, RunnerConfig, baseline_runs, validation_tests
 from codemyspec.sessions import Interaction, Session, SessionAttrs, SessionStatus
 from codemyspec_testing import ScriptedModel, by_prompt, write
 from tests.support.flaky_tests import FLAKY_ID, make_tax_test_flaky
@@ -126,3 +131,49 @@ def test_a_change_lost_after_integration_is_named_and_nothing_is_committed(
 
     assert done.status is SessionStatus.COMPLETE
     assert git("show", f"{BRANCH}:{code_path('Tax')}", cwd=sample.git.remote) == BILLING["Tax"][0]
+
+
+KNOWN_BUG = "tests/billing/test_known_bug.py"
+
+
+def test_a_test_failing_before_the_run_is_shown_as_pre_existing_and_blames_no_component(
+    app: App, tmp_path: Path
+) -> None:
+    """The context's own test file holds a test that fails on the base branch already: the
+    run completes, its report shows it as failing before this run, and no component is
+    named for it (no culprit, no repair)."""
+    sample = make_sample(app, tmp_path / "sample", ["Tax"])
+    sample.git.write(KNOWN_BUG, "def test_known_bug():\n    assert 1 + 1 == 3\n")
+    git("add", "-A", cwd=sample.git.root)
+    git("commit", "-q", "-m", "A known bug", cwd=sample.git.root)
+    components = list(sample.components.values())
+    own = validation_tests(sample.project, sample.git.root, sample.context, components, [])
+    assert own == [KNOWN_BUG], "the context's own tests: the file beside its components'"
+    plan = ValidationPlan(
+        tests=own,
+        baseline=baseline_runs(sample.project, sample.git.root, app.shell, own, timeout=60),
+    )
+
+    with ScriptedModel(by_prompt(scripts(["Tax"]))) as model:
+        session = sample.app.sessions.create_session(
+            sample.scope,
+            SessionAttrs(
+                type="ContextCodingSessions",
+                component_id=sample.context.id,
+                agent="claude_code",
+                state={"validation_plan": plan.model_dump(mode="json")},
+            ),
+        )
+        done = runner_for(sample, model, tmp_path / "home").run(sample.scope, session.id)
+
+    assert done.status is SessionStatus.COMPLETE, "a pre-existing failure does not block"
+    report = SpawnChecked.of(newest(done, SpawnComponentCodingSessions.name).result).validation
+    assert report is not None
+    assert [f.test_file for f in report.preexisting_failures] == [KNOWN_BUG]
+    assert report.preexisting_failures[0].failed_cases[0].test_id.endswith("test_known_bug")
+    assert report.broken_tests == [] and report.culprits == [] and report.repairing == []
+    assert [c.status for c in done.child_sessions] == [SessionStatus.COMPLETE]
+    assert len(model.conversation_requests) == 2, (
+        "Tax's agent ran once: nobody was sent to repair it"
+    )
+    assert "shop/billing/tax.py" in git("show", "--stat", BRANCH, cwd=sample.git.root)

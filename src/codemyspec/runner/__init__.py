@@ -9,7 +9,7 @@ from codemyspec.runner.preflight import PreflightReport, preflight
 from codemyspec.runner.project_files import read_project_files
 from codemyspec.runner.shell_commands import DEFAULT_PROGRAM_TIMEOUT, execute_shell_command
 from codemyspec.runner.signals import stop_on_signals
-from codemyspec.runner.validation_tests import validation_tests
+from codemyspec.runner.validation_tests import baseline_runs, validation_tests
 from codemyspec.runner.worktrees import GitWorktrees
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "PreflightReport",
     "Runner",
     "RunnerConfig",
+    "baseline_runs",
     "dependency_graph",
     "execute_shell_command",
     "preflight",

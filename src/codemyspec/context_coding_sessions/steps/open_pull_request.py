@@ -72,7 +72,8 @@ def pull_request_text(session: Session) -> tuple[str, str]:
     if session.component is None:
         raise StepError("Context component not found in session")
     names = [c.component.name for c in session.child_sessions if c.component is not None]
-    message = commit_message(session.component.name, names, None).strip()
+    partial = bool(ContextState.of(session).only)  # the commit's own subject, as Finalize made it
+    message = commit_message(session.component.name, names, None, partial=partial).strip()
     title, _, rest = message.partition("\n")
     body = "\n".join([rest.strip(), "", *validation_summary(session)]).strip() + "\n"
     body += "\nOpened by codemyspec.\n"
