@@ -200,3 +200,33 @@ def test_bad_notify_and_forge_settings_are_named(tmp_path: Path, toml: str, name
 def test_the_api_refuses_a_pull_request_template_with_an_unknown_placeholder() -> None:
     with pytest.raises(ValueError, match=r"unknown placeholder \{head\}"):
         ContextStart(context="Billing", pull_request=["gh", "--head", "{head}"])
+
+
+def test_an_only_run_and_the_rest_after_it_each_open_a_pull_request_titled_as_their_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run that implements what ``--only`` left starts on the first run's branch: its
+    pull request goes into the branch the first one started from, never into itself."""
+    bin_dir = tmp_path / "bin"
+    gh = stand_in(bin_dir, "gh", prints=f"{PR_URL}\n")
+    project = make_cli_project(
+        tmp_path / "repo",
+        ["Money", "Tax"],
+        forge=ForgeSettings(pull_request=[*GH, "--base", "{base}"]),
+    )
+    use(project, monkeypatch)
+    on_path(monkeypatch, bin_dir)
+    assert invoke("sync").exit_code == 0
+
+    first = invoke("implement", "Billing", "--only", "Money")
+    rest = invoke("implement", "Billing")
+
+    assert first.exit_code == 0, first.output
+    assert rest.exit_code == 0, rest.output
+    calls = [call["argv"] for call in stand_in_calls(gh)]
+    assert [argv[argv.index("--title") + 1] for argv in calls] == [
+        "Implement Money of Billing context",
+        "Implement Tax of Billing context",
+    ]
+    assert [argv[argv.index("--base") + 1] for argv in calls] == ["main", "main"]
+    assert {argv[argv.index("--head") + 1] for argv in calls} == {BRANCH}

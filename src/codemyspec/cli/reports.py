@@ -163,9 +163,10 @@ def print_success(git: Git, session: Session, console: Console) -> None:
     branch = state.branch_name or ""
     commit = git.output("log", "-1", "--format=%h %s", branch) if branch else None
     names = len(session.child_sessions)
+    # --only, or what earlier --only runs left: which of the context's components this was
+    which = f": {', '.join(m.rpartition('.')[2] for m in state.only)}" if state.only else ""
     console.print(
-        f"[green bold]✓ {session_label(session)} implemented"
-        f"{' in part (--only)' if state.only else ''}[/]: "
+        f"[green bold]✓ {session_label(session)}{which} implemented[/]: "
         f"{names} component{'s' if names != 1 else ''} in one commit",
         highlight=False,
     )

@@ -28,7 +28,7 @@ from codemyspec.cli.remote import Remote
 from codemyspec.cli.reports import print_joined, print_outcome, print_server_gone, session_ref
 from codemyspec.cli.settings import Settings
 from codemyspec.components import Component, component_files
-from codemyspec.context_coding_sessions import RunLimits, ValidationPlan, uses_base
+from codemyspec.context_coding_sessions import ContextState, RunLimits, ValidationPlan, uses_base
 from codemyspec.environments import agent_test_commands
 from codemyspec.errors import ConfigurationError, ServerUnavailableError, ValidationError
 from codemyspec.projects import Project
@@ -337,18 +337,26 @@ def start(
             base_commit=origin.base_commit if origin else None,
             code_repo=origin.url if origin else None,
             pull_request=pull_request,
-            pull_request_base=pull_request_base(local.git, pull_request),
+            pull_request_base=pull_request_base(local.git, pull_request, plan.sessions),
             limits=limits or RunLimits(),
             only=subset.only,
         ),
     )
 
 
-def pull_request_base(git: Git, pull_request: list[str] | None) -> str | None:
-    """The branch the session starts from: its pull request's ``{base}``."""
+def pull_request_base(
+    git: Git, pull_request: list[str] | None, earlier: list[Session]
+) -> str | None:
+    """The branch the session starts from: its pull request's ``{base}``. On the branch of
+    an earlier session of the context (what an ``--only`` run left, implemented on top of
+    it), that session's base: a pull request never goes from a branch into itself."""
     if not pull_request:
         return None
     branch = git.output("rev-parse", "--abbrev-ref", "HEAD")
+    for session in sorted(earlier, key=lambda s: s.id, reverse=True):
+        state = ContextState.of(session)
+        if branch and state.branch_name == branch and state.pull_request_base:
+            return state.pull_request_base
     if branch in (None, "HEAD") and uses_base(pull_request):
         raise ConfigurationError(
             "[forge] pull_request uses {base}, but HEAD is not on a branch: check out the "
