@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.markup import escape
 
@@ -49,13 +51,25 @@ def wait_lines(session: Session) -> list[str]:
     ]
 
 
+#: A baseline summary of a file whose every test passed (``12 passed``).
+PASSING = re.compile(r"\d+ passed")
+
+
 def baseline_lines(session: Session) -> list[str]:
     """What each existing test file did before the run (pre-flight's baseline)."""
     baseline = ContextState.of(session).baseline
     if not baseline:
         return []
     lines = ["baseline (the existing tests on the tree before this run):"]
-    lines += [f"  {test}: {summary}" for test, summary in sorted(baseline.items())]
+    passing = [test for test, summary in baseline.items() if PASSING.fullmatch(summary)]
+    lines += [
+        f"  {test}: {summary}" for test, summary in sorted(baseline.items()) if test not in passing
+    ]
+    if passing:  # a whole suite's worth of "12 passed" hides the lines that matter
+        files = "file" if len(passing) == 1 else "files"
+        more = " more" if len(lines) > 1 else ""
+        said = f"  {len(passing)}{more} test {files}: every test passed"
+        lines.append(f"{said} (`sessions show ID --json` lists each)")
     return lines
 
 
