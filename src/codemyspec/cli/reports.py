@@ -21,11 +21,12 @@ from codemyspec.component_coding_sessions import ComponentState, total_agent_usa
 from codemyspec.context_coding_sessions import (
     ContextState,
     SpawnChecked,
-    SpawnComponentCodingSessions,
     ValidationReport,
     broken_lines,
     child_work,
+    newest_spawn_result,
     preexisting_lines,
+    usage_tokens,
 )
 from codemyspec.sessions import Interaction, Session, SessionStatus
 
@@ -35,7 +36,7 @@ def usage_line(session: Session) -> str | None:
     total = total_agent_usage(session.child_sessions)
     if not total:
         return None
-    tokens = total.get("input_tokens", 0.0) + total.get("output_tokens", 0.0)
+    tokens = usage_tokens(total)
     return (
         f"${total.get('cost_usd', 0.0):.2f}, {tokens:,.0f} tokens, "
         f"{total.get('turns', 0.0):.0f} turns"
@@ -73,29 +74,24 @@ def baseline_lines(session: Session) -> list[str]:
     return lines
 
 
+def newest_validation(session: Session) -> ValidationReport | None:
+    """What the newest validation found (None before the first one)."""
+    judged = newest_spawn_result(session)
+    return SpawnChecked.of(judged).validation if judged is not None else None
+
+
 def own_tests_lines(session: Session) -> list[str]:
     """The context's own and configured tests as the last validation found them: each test
     broken by this run, and each already failing before it (never a component's fault)."""
-    for interaction in session.interactions:  # newest first
-        if interaction.result is None:
-            continue
-        report = SpawnChecked.of(interaction.result).validation
-        if report is not None:
-            return [
-                *broken_lines(report.broken_tests),
-                *preexisting_lines(report.preexisting_failures),
-            ]
-    return []
+    report = newest_validation(session)
+    if report is None:
+        return []
+    return [*broken_lines(report.broken_tests), *preexisting_lines(report.preexisting_failures)]
 
 
 def flaky_lines(session: Session) -> list[str]:
     """The flaky tests the newest validation found: shown whether they were let pass or not."""
-    spawn = SpawnComponentCodingSessions.name
-    judged = next(
-        (i.result for i in session.interactions if i.step == spawn and i.result is not None),
-        None,
-    )
-    report = SpawnChecked.of(judged).validation if judged is not None else None
+    report = newest_validation(session)
     return [f"{v.describe()} in {v.component}'s tests" for v in report.flaky] if report else []
 
 

@@ -34,6 +34,7 @@ from codemyspec.context_coding_sessions.pull_request import (
     pull_request_url,
     uses_base,
 )
+from codemyspec.context_coding_sessions.records import newest_spawn_result
 from codemyspec.context_coding_sessions.repairs import DEFAULT_MAX_FIX_ROUNDS, FIX_STEP_NAME
 from codemyspec.context_coding_sessions.state import (
     INTEGRATED_KEY,
@@ -101,6 +102,7 @@ __all__ = [
     "judge_test_file",
     "limit_reached",
     "money",
+    "newest_spawn_result",
     "node_id",
     "orchestrator",
     "preexisting_lines",

@@ -8,8 +8,8 @@ through the server) gets it in ``state.progress``.
 
 from __future__ import annotations
 
-from codemyspec.component_coding_sessions import ComponentState
-from codemyspec.context_coding_sessions import ContextProgress
+from codemyspec.component_coding_sessions import ComponentState, total_agent_usage
+from codemyspec.context_coding_sessions import ContextProgress, usage_tokens
 from codemyspec.service_layer.context_sessions import is_context_root
 from codemyspec.sessions import Session, SessionStatus
 
@@ -19,17 +19,14 @@ PROGRESS_KEY = "progress"
 def context_progress(session: Session) -> ContextProgress:
     """Components by status, fix rounds and agent cost, summed over the session's children."""
     counts = dict.fromkeys(SessionStatus, 0)
-    running = fix_rounds = tokens = 0
-    cost = 0.0
+    running = fix_rounds = 0
     for child in session.child_sessions:
         counts[child.status] += 1
         state = ComponentState.of(child)
         if child.status is SessionStatus.ACTIVE and _started(child, state):
             running += 1
         fix_rounds += state.fix_rounds
-        cost += state.agent_usage.get("cost_usd", 0.0)
-        usage = state.agent_usage
-        tokens += int(usage.get("input_tokens", 0.0) + usage.get("output_tokens", 0.0))
+    usage = total_agent_usage(session.child_sessions)
     return ContextProgress(
         total=len(session.child_sessions),
         complete=counts[SessionStatus.COMPLETE],
@@ -38,8 +35,8 @@ def context_progress(session: Session) -> ContextProgress:
         running=running,
         pending=counts[SessionStatus.ACTIVE] - running,
         fix_rounds=fix_rounds,
-        cost_usd=round(cost, 6),
-        tokens=tokens,
+        cost_usd=round(usage.get("cost_usd", 0.0), 6),
+        tokens=usage_tokens(usage),
     )
 
 

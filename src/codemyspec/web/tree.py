@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from codemyspec.component_coding_sessions import ComponentState, fix_rounds_done
-from codemyspec.context_coding_sessions import child_work
+from codemyspec.context_coding_sessions import child_work, usage_tokens
 from codemyspec.graphs import find_cycle
 from codemyspec.runner import dependency_graph
 from codemyspec.sessions import Session
@@ -61,7 +61,7 @@ def dom_id(session: Session) -> str:
 def cost(usage: dict[str, float]) -> str:
     if not usage:
         return "-"
-    tokens = usage.get("input_tokens", 0.0) + usage.get("output_tokens", 0.0)
+    tokens = usage_tokens(usage)
     turns = usage.get("turns", 0.0)
     return (
         f"${usage.get('cost_usd', 0.0):.2f} · {tokens:,.0f} tokens · "

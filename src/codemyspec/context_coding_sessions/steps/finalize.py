@@ -6,10 +6,8 @@ from typing import Any, ClassVar
 
 from codemyspec.clock import utcnow
 from codemyspec.components import component_files
+from codemyspec.context_coding_sessions.records import newest_spawn_result
 from codemyspec.context_coding_sessions.state import ContextState, SpawnChecked
-from codemyspec.context_coding_sessions.steps.spawn_component_coding_sessions import (
-    SpawnComponentCodingSessions,
-)
 from codemyspec.context_coding_sessions.utils import branch_name
 from codemyspec.context_coding_sessions.work import child_work
 from codemyspec.errors import StepError
@@ -48,12 +46,8 @@ def commit_message(
 def integrated(session: Session) -> list[IntegratedFile]:
     """What the newest successful spawn integrated: what the commit must hold (none
     recorded by an older runner)."""
-    for interaction in session.interactions:  # newest first
-        result = interaction.result
-        spawned = interaction.step == SpawnComponentCodingSessions.name
-        if spawned and result is not None and result.status is ResultStatus.OK:
-            return SpawnChecked.of(result).integrated
-    return []
+    passed = newest_spawn_result(session, passed=True)
+    return SpawnChecked.of(passed).integrated if passed is not None else []
 
 
 class Finalize:

@@ -15,6 +15,7 @@ from codemyspec.context_coding_sessions.pull_request import (
     fill,
     pull_request_url,
 )
+from codemyspec.context_coding_sessions.records import newest_spawn_result
 from codemyspec.context_coding_sessions.state import ContextState
 from codemyspec.context_coding_sessions.steps.finalize import commit_message
 from codemyspec.context_coding_sessions.utils import branch_name
@@ -32,24 +33,10 @@ from codemyspec.sessions import (
     StepOutcome,
 )
 
-SPAWN_STEP = "ContextCodingSessions.Steps.SpawnComponentCodingSessions"
-
-
-def _validated(session: Session) -> Result | None:
-    """The result of the spawn that passed validation (the newest ok one)."""
-    return next(
-        (
-            i.result
-            for i in session.interactions
-            if i.step == SPAWN_STEP and i.result and i.result.status is ResultStatus.OK
-        ),
-        None,
-    )
-
 
 def validation_summary(session: Session) -> list[str]:
     """Each component's unit tests in the integrated tree, and the agents' cost."""
-    result = _validated(session)
+    result = newest_spawn_result(session, passed=True)
     if result is None or session.project is None:
         return []
     facts = WorkspaceFacts.model_validate(result.data.get(WORKSPACE_FACTS_KEY) or {})
